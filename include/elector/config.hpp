@@ -1,0 +1,89 @@
+// Settings of a node's election and membership protocol.
+//
+// Names match the configuration keys of PRODUCT §4 (snake_case here, kebab-case on a command
+// line). The election settings (see `election_settings_hash`) must be the same on every node;
+// a node that sees a member with different ones reports it and refuses to vote for it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "elector/strategy.hpp"
+#include "elector/time.hpp"
+
+namespace elector {
+
+enum class HooksExecution { local, global };
+
+/// Tuning of the SWIM-style membership protocol. Defaults follow hashicorp/memberlist's LAN
+/// profile; they rarely need changing.
+struct MembershipTuning {
+  Duration probe_interval = ms(1000);
+  Duration probe_timeout = ms(500);
+  int indirect_checks = 3;
+  int suspicion_mult = 4;
+  int suspicion_max_timeout_mult = 6;
+  int retransmit_mult = 4;
+  int awareness_max = 8;
+  /// Anti-entropy: full state exchange with one random member, scaled up with log(N).
+  Duration push_pull_interval = ms(15000);
+  /// How often a dead member is contacted again (heals partitions), and seeds retried when alone.
+  Duration reconnect_interval = ms(2000);
+  /// How long a dead member is remembered before it is forgotten.
+  Duration dead_reap = ms(120000);
+  /// Most membership updates piggybacked on one message.
+  int max_piggyback = 8;
+  /// Most updates waiting to be gossiped; beyond it the most-sent are dropped (anti-entropy heals).
+  int max_broadcast_queue = 512;
+  Duration join_retry_min = ms(100);
+  Duration join_retry_max = ms(5000);
+};
+
+struct Config {
+  std::string name;
+  /// Address peers reach this node at; opaque to the core (the transport gives it meaning).
+  std::string listen;
+  std::vector<std::string> seeds;
+
+  std::string strategy = "uptime_high";
+  /// Used instead of `strategy` when set (a custom strategy); its name() goes into the settings.
+  std::shared_ptr<const Strategy> custom_strategy;
+  std::int64_t priority = 0;
+  Duration election_delay = ms(1000);
+  int quorum_size = 1;
+  bool candidate_node = true;
+  HooksExecution hooks_execution = HooksExecution::local;
+  bool automatic_elections = true;
+  std::vector<std::string> pre_election_hooks;
+  std::vector<std::string> post_election_hooks;
+  Duration hook_timeout = ms(1000);
+  /// T: the leader heartbeats every T; a follower declares it lost after 4T without one.
+  Duration heartbeat_interval = ms(100);
+
+  MembershipTuning membership;
+};
+
+struct ConfigError {
+  std::string key;
+  std::string value;
+  std::string message;
+};
+
+/// Checks values and their combinations. Empty when the config is usable.
+std::vector<ConfigError> validate(const Config& c);
+
+/// The strategy `c` names (custom one first). Null when the name is unknown (validate says so).
+std::shared_ptr<const Strategy> strategy_of(const Config& c);
+
+/// A hash of the settings that every node of a cluster must share (strategy, quorum_size,
+/// election_delay, heartbeat_interval, hooks_execution, automatic_elections). Stable across
+/// builds and machines.
+std::uint64_t election_settings_hash(const Config& c);
+
+const char* to_string(HooksExecution h);
+std::optional<HooksExecution> hooks_execution_from(std::string_view s);
+
+}  // namespace elector

@@ -1,0 +1,72 @@
+// What a node tells the application, the event log and the hooks.
+//
+// Exact semantics (the core guarantees them; tests check them):
+//  - LeaderChanged: once per change of the leader this node sees (including to "none").
+//  - LeadershipAcquired: once per term this node wins.
+//  - LeadershipLost: only on a node that was leader, once per LeadershipAcquired, with the instant
+//    from which it was no longer leader (its lease's end when the lease ran out unnoticed).
+//  - ElectionStarted / ElectionFinished: paired by `election`; see docs/design.md for when a node
+//    takes part in an election.
+//  - MemberUp / MemberDown: transitions of other members between up (alive or suspect) and down.
+//  - SettingsMismatch: a member's election settings differ from ours; it is not voted for.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "elector/time.hpp"
+
+namespace elector {
+
+struct LeaderChanged {
+  std::optional<std::string> leader;
+  std::uint64_t term = 0;
+};
+struct LeadershipAcquired {
+  std::uint64_t term = 0;
+};
+struct LeadershipLost {
+  std::uint64_t term = 0;
+  Time effective{};
+  std::string reason;  // lease_expired, handover, stopped, higher_term, cleared, quorum_lost
+};
+struct ElectionStarted {
+  std::uint64_t election = 0;  // local counter, pairs started with finished
+  std::string reason;          // startup, member_joined, member_left, leader_lost, requested, ...
+  bool initiator = false;      // this node runs the election (campaigns or evaluates as leader)
+};
+struct ElectionFinished {
+  std::uint64_t election = 0;
+  std::optional<std::string> leader;
+  std::uint64_t term = 0;
+  Duration took{};
+};
+struct MemberUp {
+  std::string member;
+};
+struct MemberDown {
+  std::string member;
+  std::string reason;  // failed, left, restarted, process_gone
+};
+struct SettingsMismatch {
+  std::string member;
+};
+
+using Event = std::variant<LeaderChanged, LeadershipAcquired, LeadershipLost, ElectionStarted,
+                           ElectionFinished, MemberUp, MemberDown, SettingsMismatch>;
+
+/// A hook the runtime must run. Hooks of one node run one at a time, in the order requested, each
+/// killed after `hook_timeout`; elections never wait for them, so a hung hook cannot block one.
+struct HookRequest {
+  enum class Phase { pre, post } phase = Phase::pre;
+  std::uint64_t election = 0;
+  std::optional<std::string> leader;  // post: the elected leader (none if the election failed)
+  std::uint64_t term = 0;
+  bool is_leader = false;  // post: whether this node is the leader
+};
+
+const char* event_name(const Event& e);
+
+}  // namespace elector

@@ -1,0 +1,79 @@
+#include "elector/config.hpp"
+
+#include <string>
+
+namespace elector {
+
+namespace {
+
+std::string ms_str(Duration d) { return std::to_string(to_ms(d)); }
+
+/// FNV-1a, 64 bits: stable everywhere, enough to notice differing settings.
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+}  // namespace
+
+const char* to_string(HooksExecution h) { return h == HooksExecution::local ? "local" : "global"; }
+
+std::optional<HooksExecution> hooks_execution_from(std::string_view s) {
+  if (s == "local") return HooksExecution::local;
+  if (s == "global") return HooksExecution::global;
+  return std::nullopt;
+}
+
+std::shared_ptr<const Strategy> strategy_of(const Config& c) {
+  if (c.custom_strategy) return c.custom_strategy;
+  return make_strategy(c.strategy);
+}
+
+std::vector<ConfigError> validate(const Config& c) {
+  std::vector<ConfigError> errs;
+  auto err = [&](std::string key, std::string value, std::string msg) {
+    errs.push_back(ConfigError{std::move(key), std::move(value), std::move(msg)});
+  };
+  if (c.name.empty()) err("name", "", "must not be empty");
+  if (!strategy_of(c)) {
+    err("strategy", c.strategy,
+        "unknown strategy (expected uptime_high, uptime_low, runtime_high, runtime_low or "
+        "priority)");
+  }
+  if (c.election_delay < Duration::zero()) {
+    err("election_delay", ms_str(c.election_delay), "must be >= 0 ms");
+  }
+  if (c.quorum_size < 1) err("quorum_size", std::to_string(c.quorum_size), "must be >= 1");
+  if (c.hook_timeout <= Duration::zero()) {
+    err("hook_timeout", ms_str(c.hook_timeout), "must be > 0 ms");
+  }
+  if (c.heartbeat_interval < ms(1)) {
+    err("heartbeat_interval", ms_str(c.heartbeat_interval), "must be >= 1 ms");
+  }
+  const auto& m = c.membership;
+  if (m.probe_interval < ms(1)) {
+    err("probe_interval", ms_str(m.probe_interval), "must be >= 1 ms");
+  }
+  if (m.probe_timeout <= Duration::zero() || m.probe_timeout > m.probe_interval) {
+    err("probe_timeout", ms_str(m.probe_timeout), "must be > 0 and <= probe_interval");
+  }
+  return errs;
+}
+
+std::uint64_t election_settings_hash(const Config& c) {
+  const auto s = strategy_of(c);
+  std::string canon;
+  canon += "strategy=" + std::string(s ? s->name() : std::string_view(c.strategy));
+  canon += ";quorum_size=" + std::to_string(c.quorum_size);
+  canon += ";election_delay=" + ms_str(c.election_delay);
+  canon += ";heartbeat_interval=" + std::to_string(c.heartbeat_interval.count());
+  canon += ";hooks_execution=" + std::string(to_string(c.hooks_execution));
+  canon += ";automatic_elections=" + std::string(c.automatic_elections ? "true" : "false");
+  return fnv1a(canon);
+}
+
+}  // namespace elector

@@ -1,0 +1,672 @@
+#include "core/election.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace elector {
+
+namespace {
+// How many ranks a waiting candidate counts before it campaigns itself anyway.
+constexpr std::size_t kMaxRankWait = 8;
+}  // namespace
+
+const char* to_string(Role r) {
+  switch (r) {
+    case Role::follower: return "follower";
+    case Role::pre_candidate: return "pre_candidate";
+    case Role::candidate: return "candidate";
+    case Role::leader: return "leader";
+  }
+  return "?";
+}
+
+Election::Election(const Config& cfg, std::shared_ptr<const Strategy> strategy,
+                   std::uint64_t settings_hash, std::uint64_t term, Time now, Rng& rng)
+    : cfg_(cfg),
+      strategy_(std::move(strategy)),
+      settings_hash_(settings_hash),
+      started_(now),
+      quiet_until_(now + 4 * cfg.heartbeat_interval),
+      rng_(rng),
+      T_(cfg.heartbeat_interval),
+      promise_(4 * cfg.heartbeat_interval),
+      // 3.5T: leaves half a heartbeat interval for clock-rate differences between machines
+      // (far more than the 200 ppm drift bound documented in docs/design.md).
+      lease_(7 * cfg.heartbeat_interval / 2),
+      term_(term),
+      voted_term_(term) {}
+
+// ---------------------------------------------------------------- helpers
+
+bool Election::support_active(Time now) const { return support_ && now < support_->until; }
+
+std::size_t Election::voters(const Membership& mem) const {
+  std::size_t n = 1;  // self
+  for (const auto& [name, m] : mem.members()) {
+    if (m.up() && m.rec.meta.settings_hash == settings_hash_) ++n;
+  }
+  return n;
+}
+
+std::size_t Election::needed_votes(const Membership& mem) const {
+  const std::size_t majority = voters(mem) / 2 + 1;
+  return std::max(static_cast<std::size_t>(std::max(cfg_.quorum_size, 1)), majority);
+}
+
+bool Election::quorum_met(const Membership& mem) const {
+  return mem.up_count() + 1 >= static_cast<std::size_t>(std::max(cfg_.quorum_size, 1));
+}
+
+std::vector<std::string> Election::ranking(Time now, const Membership& mem) const {
+  std::vector<CandidateInfo> good, excluded;
+  auto add = [&](CandidateInfo c) {
+    (excluded_.count(c.name) ? excluded : good).push_back(std::move(c));
+  };
+  if (cfg_.candidate_node && !stopped_) {
+    add(CandidateInfo{cfg_.name, cfg_.priority, started_, runtime_ms_});
+  }
+  for (const auto& [name, m] : mem.members()) {
+    if (m.rec.status != MemberStatus::alive || !m.rec.meta.candidate) continue;
+    if (m.rec.meta.settings_hash != settings_hash_) continue;
+    add(CandidateInfo{name, m.rec.meta.priority, m.started.value_or(now), m.runtime_ms});
+  }
+  auto by_rank = [&](const CandidateInfo& a, const CandidateInfo& b) {
+    return ranks_before(*strategy_, a, b);
+  };
+  std::sort(good.begin(), good.end(), by_rank);
+  std::sort(excluded.begin(), excluded.end(), by_rank);
+  std::vector<std::string> out;
+  for (const auto& c : good) out.push_back(c.name);
+  for (const auto& c : excluded) out.push_back(c.name);
+  return out;
+}
+
+void Election::broadcast(const Membership& mem, const Body& b, Outbox& out) const {
+  for (const auto& [name, m] : mem.members()) {
+    if (m.up()) out.send(name, m.rec.addr, b);
+  }
+}
+
+void Election::set_leader(const std::optional<std::string>& leader, std::uint64_t term,
+                          Outbox& out) {
+  if (leader == leader_ && (term == leader_term_ || !leader)) return;
+  leader_ = leader;
+  if (leader) leader_term_ = term;
+  out.events.emplace_back(LeaderChanged{leader_, leader_term_});
+}
+
+void Election::election_started(Time now, const std::string& reason, bool initiator, Outbox& out) {
+  const bool hooks_here = cfg_.hooks_execution == HooksExecution::global || initiator;
+  if (!ongoing_) {
+    ongoing_ = Ongoing{next_election_id_++, now, initiator};
+    out.events.emplace_back(ElectionStarted{ongoing_->id, reason, initiator});
+    if (hooks_here && !cfg_.pre_election_hooks.empty()) {
+      out.hooks.push_back(HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
+    }
+  } else if (initiator && !ongoing_->initiator) {
+    ongoing_->initiator = true;
+    if (cfg_.hooks_execution == HooksExecution::local && !cfg_.pre_election_hooks.empty()) {
+      out.hooks.push_back(HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
+    }
+  }
+}
+
+void Election::election_finished(Time now, Outbox& out) {
+  if (!ongoing_) return;
+  out.events.emplace_back(ElectionFinished{ongoing_->id, leader_, leader_term_, now - ongoing_->started});
+  const bool hooks_here = cfg_.hooks_execution == HooksExecution::global || ongoing_->initiator;
+  if (hooks_here && !cfg_.post_election_hooks.empty()) {
+    out.hooks.push_back(HookRequest{HookRequest::Phase::post, ongoing_->id, leader_, leader_term_,
+                                    leader_ && *leader_ == cfg_.name});
+  }
+  ongoing_.reset();
+}
+
+void Election::schedule(Time now, const std::string& reason) {
+  if (stopped_ || !cfg_.automatic_elections) return;
+  if (election_due_ == kNever) {
+    election_due_ = now + cfg_.election_delay;
+    due_reason_ = reason;
+  }
+}
+
+void Election::fill(PushPull& p) const {
+  if (leader_) {
+    p.leader = *leader_;
+    p.term = leader_term_;
+  }
+}
+
+// ---------------------------------------------------------------- inputs
+
+void Election::start(Time now, Outbox&) { schedule(now, "startup"); }
+
+void Election::on_member_up(Time now, const std::string&, const Membership&, Outbox&) {
+  schedule(now, "member_joined");
+}
+
+void Election::on_member_down(Time now, const std::string& name, const std::string& reason,
+                              const Membership& mem, Outbox& out) {
+  if (stopped_) return;
+  // A process that is gone, left or restarted cannot hold a lease: its supporters are free. A
+  // member merely declared failed by gossip keeps its promise until it runs out.
+  const bool gone = reason == "process_gone" || reason == "left" || reason == "restarted";
+  if (gone && support_ && support_->name == name) {
+    const bool was_leader = leader_ && *leader_ == name;
+    support_.reset();
+    if (was_leader && role_ != Role::leader) {
+      excluded_ = {name};
+      leader_lost(now, "leader_lost", mem, out);
+      return;
+    }
+  }
+  if (campaign_) campaign_->refused.insert(name);
+  schedule(now, reason == "left" ? "member_left" : "member_failed");
+}
+
+void Election::on_envelope(Time now, const Envelope& env, const Membership& mem, Outbox& out) {
+  if (stopped_) return;
+  std::visit(
+      [&](const auto& b) {
+        using B = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<B, PreVoteReq> || std::is_same_v<B, VoteReq> ||
+                      std::is_same_v<B, VoteResp> || std::is_same_v<B, Heartbeat> ||
+                      std::is_same_v<B, HeartbeatResp> || std::is_same_v<B, Resign> ||
+                      std::is_same_v<B, ElectForward>) {
+          handle(now, env, b, mem, out);
+        }
+      },
+      env.body);
+}
+
+// ---------------------------------------------------------------- votes
+
+std::string Election::refusal(Time now, const MemberUpdate& from, std::uint64_t term,
+                              bool pre) const {
+  if (from.meta.settings_hash != settings_hash_) return "settings_mismatch";
+  if (!from.meta.candidate) return "not_candidate";
+  if (now < quiet_until_) return "restarting";
+  if (role_ == Role::leader && now < lease_end_) return "leader";
+  if (support_active(now) && support_->name != from.name) return "promised";
+  if (term < voted_term_ || (term == voted_term_ && voted_for_ != from.name)) {
+    return "already_voted";
+  }
+  if (!pre && term < term_) return "stale_term";
+  return "";
+}
+
+void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, bool pre,
+                          bool granted, const std::string& reason, Outbox& out) const {
+  VoteResp r;
+  r.term = term;
+  r.pre = pre;
+  r.granted = granted;
+  r.reason = reason;
+  if (!granted) {
+    if (role_ == Role::leader && now < lease_end_) {
+      r.promise_left_ms = to_ms(lease_end_ - now) + 1;
+      r.leader = cfg_.name;
+    } else if (support_active(now)) {
+      r.promise_left_ms = to_ms(support_->until - now) + 1;
+      if (leader_ && *leader_ == support_->name) r.leader = *leader_;
+    }
+  }
+  out.send(to.name, to.addr, std::move(r));
+}
+
+void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const Membership&,
+                      Outbox& out) {
+  const std::string why = refusal(now, env.header.self, b.term, true);
+  reply_vote(now, env.header.self, b.term, true, why.empty(), why, out);
+}
+
+void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Membership& mem,
+                      Outbox& out) {
+  const MemberUpdate& from = env.header.self;
+  const std::string why = refusal(now, from, b.term, false);
+  if (why.empty()) {
+    if (role_ == Role::leader) step_down(now, now, "higher_term", out);
+    if (campaign_) abandon_campaign(now, mem, out);
+    voted_term_ = b.term;
+    voted_for_ = from.name;
+    term_ = std::max(term_, b.term);
+    support_ = Support{from.name, from.boot, b.term, now + promise_};
+    election_started(now, b.designated ? "handover" : "leader_lost", false, out);
+  }
+  reply_vote(now, from, b.term, false, why.empty(), why, out);
+}
+
+void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Membership& mem,
+                      Outbox& out) {
+  if (!campaign_ || b.term != campaign_->term || b.pre != campaign_->pre) return;
+  if (now >= campaign_->deadline) {
+    // Answers that waited (a frozen candidate) are too old: the lease they would give has run.
+    campaign_failed(now, mem, out);
+    return;
+  }
+  const std::string& from = env.header.self.name;
+  if (b.granted) {
+    campaign_->granted.insert(from);
+  } else {
+    campaign_->refused.insert(from);
+    campaign_->promise_left_ms = std::max(campaign_->promise_left_ms, b.promise_left_ms);
+  }
+  if (campaign_->granted.size() + 1 >= campaign_->needed) {
+    if (campaign_->pre) {
+      campaign(now, false, false, mem, out);
+    } else {
+      become_leader(now, mem, out);
+    }
+    return;
+  }
+  const std::size_t answered = campaign_->granted.size() + campaign_->refused.size();
+  const std::size_t open = campaign_->asked > answered ? campaign_->asked - answered : 0;
+  if (campaign_->granted.size() + 1 + open < campaign_->needed) campaign_failed(now, mem, out);
+}
+
+// ---------------------------------------------------------------- campaigns
+
+void Election::begin_leaderless(Time now, const std::string& reason, const Membership& mem,
+                                Outbox& out) {
+  if (stopped_ || role_ == Role::leader || campaign_) return;
+  election_started(now, reason, false, out);
+  if (!quorum_met(mem)) {
+    election_finished(now, out);  // no leader: the quorum is not met; membership changes retry
+    return;
+  }
+  if (!cfg_.candidate_node) return;  // votes when asked, never campaigns
+  const auto order = ranking(now, mem);
+  const auto pos = static_cast<std::size_t>(
+      std::find(order.begin(), order.end(), cfg_.name) - order.begin());
+  if (pos == 0) {
+    campaign(now, true, false, mem, out);
+  } else {
+    // Someone better should campaign; if no leader shows up, step in (bully's fallback).
+    const Duration wait = 2 * T_ * static_cast<Duration::rep>(std::min(pos, kMaxRankWait)) +
+                          Duration(rng_.between(0, T_.count() / 2));
+    retry_at_ = std::min(retry_at_, now + wait);
+  }
+}
+
+void Election::campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out) {
+  if (stopped_ || role_ == Role::leader || !cfg_.candidate_node) return;
+  if (support_active(now) && support_->name != cfg_.name) {
+    retry_at_ = std::min(retry_at_, support_->until);
+    return;
+  }
+  if (now < quiet_until_) {
+    retry_at_ = std::min(retry_at_, quiet_until_);
+    return;
+  }
+  retry_at_ = kNever;
+  election_started(now, designated ? "handover" : "leader_lost", true, out);
+  Campaign c;
+  c.pre = pre;
+  c.designated = designated;
+  c.sent = now;
+  c.deadline = now + 2 * T_;
+  c.needed = needed_votes(mem);
+  if (pre) {
+    c.term = std::max(term_, voted_term_) + 1;
+    role_ = Role::pre_candidate;
+  } else {
+    term_ = std::max(term_, voted_term_) + 1;
+    voted_term_ = term_;
+    voted_for_ = cfg_.name;
+    c.term = term_;
+    role_ = Role::candidate;
+  }
+  for (const auto& [name, m] : mem.members()) {
+    if (!m.up() || m.rec.meta.settings_hash != settings_hash_) continue;
+    ++c.asked;
+    if (pre) {
+      out.send(name, m.rec.addr, PreVoteReq{c.term});
+    } else {
+      out.send(name, m.rec.addr, VoteReq{c.term, designated});
+    }
+  }
+  campaign_ = std::move(c);
+  if (campaign_->asked + 1 < campaign_->needed) {
+    campaign_failed(now, mem, out);  // too few voters in view to ever win
+    return;
+  }
+  if (campaign_->needed <= 1) {
+    if (pre) {
+      campaign(now, false, designated, mem, out);
+    } else {
+      become_leader(now, mem, out);
+    }
+  }
+}
+
+void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out) {
+  if (!campaign_) return;
+  if (!campaign_->pre) {
+    // Release the voters at once so that they may support whoever does lead.
+    for (const auto& name : campaign_->granted) {
+      if (const Member* m = mem.find(name)) out.send(name, m->rec.addr, Resign{campaign_->term, "", false});
+    }
+  }
+  campaign_.reset();
+  if (role_ != Role::leader) role_ = Role::follower;
+  (void)now;
+}
+
+void Election::campaign_failed(Time now, const Membership& mem, Outbox& out) {
+  const std::int64_t wait_ms = campaign_ ? campaign_->promise_left_ms : 0;
+  abandon_campaign(now, mem, out);
+  const Duration jitter = Duration(rng_.between(0, T_.count()));
+  retry_at_ = wait_ms > 0 ? now + ms(wait_ms) + jitter / 4 : now + T_ + jitter;
+}
+
+void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
+  const Campaign c = *campaign_;
+  campaign_.reset();
+  role_ = Role::leader;
+  support_.reset();
+  acked_.clear();
+  hb_sent_.clear();
+  for (const auto& name : c.granted) acked_[name] = c.sent;
+  last_hb_sent_ = c.sent;
+  excluded_.clear();
+  awaiting_successor_.clear();
+  retry_at_ = kNever;
+  cleared_ = false;
+  recompute_lease(mem);
+  out.events.emplace_back(LeadershipAcquired{c.term});
+  set_leader(cfg_.name, c.term, out);
+  election_finished(now, out);
+  send_heartbeats(now, mem, out);
+}
+
+// ---------------------------------------------------------------- leader
+
+void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out) {
+  const std::uint64_t seq = ++hb_seq_;
+  hb_sent_[seq] = now;
+  while (hb_sent_.size() > 16) hb_sent_.erase(hb_sent_.begin());
+  last_hb_sent_ = now;
+  next_heartbeat_ = now + T_;
+  broadcast(mem, Heartbeat{leader_term_, seq, round_}, out);
+}
+
+void Election::recompute_lease(const Membership& mem) {
+  const auto q = static_cast<std::size_t>(std::max(cfg_.quorum_size, 1));
+  std::vector<Time> ends{last_hb_sent_ + lease_};
+  for (const auto& [name, sent] : acked_) {
+    const Member* m = mem.find(name);
+    if (m && m->up()) ends.push_back(sent + lease_);
+  }
+  if (ends.size() < q) {
+    lease_end_ = std::min(lease_end_, last_hb_sent_);
+    return;
+  }
+  std::nth_element(ends.begin(), ends.begin() + static_cast<std::ptrdiff_t>(q - 1), ends.end(),
+                   std::greater<>());
+  lease_end_ = ends[q - 1];
+}
+
+void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, const Membership& mem,
+                      Outbox& out) {
+  if (b.term > term_) term_ = b.term;
+  if (role_ == Role::leader && !b.ok && b.term > leader_term_) {
+    // A member follows a newer leadership than ours (two leaders met after a partition with a
+    // small quorum): step down and let a fresh election, above every known term, settle it.
+    const std::uint64_t t = leader_term_;
+    step_down(now, now, "higher_term", out);
+    broadcast(mem, Resign{t, "", false}, out);
+    if (cfg_.automatic_elections) begin_leaderless(now, "higher_term", mem, out);
+    return;
+  }
+  if (role_ != Role::leader || b.term != leader_term_ || !b.ok) return;
+  auto it = hb_sent_.find(b.seq);
+  if (it == hb_sent_.end()) return;
+  Time& acked = acked_[env.header.self.name];
+  acked = std::max(acked, it->second);
+}
+
+void Election::step_down(Time now, Time effective, const std::string& reason, Outbox& out) {
+  if (role_ != Role::leader) return;
+  role_ = Role::follower;
+  out.events.emplace_back(LeadershipLost{leader_term_, std::min(effective, now), reason});
+  acked_.clear();
+  hb_sent_.clear();
+  next_heartbeat_ = kNever;
+  lease_end_ = Time{};
+  set_leader(std::nullopt, leader_term_, out);
+}
+
+void Election::reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out) {
+  ++round_;
+  election_started(now, reason, true, out);
+  const auto order = ranking(now, mem);
+  if (!order.empty() && order.front() != cfg_.name) {
+    handover(now, order.front(), "handover", mem, out);
+    return;
+  }
+  election_finished(now, out);
+  send_heartbeats(now, mem, out);  // followers see the round at once
+}
+
+void Election::handover(Time now, const std::string& successor, const std::string& reason,
+                        const Membership& mem, Outbox& out) {
+  const std::uint64_t t = leader_term_;
+  step_down(now, now, reason, out);
+  broadcast(mem, Resign{t, successor, false}, out);
+  if (!successor.empty()) {
+    awaiting_successor_ = successor;
+    successor_deadline_ = now + 4 * T_;
+  }
+}
+
+// ---------------------------------------------------------------- follower
+
+void Election::follow(Time now, const MemberUpdate& leader, std::uint64_t term, Outbox& out) {
+  support_ = Support{leader.name, leader.boot, term, now + promise_};
+  term_ = std::max(term_, term);
+  const bool changed = !leader_ || *leader_ != leader.name || leader_term_ != term;
+  set_leader(leader.name, term, out);
+  if (changed) {
+    excluded_.clear();
+    retry_at_ = kNever;
+    awaiting_successor_.clear();
+    cleared_ = false;
+    election_finished(now, out);
+  }
+}
+
+void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const Membership& mem,
+                      Outbox& out) {
+  const MemberUpdate& from = env.header.self;
+  // A refusal names the term of the leadership this node follows: a leader that learns of a
+  // newer one steps down.
+  auto refuse = [&] {
+    const std::uint64_t followed = support_active(now) ? support_->term : leader_term_;
+    out.send(from.name, from.addr, HeartbeatResp{followed, b.seq, false});
+  };
+  const bool supporting_other = support_active(now) && support_->name != from.name;
+  if (supporting_other) return refuse();
+  if (role_ == Role::leader) {
+    // Two leaders meet (only possible with a quorum of half the cluster or less): the higher term
+    // stays; on equal terms the smaller name.
+    if (b.term > leader_term_ || (b.term == leader_term_ && from.name < cfg_.name)) {
+      step_down(now, now, "higher_term", out);
+    } else {
+      return refuse();
+    }
+  }
+  // Terms never go back: a leader older than the one this node last followed is refused.
+  if (b.term < leader_term_) return refuse();
+  if (campaign_) abandon_campaign(now, mem, out);
+  const bool new_leadership = !leader_ || *leader_ != from.name || leader_term_ != b.term;
+  follow(now, from, b.term, out);
+  if (now < quiet_until_) {
+    support_.reset();  // sees the leader, but promises nothing yet (see quiet_until_)
+    return refuse();
+  }
+  if (!new_leadership && b.election_round != leader_round_) {
+    // The leader ran an election and kept the leadership.
+    election_started(now, "leader_round", false, out);
+    election_finished(now, out);
+  }
+  leader_round_ = b.election_round;
+  out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true});
+}
+
+void Election::handle(Time now, const Envelope& env, const Resign& b, const Membership& mem,
+                      Outbox& out) {
+  const std::string& from = env.header.self.name;
+  if (support_ && support_->name == from && support_->term == b.term) support_.reset();
+  const bool was_leader = leader_ && *leader_ == from && leader_term_ == b.term;
+  if (!was_leader) return;  // a candidate releasing its voters, or old news
+  set_leader(std::nullopt, leader_term_, out);
+  if (b.cleared) {
+    cleared_ = true;
+    election_started(now, "cleared", false, out);
+    election_finished(now, out);
+    return;
+  }
+  election_started(now, "handover", false, out);
+  if (!b.successor.empty()) {
+    if (b.successor == cfg_.name) {
+      campaign(now, false, true, mem, out);
+    } else {
+      awaiting_successor_ = b.successor;
+      successor_deadline_ = now + 4 * T_;
+    }
+    return;
+  }
+  excluded_ = {from};
+  if (cfg_.automatic_elections) begin_leaderless(now, "leader_resigned", mem, out);
+}
+
+void Election::handle(Time now, const Envelope&, const ElectForward& b, const Membership& mem,
+                      Outbox& out) {
+  if (role_ != Role::leader) return;
+  if (b.clear) {
+    clear_leader(now, mem, out);
+  } else {
+    reevaluate(now, "requested", mem, out);
+  }
+}
+
+void Election::leader_lost(Time now, const std::string& reason, const Membership& mem,
+                           Outbox& out) {
+  set_leader(std::nullopt, leader_term_, out);
+  if (cfg_.automatic_elections) {
+    begin_leaderless(now, reason, mem, out);
+  } else {
+    election_started(now, reason, false, out);
+    election_finished(now, out);
+  }
+}
+
+// ---------------------------------------------------------------- commands and time
+
+ElectOutcome Election::elect(Time now, const Membership& mem, Outbox& out) {
+  if (stopped_) return ElectOutcome::stopped;
+  if (!quorum_met(mem)) return ElectOutcome::quorum_not_met;
+  cleared_ = false;
+  if (role_ == Role::leader) {
+    reevaluate(now, "requested", mem, out);
+  } else if (leader_) {
+    if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->rec.addr, ElectForward{false});
+  } else {
+    excluded_.clear();
+    begin_leaderless(now, "requested", mem, out);
+  }
+  return ElectOutcome::started;
+}
+
+void Election::clear_leader(Time now, const Membership& mem, Outbox& out) {
+  if (stopped_) return;
+  if (role_ == Role::leader) {
+    const std::uint64_t t = leader_term_;
+    election_started(now, "cleared", true, out);
+    step_down(now, now, "cleared", out);
+    broadcast(mem, Resign{t, "", true}, out);
+    election_finished(now, out);
+  } else if (leader_) {
+    if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->rec.addr, ElectForward{true});
+    return;
+  }
+  cleared_ = true;
+  abandon_campaign(now, mem, out);
+  retry_at_ = kNever;
+  election_due_ = kNever;
+}
+
+void Election::stop(Time now, const Membership& mem, Outbox& out) {
+  if (stopped_) return;
+  if (role_ == Role::leader) {
+    stopped_ = true;  // ranks itself out
+    const auto order = ranking(now, mem);
+    stopped_ = false;
+    const std::string successor = order.empty() ? "" : order.front();
+    const std::uint64_t t = leader_term_;
+    step_down(now, now, "stopped", out);
+    broadcast(mem, Resign{t, successor, false}, out);
+  } else {
+    abandon_campaign(now, mem, out);
+  }
+  stopped_ = true;
+}
+
+void Election::tick(Time now, const Membership& mem, Outbox& out) {
+  if (stopped_) return;
+  if (role_ == Role::leader) {
+    recompute_lease(mem);
+    if (now >= lease_end_) {
+      // The lease ran out before it was renewed (frozen, slow, or cut off from the quorum).
+      const std::uint64_t t = leader_term_;
+      step_down(now, lease_end_, "lease_expired", out);
+      broadcast(mem, Resign{t, "", false}, out);
+      excluded_ = {cfg_.name};
+      if (cfg_.automatic_elections) begin_leaderless(now, "leader_lost", mem, out);
+    } else if (now >= next_heartbeat_) {
+      send_heartbeats(now, mem, out);
+    }
+  }
+  if (support_ && now >= support_->until) {
+    const bool was_leader = leader_ && *leader_ == support_->name && role_ != Role::leader;
+    const std::string lost = support_->name;
+    support_.reset();
+    if (was_leader) {
+      excluded_ = {lost};
+      leader_lost(now, "leader_lost", mem, out);
+    }
+  }
+  if (campaign_ && now >= campaign_->deadline) campaign_failed(now, mem, out);
+  if (!awaiting_successor_.empty() && now >= successor_deadline_) {
+    excluded_.insert(awaiting_successor_);
+    awaiting_successor_.clear();
+    if (!leader_ && cfg_.automatic_elections) begin_leaderless(now, "handover_failed", mem, out);
+  }
+  if (now >= retry_at_) {
+    retry_at_ = kNever;
+    if (!leader_ && role_ == Role::follower && !cleared_ && quorum_met(mem)) {
+      campaign(now, true, false, mem, out);
+    }
+  }
+  if (now >= election_due_) {
+    election_due_ = kNever;
+    if (role_ == Role::leader) {
+      reevaluate(now, due_reason_, mem, out);
+    } else if (!leader_ && !campaign_ && awaiting_successor_.empty()) {
+      cleared_ = false;
+      begin_leaderless(now, due_reason_, mem, out);
+    }
+  }
+}
+
+Time Election::next_wakeup() const {
+  if (stopped_) return kNever;
+  Time t = std::min(retry_at_, election_due_);
+  if (role_ == Role::leader) t = std::min({t, next_heartbeat_, lease_end_});
+  if (support_) t = std::min(t, support_->until);
+  if (campaign_) t = std::min(t, campaign_->deadline);
+  if (!awaiting_successor_.empty()) t = std::min(t, successor_deadline_);
+  return t;
+}
+
+}  // namespace elector

@@ -1,0 +1,181 @@
+// Election: who leads, for which term, and until when. A deterministic state machine.
+//
+// Roles: follower, pre-candidate (asking "would you vote for me?"), candidate, leader.
+//
+// The safety rule (docs/design.md has the argument): a node *supports* at most one (node, term) at
+// a time. Granting a vote or acknowledging a heartbeat is a promise not to support anyone else for
+// `promise` (4T) from the instant it was given, unless the supported node releases it (Resign) or
+// the transport reports its process gone. A leader counts a supporter's promise from the instant
+// it *sent* the request, for the shorter `lease` (3.5T), and is leader only while `quorum_size`
+// supporters (itself included) hold such a promise. Any two quorums intersect when quorum_size is
+// greater than half the cluster, so two leases can never overlap.
+//
+// Call order: construct, start(), then inputs with non-decreasing `now`. The Membership passed
+// in is the node's own, already updated for the same input. Not thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/membership.hpp"
+#include "core/messages.hpp"
+#include "core/outbox.hpp"
+#include "core/rng.hpp"
+#include "elector/config.hpp"
+
+namespace elector {
+
+enum class Role { follower, pre_candidate, candidate, leader };
+const char* to_string(Role r);
+
+enum class ElectOutcome { started, quorum_not_met, stopped };
+
+class Election {
+ public:
+  /// `term` is the highest term this node knew before it (re)started (0 if none was kept).
+  Election(const Config& cfg, std::shared_ptr<const Strategy> strategy, std::uint64_t settings_hash,
+           std::uint64_t term, Time now, Rng& rng);
+
+  void start(Time now, Outbox& out);
+  void on_envelope(Time now, const Envelope& env, const Membership& mem, Outbox& out);
+  void tick(Time now, const Membership& mem, Outbox& out);
+  void on_member_up(Time now, const std::string& name, const Membership& mem, Outbox& out);
+  void on_member_down(Time now, const std::string& name, const std::string& reason,
+                      const Membership& mem, Outbox& out);
+  ElectOutcome elect(Time now, const Membership& mem, Outbox& out);
+  void clear_leader(Time now, const Membership& mem, Outbox& out);
+  /// Leaves: a leader hands over to the best other candidate at once.
+  void stop(Time now, const Membership& mem, Outbox& out);
+  void set_runtime_ms(std::int64_t v) { runtime_ms_ = v; }
+
+  [[nodiscard]] Time next_wakeup() const;
+  [[nodiscard]] bool is_leader(Time now) const { return role_ == Role::leader && now < lease_end_; }
+  [[nodiscard]] Role role() const { return role_; }
+  [[nodiscard]] const std::optional<std::string>& leader() const { return leader_; }
+  /// The term of the leadership this node follows or holds (the fencing token).
+  [[nodiscard]] std::uint64_t term() const { return leader_term_; }
+  /// The highest term this node has seen or voted in (what a restart should remember).
+  [[nodiscard]] std::uint64_t max_term() const { return std::max(term_, voted_term_); }
+  /// A term heard in any message header.
+  void learn_term(std::uint64_t t) { term_ = std::max(term_, t); }
+  [[nodiscard]] Time lease_end() const { return lease_end_; }
+  [[nodiscard]] bool quorum_met(const Membership& mem) const;
+  [[nodiscard]] std::uint64_t elections_started() const { return next_election_id_ - 1; }
+  void fill(PushPull& p) const;
+
+ private:
+  struct Support {
+    std::string name;
+    std::uint64_t boot = 0;
+    std::uint64_t term = 0;
+    Time until{};
+  };
+  struct Campaign {
+    std::uint64_t term = 0;
+    bool pre = true;
+    bool designated = false;
+    Time sent{};
+    Time deadline{};
+    std::size_t asked = 0;
+    std::size_t needed = 0;
+    std::set<std::string> granted;
+    std::set<std::string> refused;
+    std::int64_t promise_left_ms = 0;
+  };
+  struct Ongoing {
+    std::uint64_t id = 0;
+    Time started{};
+    bool initiator = false;
+  };
+
+  void handle(Time now, const Envelope& env, const PreVoteReq& b, const Membership& mem,
+              Outbox& out);
+  void handle(Time now, const Envelope& env, const VoteReq& b, const Membership& mem, Outbox& out);
+  void handle(Time now, const Envelope& env, const VoteResp& b, const Membership& mem, Outbox& out);
+  void handle(Time now, const Envelope& env, const Heartbeat& b, const Membership& mem,
+              Outbox& out);
+  void handle(Time now, const Envelope& env, const HeartbeatResp& b, const Membership& mem,
+              Outbox& out);
+  void handle(Time now, const Envelope& env, const Resign& b, const Membership& mem, Outbox& out);
+  void handle(Time now, const Envelope& env, const ElectForward& b, const Membership& mem,
+              Outbox& out);
+
+  /// Why a vote (or pre-vote) for `from` in `term` is refused; empty when it can be granted.
+  std::string refusal(Time now, const MemberUpdate& from, std::uint64_t term, bool pre) const;
+  void reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, bool pre, bool granted,
+                  const std::string& reason, Outbox& out) const;
+
+  void begin_leaderless(Time now, const std::string& reason, const Membership& mem, Outbox& out);
+  void campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out);
+  void abandon_campaign(Time now, const Membership& mem, Outbox& out);
+  void campaign_failed(Time now, const Membership& mem, Outbox& out);
+  void become_leader(Time now, const Membership& mem, Outbox& out);
+  void send_heartbeats(Time now, const Membership& mem, Outbox& out);
+  void recompute_lease(const Membership& mem);
+  void step_down(Time now, Time effective, const std::string& reason, Outbox& out);
+  void broadcast(const Membership& mem, const Body& b, Outbox& out) const;
+  void reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out);
+  void handover(Time now, const std::string& successor, const std::string& reason,
+                const Membership& mem, Outbox& out);
+  void leader_lost(Time now, const std::string& reason, const Membership& mem, Outbox& out);
+  void follow(Time now, const MemberUpdate& leader, std::uint64_t term, Outbox& out);
+  void set_leader(const std::optional<std::string>& leader, std::uint64_t term, Outbox& out);
+  void schedule(Time now, const std::string& reason);
+
+  /// Eligible candidates, best first (excluded ones last).
+  std::vector<std::string> ranking(Time now, const Membership& mem) const;
+  [[nodiscard]] std::size_t voters(const Membership& mem) const;
+  [[nodiscard]] std::size_t needed_votes(const Membership& mem) const;
+  [[nodiscard]] bool support_active(Time now) const;
+
+  void election_started(Time now, const std::string& reason, bool initiator, Outbox& out);
+  void election_finished(Time now, Outbox& out);
+
+  Config cfg_;
+  std::shared_ptr<const Strategy> strategy_;
+  std::uint64_t settings_hash_;
+  Time started_;
+  /// A (re)started node may have promised support before it went down; it keeps that promise
+  /// by supporting no one (no votes, no heartbeat acks, no campaign) for one promise period.
+  Time quiet_until_;
+  Rng& rng_;
+  Duration T_, promise_, lease_;
+  std::int64_t runtime_ms_ = 0;
+
+  Role role_ = Role::follower;
+  std::uint64_t term_ = 0;
+  std::uint64_t voted_term_ = 0;
+  std::string voted_for_;
+  std::optional<Support> support_;
+  std::optional<std::string> leader_;
+  std::uint64_t leader_term_ = 0;
+  std::uint64_t leader_round_ = 0;  // last election round seen from the leader
+  bool stopped_ = false;
+  bool cleared_ = false;
+
+  // Leader state.
+  std::uint64_t hb_seq_ = 0;
+  std::uint64_t round_ = 0;
+  Time next_heartbeat_ = kNever;
+  Time last_hb_sent_{};
+  std::map<std::uint64_t, Time> hb_sent_;
+  std::map<std::string, Time> acked_;
+  Time lease_end_{};
+
+  // Leaderless state.
+  std::optional<Campaign> campaign_;
+  Time retry_at_ = kNever;
+  std::set<std::string> excluded_;
+  std::string awaiting_successor_;
+  Time successor_deadline_ = kNever;
+  Time election_due_ = kNever;
+  std::string due_reason_;
+
+  std::optional<Ongoing> ongoing_;
+  std::uint64_t next_election_id_ = 1;
+};
+
+}  // namespace elector

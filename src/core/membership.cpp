@@ -1,0 +1,457 @@
+#include "core/membership.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace elector {
+
+namespace {
+constexpr Duration kGossipInterval = ms(200);
+constexpr std::size_t kGossipFanout = 3;
+}  // namespace
+
+Membership::Membership(const MembershipTuning& tuning, MemberUpdate self, Time now, Rng& rng)
+    : t_(tuning),
+      self_(std::move(self)),
+      self_started_(now),
+      rng_(rng),
+      awareness_(tuning.awareness_max),
+      queue_(static_cast<std::size_t>(std::max(tuning.max_broadcast_queue, 1))) {
+  self_.status = MemberStatus::alive;
+  self_.from.clear();
+}
+
+void Membership::start(Time now, const std::vector<std::string>& seeds, Outbox& out) {
+  for (const auto& s : seeds) {
+    if (s != self_.addr) seeds_.push_back(s);
+  }
+  // Random phases so that nodes started together do not probe in lockstep.
+  next_probe_ = now + Duration(rng_.between(0, t_.probe_interval.count()));
+  next_push_pull_ = now + push_pull_period() + Duration(rng_.between(0, t_.probe_interval.count()));
+  next_reconnect_ = now + t_.reconnect_interval;
+  if (seeds_.empty()) {
+    joined_ = true;
+  } else {
+    join_backoff_ = t_.join_retry_min;
+    send_joins(now, out);
+  }
+}
+
+void Membership::send_joins(Time now, Outbox& out) {
+  for (const auto& s : seeds_) out.send("", s, make_push_pull(now, true, true));
+  next_join_ = now + join_backoff_;
+  join_backoff_ = std::min(join_backoff_ * 2, t_.join_retry_max);
+}
+
+MemberUpdate Membership::self_record(Time now) const {
+  MemberUpdate u = self_;
+  u.age_ms = to_ms(now - self_started_);
+  return u;
+}
+
+const Member* Membership::find(const std::string& name) const {
+  auto it = members_.find(name);
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+int Membership::retransmit_limit() const {
+  const double n = static_cast<double>(up_count_ + 1);
+  return t_.retransmit_mult * static_cast<int>(std::ceil(std::log10(n + 1.0)));
+}
+
+Duration Membership::suspicion_min() const {
+  const double n = static_cast<double>(up_count_ + 1);
+  const double scale = std::max(1.0, std::log10(n));
+  return Duration(static_cast<Duration::rep>(static_cast<double>(t_.probe_interval.count()) *
+                                             t_.suspicion_mult * scale));
+}
+
+Duration Membership::push_pull_period() const {
+  const double n = static_cast<double>(up_count_ + 1);
+  if (n <= 32) return t_.push_pull_interval;
+  const auto mult = static_cast<int>(std::ceil(std::log2(n) - std::log2(32.0))) + 1;
+  return t_.push_pull_interval * mult;
+}
+
+PushPull Membership::make_push_pull(Time now, bool join, bool want_reply) const {
+  auto state = std::make_shared<std::vector<MemberUpdate>>();
+  state->reserve(members_.size() + 1);
+  state->push_back(self_record(now));
+  for (const auto& [name, m] : members_) {
+    MemberUpdate u = m.rec;
+    u.age_ms = m.started ? to_ms(now - *m.started) : -1;
+    u.from.clear();
+    state->push_back(std::move(u));
+  }
+  PushPull p;
+  p.state = std::move(state);
+  p.join = join;
+  p.want_reply = want_reply;
+  return p;
+}
+
+std::vector<MemberUpdate> Membership::take_gossip() {
+  return queue_.take(static_cast<std::size_t>(t_.max_piggyback), retransmit_limit());
+}
+
+void Membership::set_status(Time now, Member& m, MemberStatus s, const std::string& reason,
+                            Outbox& out) {
+  const bool was_up = m.up();
+  if (m.rec.status == MemberStatus::suspect && m.suspicion) {
+    suspicion_deadlines_.erase({m.suspicion->deadline(), m.rec.name});
+  }
+  if (!was_up) down_since_.erase({m.status_since, m.rec.name});
+  m.rec.status = s;
+  m.status_since = now;
+  if (s != MemberStatus::suspect) m.suspicion.reset();
+  const bool is_up = m.up();
+  if (!is_up) down_since_.insert({now, m.rec.name});
+  if (was_up && !is_up) {
+    --up_count_;
+    out.events.emplace_back(MemberDown{m.rec.name, reason});
+  } else if (!was_up && is_up) {
+    ++up_count_;
+    out.events.emplace_back(MemberUp{m.rec.name});
+    probe_order_.push_back(m.rec.name);  // then swapped to a random place
+    std::swap(probe_order_.back(), probe_order_[rng_.below(probe_order_.size())]);
+  }
+}
+
+void Membership::start_suspicion(Time now, Member& m, const std::string& from) {
+  const auto n = static_cast<int>(up_count_ + 1);
+  const int expected = n - 2 < t_.indirect_checks ? 0 : t_.indirect_checks;
+  const Duration min = suspicion_min();
+  m.suspicion.emplace(from, expected, min, min * t_.suspicion_max_timeout_mult, now);
+  suspicion_deadlines_.insert({m.suspicion->deadline(), m.rec.name});
+}
+
+void Membership::refute(Time now, std::uint32_t incarnation) {
+  self_.incarnation = incarnation + 1;
+  queue_.push(self_record(now));
+  awareness_.apply(1);  // being suspected hints that we are the slow one
+}
+
+bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out) {
+  if (u.name == self_.name) {
+    if (u.boot == self_.boot && u.status != MemberStatus::alive && !leaving_ &&
+        u.incarnation >= self_.incarnation) {
+      refute(now, u.incarnation);
+    }
+    return false;
+  }
+  const bool spread = src != Source::state;
+  auto it = members_.find(u.name);
+  if (it == members_.end()) {
+    if (u.status != MemberStatus::alive && u.status != MemberStatus::suspect) return false;
+    Member m;
+    m.rec = u;
+    m.rec.from.clear();
+    m.rec.status = MemberStatus::dead;  // set_status below makes it up and says so
+    if (u.age_ms >= 0) m.started = now - ms(u.age_ms);
+    m.status_since = now;
+    it = members_.emplace(u.name, std::move(m)).first;
+    down_since_.insert({now, u.name});
+    set_status(now, it->second, u.status, "", out);
+    if (u.status == MemberStatus::suspect) start_suspicion(now, it->second, u.from);
+    if (spread) queue_.push(it->second.rec);
+    return true;
+  }
+  Member& m = it->second;
+  if (u.boot < m.rec.boot) return false;
+  if (u.boot > m.rec.boot) {  // a new process under this name: the old one is gone
+    if (m.up()) set_status(now, m, MemberStatus::dead, "restarted", out);
+    const MemberStatus target = u.status;
+    m.rec = u;
+    m.rec.from.clear();
+    m.rec.status = MemberStatus::dead;
+    m.runtime_ms = 0;
+    m.started = u.age_ms >= 0 ? std::optional<Time>(now - ms(u.age_ms)) : std::nullopt;
+    if (target == MemberStatus::alive || target == MemberStatus::suspect) {
+      set_status(now, m, target, "", out);
+      if (target == MemberStatus::suspect) start_suspicion(now, m, u.from);
+    } else if (target == MemberStatus::left) {
+      m.rec.status = MemberStatus::left;
+    }
+    if (spread) queue_.push(m.rec);
+    return true;
+  }
+  switch (u.status) {
+    case MemberStatus::alive: {
+      if (u.incarnation <= m.rec.incarnation) return false;
+      m.rec.incarnation = u.incarnation;
+      m.rec.addr = u.addr;
+      m.rec.meta = u.meta;
+      set_status(now, m, MemberStatus::alive, "", out);
+      if (spread) queue_.push(m.rec);
+      return true;
+    }
+    case MemberStatus::suspect: {
+      const bool takes = (m.rec.status == MemberStatus::alive && u.incarnation >= m.rec.incarnation) ||
+                         (m.rec.status == MemberStatus::suspect && u.incarnation > m.rec.incarnation);
+      if (takes) {
+        m.rec.incarnation = u.incarnation;
+        set_status(now, m, MemberStatus::suspect, "", out);
+        start_suspicion(now, m, u.from);
+        if (spread) queue_.push(u);
+        return true;
+      }
+      if (m.rec.status == MemberStatus::suspect && u.incarnation == m.rec.incarnation &&
+          m.suspicion) {
+        const Time before = m.suspicion->deadline();
+        if (m.suspicion->confirm(u.from)) {
+          suspicion_deadlines_.erase({before, m.rec.name});
+          suspicion_deadlines_.insert({m.suspicion->deadline(), m.rec.name});
+          if (spread) queue_.push(u);
+          return true;
+        }
+      }
+      return false;
+    }
+    case MemberStatus::dead:
+    case MemberStatus::left: {
+      if (u.incarnation < m.rec.incarnation) return false;
+      if (!m.up()) {
+        if (u.status == MemberStatus::left) m.rec.status = MemberStatus::left;
+        m.rec.incarnation = u.incarnation;
+        return false;
+      }
+      m.rec.incarnation = u.incarnation;
+      set_status(now, m, u.status, u.status == MemberStatus::left ? "left" : "failed", out);
+      if (spread) queue_.push(m.rec);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Membership::on_envelope(Time now, const Envelope& env, std::int64_t runtime_ms, Outbox& out) {
+  const MemberUpdate& h = env.header.self;
+  if (h.name == self_.name) return;
+  apply(now, h, Source::direct, out);
+  if (auto it = members_.find(h.name); it != members_.end() && it->second.rec.boot == h.boot) {
+    if (h.age_ms >= 0) it->second.started = now - ms(h.age_ms);
+    it->second.runtime_ms = runtime_ms;
+  }
+  for (const auto& u : env.gossip) apply(now, u, Source::gossip, out);
+  joined_ = true;
+  std::visit(
+      [&](const auto& b) {
+        using B = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<B, Ping> || std::is_same_v<B, Ack> ||
+                      std::is_same_v<B, Nack> || std::is_same_v<B, PingReq> ||
+                      std::is_same_v<B, PushPull>) {
+          handle(now, env, b, out);
+        }
+      },
+      env.body);
+}
+
+void Membership::handle(Time, const Envelope& env, const Ping& b, Outbox& out) {
+  if (!b.target.empty() && b.target != self_.name) return;  // meant for a previous owner of addr
+  out.send(env.header.self.name, env.header.self.addr, Ack{b.seq});
+}
+
+void Membership::handle(Time, const Envelope&, const Ack& b, Outbox& out) {
+  if (probe_ && probe_->seq == b.seq) {
+    awareness_.apply(-1);
+    probe_.reset();
+    return;
+  }
+  if (auto it = relays_.find(b.seq); it != relays_.end()) {
+    out.send(it->second.origin, it->second.origin_addr, Ack{it->second.origin_seq});
+    relays_.erase(it);
+  }
+}
+
+void Membership::handle(Time, const Envelope&, const Nack& b, Outbox&) {
+  if (probe_ && probe_->seq == b.seq) ++probe_->nacks;
+}
+
+void Membership::handle(Time now, const Envelope& env, const PingReq& b, Outbox& out) {
+  const std::uint64_t seq = next_seq_++;
+  relays_[seq] = Relay{env.header.self.name, env.header.self.addr, b.seq, now + t_.probe_timeout};
+  out.send(b.target, b.target_addr, Ping{seq, b.target});
+}
+
+void Membership::handle(Time now, const Envelope& env, const PushPull& b, Outbox& out) {
+  if (b.state) {
+    for (const auto& u : *b.state) {
+      if (u.name != env.header.self.name) apply(now, u, Source::state, out);
+    }
+  }
+  if (b.want_reply) {
+    out.send(env.header.self.name, env.header.self.addr, make_push_pull(now, false, false));
+  }
+}
+
+void Membership::reshuffle() {
+  probe_order_.clear();
+  for (const auto& [name, m] : members_) {
+    if (m.up()) probe_order_.push_back(name);
+  }
+  for (std::size_t i = probe_order_.size(); i > 1; --i) {
+    std::swap(probe_order_[i - 1], probe_order_[rng_.below(i)]);
+  }
+  probe_pos_ = 0;
+}
+
+void Membership::start_probe(Time now, Outbox& out) {
+  if (probe_) finish_probe(now, out);
+  const Member* target = nullptr;
+  for (int pass = 0; pass < 2 && !target; ++pass) {
+    while (probe_pos_ < probe_order_.size()) {
+      const Member* m = find(probe_order_[probe_pos_++]);
+      if (m && m->up()) {
+        target = m;
+        break;
+      }
+    }
+    if (!target) reshuffle();
+  }
+  if (!target) return;
+  Probe p;
+  p.seq = next_seq_++;
+  p.target = target->rec.name;
+  p.boot = target->rec.boot;
+  p.timeout_at = now + awareness_.scale(t_.probe_timeout);
+  p.end_at = now + awareness_.scale(t_.probe_interval);
+  probe_ = p;
+  out.send(target->rec.name, target->rec.addr, Ping{p.seq, p.target});
+}
+
+void Membership::finish_probe(Time now, Outbox& out) {
+  const Probe p = *probe_;
+  probe_.reset();
+  if (p.indirect_sent) awareness_.apply(p.expected_nacks - p.nacks);
+  auto it = members_.find(p.target);
+  if (it == members_.end() || it->second.rec.boot != p.boot ||
+      it->second.rec.status != MemberStatus::alive) {
+    return;
+  }
+  MemberUpdate u = it->second.rec;
+  u.status = MemberStatus::suspect;
+  u.from = self_.name;
+  apply(now, u, Source::gossip, out);
+}
+
+std::vector<const Member*> Membership::random_up(std::size_t k, const std::string& exclude) {
+  std::vector<const Member*> picked;
+  if (probe_order_.empty()) return picked;
+  for (std::size_t tries = 0; tries < 4 * k + 4 && picked.size() < k; ++tries) {
+    const Member* m = find(probe_order_[rng_.below(probe_order_.size())]);
+    if (!m || !m->up() || m->rec.name == exclude) continue;
+    if (std::find(picked.begin(), picked.end(), m) != picked.end()) continue;
+    picked.push_back(m);
+  }
+  return picked;
+}
+
+void Membership::tick(Time now, Outbox& out) {
+  if (!joined_ && now >= next_join_) send_joins(now, out);
+
+  if (probe_ && !probe_->indirect_sent && now >= probe_->timeout_at) {
+    probe_->indirect_sent = true;
+    const auto helpers = random_up(static_cast<std::size_t>(t_.indirect_checks), probe_->target);
+    probe_->expected_nacks = static_cast<int>(helpers.size());
+    if (const Member* target = find(probe_->target)) {
+      for (const Member* h : helpers) {
+        out.send(h->rec.name, h->rec.addr, PingReq{probe_->seq, target->rec.name, target->rec.addr});
+      }
+    }
+  }
+  if (probe_ && now >= probe_->end_at) finish_probe(now, out);
+  if (now >= next_probe_) {
+    start_probe(now, out);
+    next_probe_ = now + t_.probe_interval;
+  }
+
+  for (auto it = relays_.begin(); it != relays_.end();) {
+    if (it->second.deadline <= now) {
+      out.send(it->second.origin, it->second.origin_addr, Nack{it->second.origin_seq});
+      it = relays_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+
+  while (!suspicion_deadlines_.empty() && suspicion_deadlines_.begin()->first <= now) {
+    const std::string name = suspicion_deadlines_.begin()->second;
+    suspicion_deadlines_.erase(suspicion_deadlines_.begin());
+    auto it = members_.find(name);
+    if (it == members_.end() || it->second.rec.status != MemberStatus::suspect) continue;
+    MemberUpdate u = it->second.rec;
+    u.status = MemberStatus::dead;
+    u.from = self_.name;
+    it->second.suspicion.reset();
+    apply(now, u, Source::gossip, out);
+  }
+
+  if (!queue_.empty() && now >= next_gossip_) {
+    for (const Member* m : random_up(kGossipFanout, "")) out.send(m->rec.name, m->rec.addr, Gossip{});
+    next_gossip_ = now + kGossipInterval;
+  }
+
+  if (now >= next_push_pull_) {
+    for (const Member* m : random_up(1, "")) {
+      out.send(m->rec.name, m->rec.addr, make_push_pull(now, false, true));
+    }
+    next_push_pull_ = now + push_pull_period();
+  }
+
+  if (now >= next_reconnect_) {
+    // Members that failed or left are contacted again until forgotten: a partition heals, and a
+    // process restarted at the same address is found even if its seeds point elsewhere.
+    std::vector<const Member*> dead;
+    for (const auto& [since, name] : down_since_) {
+      if (const Member* m = find(name)) dead.push_back(m);
+    }
+    if (!dead.empty()) {
+      const Member* m = dead[rng_.below(dead.size())];
+      out.send(m->rec.name, m->rec.addr, make_push_pull(now, false, true));
+    }
+    if (up_count_ == 0 && !seeds_.empty() && !leaving_) {
+      for (const auto& s : seeds_) out.send("", s, make_push_pull(now, true, true));
+    }
+    next_reconnect_ = now + t_.reconnect_interval;
+  }
+
+  while (!down_since_.empty() && down_since_.begin()->first + t_.dead_reap <= now) {
+    const std::string name = down_since_.begin()->second;
+    down_since_.erase(down_since_.begin());
+    members_.erase(name);
+  }
+}
+
+void Membership::peer_gone(Time now, const std::string& name, std::uint64_t boot, Outbox& out) {
+  auto it = members_.find(name);
+  if (it == members_.end() || !it->second.up()) return;
+  if (boot != 0 && it->second.rec.boot != boot) return;
+  set_status(now, it->second, MemberStatus::dead, "process_gone", out);
+  queue_.push(it->second.rec);
+}
+
+void Membership::leave(Time, Outbox& out) {
+  leaving_ = true;
+  ++self_.incarnation;
+  self_.status = MemberStatus::left;
+  for (const auto& [name, m] : members_) {
+    if (m.up()) out.send(name, m.rec.addr, Leave{});
+  }
+}
+
+Time Membership::next_wakeup() const {
+  Time t = std::min(next_probe_, next_push_pull_);
+  t = std::min(t, next_reconnect_);
+  if (!joined_) t = std::min(t, next_join_);
+  if (probe_) {
+    t = std::min(t, probe_->end_at);
+    if (!probe_->indirect_sent) t = std::min(t, probe_->timeout_at);
+  }
+  for (const auto& [seq, r] : relays_) t = std::min(t, r.deadline);
+  if (!suspicion_deadlines_.empty()) t = std::min(t, suspicion_deadlines_.begin()->first);
+  if (!queue_.empty()) t = std::min(t, next_gossip_);
+  if (!down_since_.empty()) t = std::min(t, down_since_.begin()->first + t_.dead_reap);
+  return t;
+}
+
+}  // namespace elector

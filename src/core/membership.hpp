@@ -1,0 +1,138 @@
+// Membership: who is in the cluster and who is up. SWIM with Lifeguard's refinements, in the
+// manner of hashicorp/memberlist, as a deterministic state machine.
+//
+// Mechanisms (each in its own file where it has state): round-robin probing with indirect probes
+// through `indirect_checks` members and nacks; suspicion with a timeout that shrinks with
+// independent confirmations (suspicion.hpp); local health awareness (awareness.hpp); piggybacked
+// gossip (broadcast_queue.hpp); full-state push-pull for joins and anti-entropy; reconnects to
+// members thought dead, which heal partitions; and the transport's "process gone" signal.
+//
+// Idle cost per node does not depend on N: one probe per interval, gossip only when there is news,
+// one push-pull per (log-scaled) interval.
+//
+// Call order: construct, start(), then any sequence of on_envelope()/tick()/peer_gone() with
+// non-decreasing `now`; leave() last. Not thread-safe: one thread drives it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/awareness.hpp"
+#include "core/broadcast_queue.hpp"
+#include "core/messages.hpp"
+#include "core/outbox.hpp"
+#include "core/rng.hpp"
+#include "core/suspicion.hpp"
+#include "elector/config.hpp"
+
+namespace elector {
+
+struct Member {
+  MemberUpdate rec;
+  /// When it started, on our clock (from its reported age); nullopt until heard.
+  std::optional<Time> started;
+  std::int64_t runtime_ms = 0;
+  Time status_since{};
+  std::optional<Suspicion> suspicion;
+
+  [[nodiscard]] bool up() const {
+    return rec.status == MemberStatus::alive || rec.status == MemberStatus::suspect;
+  }
+};
+
+class Membership {
+ public:
+  Membership(const MembershipTuning& tuning, MemberUpdate self, Time now, Rng& rng);
+
+  void start(Time now, const std::vector<std::string>& seeds, Outbox& out);
+  /// Applies the header and gossip of any envelope, then handles membership bodies.
+  void on_envelope(Time now, const Envelope& env, std::int64_t runtime_ms, Outbox& out);
+  void tick(Time now, Outbox& out);
+  /// The transport saw the process of `name` (boot `boot`) end; 0 matches any boot.
+  void peer_gone(Time now, const std::string& name, std::uint64_t boot, Outbox& out);
+  /// Graceful leave: tells every member directly.
+  void leave(Time now, Outbox& out);
+
+  [[nodiscard]] Time next_wakeup() const;
+  [[nodiscard]] std::vector<MemberUpdate> take_gossip();
+  [[nodiscard]] MemberUpdate self_record(Time now) const;
+  [[nodiscard]] const Member* find(const std::string& name) const;
+  [[nodiscard]] const std::map<std::string, Member>& members() const { return members_; }
+  /// Members up (alive or suspect), self excluded.
+  [[nodiscard]] std::size_t up_count() const { return up_count_; }
+  [[nodiscard]] bool joined() const { return joined_; }
+  [[nodiscard]] std::size_t broadcast_backlog() const { return queue_.size(); }
+  [[nodiscard]] int awareness() const { return awareness_.score(); }
+  /// A full-state message (for join replies the election layer adds the leader).
+  [[nodiscard]] PushPull make_push_pull(Time now, bool join, bool want_reply) const;
+
+ private:
+  enum class Source { direct, gossip, state };
+  struct Probe {
+    std::uint64_t seq = 0;
+    std::string target;
+    std::uint64_t boot = 0;
+    Time timeout_at{};
+    Time end_at{};
+    bool indirect_sent = false;
+    int expected_nacks = 0;
+    int nacks = 0;
+  };
+  struct Relay {
+    std::string origin;
+    std::string origin_addr;
+    std::uint64_t origin_seq = 0;
+    Time deadline{};
+  };
+
+  bool apply(Time now, const MemberUpdate& u, Source src, Outbox& out);
+  void refute(Time now, std::uint32_t incarnation);
+  void set_status(Time now, Member& m, MemberStatus s, const std::string& reason, Outbox& out);
+  void start_suspicion(Time now, Member& m, const std::string& from);
+  void handle(Time now, const Envelope& env, const Ping& b, Outbox& out);
+  void handle(Time now, const Envelope& env, const Ack& b, Outbox& out);
+  void handle(Time now, const Envelope& env, const Nack& b, Outbox& out);
+  void handle(Time now, const Envelope& env, const PingReq& b, Outbox& out);
+  void handle(Time now, const Envelope& env, const PushPull& b, Outbox& out);
+  void send_joins(Time now, Outbox& out);
+  void start_probe(Time now, Outbox& out);
+  void reshuffle();
+  void finish_probe(Time now, Outbox& out);
+  std::vector<const Member*> random_up(std::size_t k, const std::string& exclude);
+  [[nodiscard]] int retransmit_limit() const;
+  [[nodiscard]] Duration suspicion_min() const;
+  [[nodiscard]] Duration push_pull_period() const;
+
+  MembershipTuning t_;
+  MemberUpdate self_;
+  Time self_started_;
+  Rng& rng_;
+  Awareness awareness_;
+  BroadcastQueue queue_;
+  std::map<std::string, Member> members_;
+  std::size_t up_count_ = 0;
+
+  std::vector<std::string> seeds_;
+  bool joined_ = false;
+  bool leaving_ = false;
+  Duration join_backoff_{};
+  Time next_join_ = kNever;
+
+  std::uint64_t next_seq_ = 1;
+  std::optional<Probe> probe_;
+  std::vector<std::string> probe_order_;
+  std::size_t probe_pos_ = 0;
+  Time next_probe_ = kNever;
+  std::map<std::uint64_t, Relay> relays_;
+  std::set<std::pair<Time, std::string>> suspicion_deadlines_;
+  std::set<std::pair<Time, std::string>> down_since_;  // dead or left, oldest first
+  Time next_gossip_{};
+  Time next_push_pull_ = kNever;
+  Time next_reconnect_ = kNever;
+};
+
+}  // namespace elector

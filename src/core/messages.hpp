@@ -1,0 +1,136 @@
+// The messages nodes exchange. One struct per message; the wire encoding lives in the transport.
+//
+// Every message travels in an Envelope whose header says who sent it (name, address, boot, the
+// sender's own membership record) and carries a few piggybacked membership updates (gossip).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace elector {
+
+enum class MemberStatus : std::uint8_t { alive, suspect, dead, left };
+const char* to_string(MemberStatus s);
+
+/// What never changes during one boot of a node.
+struct MemberMeta {
+  std::int64_t priority = 0;
+  bool candidate = true;
+  std::uint64_t settings_hash = 0;
+  bool operator==(const MemberMeta&) const = default;
+};
+
+/// One member's state as gossiped (SWIM). Ordering: a higher `boot` always wins (a restarted
+/// process); within a boot, the usual SWIM incarnation rules apply.
+struct MemberUpdate {
+  std::string name;
+  std::string addr;
+  std::uint64_t boot = 0;
+  std::uint32_t incarnation = 0;
+  MemberStatus status = MemberStatus::alive;
+  MemberMeta meta;
+  /// The member's age (ms) as estimated by the sender when it sent this; -1 unknown.
+  std::int64_t age_ms = -1;
+  /// Who declared a suspicion (Lifeguard counts independent confirmations).
+  std::string from;
+};
+
+// ---- membership (SWIM with Lifeguard) ----
+struct Ping {
+  std::uint64_t seq = 0;
+  std::string target;  // the name the sender believes it is pinging
+};
+struct Ack {
+  std::uint64_t seq = 0;
+};
+struct Nack {
+  std::uint64_t seq = 0;
+};
+struct PingReq {
+  std::uint64_t seq = 0;
+  std::string target;
+  std::string target_addr;
+};
+/// Full-state exchange: a join (to a seed), anti-entropy, or a reconnect to a member thought dead.
+struct PushPull {
+  std::shared_ptr<const std::vector<MemberUpdate>> state;
+  bool join = false;
+  bool want_reply = false;
+  // The sender's view of the leadership, so that a joiner does not start a needless campaign.
+  std::string leader;
+  std::uint64_t term = 0;
+};
+/// A member leaves gracefully (its header carries its own `left` record).
+struct Leave {};
+/// Carries piggybacked updates only: sent when there is news to spread faster than probes do.
+struct Gossip {};
+
+// ---- election ----
+/// "Would you vote for me in `term`?" Changes nothing at the voter (PreVote).
+struct PreVoteReq {
+  std::uint64_t term = 0;
+};
+struct VoteReq {
+  std::uint64_t term = 0;
+  bool designated = false;  // named successor of a leader that handed over
+};
+struct VoteResp {
+  std::uint64_t term = 0;
+  bool pre = false;
+  bool granted = false;
+  std::string reason;
+  /// When refused because of a promise to another leader: how long it still runs (ms).
+  std::int64_t promise_left_ms = 0;
+  std::string leader;  // the leader the voter supports, if any
+};
+struct Heartbeat {
+  std::uint64_t term = 0;
+  std::uint64_t seq = 0;
+  /// Incremented by the leader each time it runs an election; followers see elections through it.
+  std::uint64_t election_round = 0;
+};
+struct HeartbeatResp {
+  std::uint64_t term = 0;
+  std::uint64_t seq = 0;
+  bool ok = false;
+};
+/// The leader of `term` stops being leader; followers are released from their promise at once.
+struct Resign {
+  std::uint64_t term = 0;
+  std::string successor;  // empty: none designated
+  bool cleared = false;   // clear_leader(): no automatic election follows
+};
+/// A follower asks the leader to run an election (elect()) or to clear the leader.
+struct ElectForward {
+  bool clear = false;
+};
+
+using Body = std::variant<Ping, Ack, Nack, PingReq, PushPull, Leave, Gossip, PreVoteReq, VoteReq, VoteResp,
+                          Heartbeat, HeartbeatResp, Resign, ElectForward>;
+
+struct Header {
+  MemberUpdate self;  // sender's own record (status alive, age_ms = its uptime)
+  std::int64_t runtime_ms = 0;
+  /// The highest term the sender knows: a restarted node learns it from its first contact.
+  std::uint64_t term = 0;
+};
+
+struct Envelope {
+  Header header;
+  Body body;
+  std::vector<MemberUpdate> gossip;
+};
+
+struct Outgoing {
+  std::string to_name;  // empty when sent to a seed address whose node is not known yet
+  std::string to_addr;
+  Envelope env;
+};
+
+const char* body_name(const Body& b);
+
+}  // namespace elector

@@ -1,0 +1,135 @@
+#include "core/node_core.hpp"
+
+namespace elector {
+
+namespace {
+MemberUpdate self_update(const Config& cfg, std::uint64_t boot, std::uint64_t hash) {
+  MemberUpdate u;
+  u.name = cfg.name;
+  u.addr = cfg.listen;
+  u.boot = boot;
+  u.meta = MemberMeta{cfg.priority, cfg.candidate_node, hash};
+  return u;
+}
+}  // namespace
+
+NodeCore::NodeCore(const Config& cfg, std::uint64_t boot, std::uint64_t seed, Time now,
+                   std::uint64_t term)
+    : cfg_(cfg),
+      boot_(boot),
+      settings_hash_(election_settings_hash(cfg)),
+      rng_(seed),
+      membership_(cfg.membership, self_update(cfg, boot, settings_hash_), now, rng_),
+      election_(cfg, strategy_of(cfg), settings_hash_, term, now, rng_) {}
+
+void NodeCore::start(Time now) {
+  membership_.start(now, cfg_.seeds, out_);
+  election_.start(now, out_);
+  after(now);
+}
+
+void NodeCore::receive(Time now, const Envelope& env) {
+  if (stopped_) return;
+  const MemberUpdate& from = env.header.self;
+  if (from.name == cfg_.name) return;
+  if (from.meta.settings_hash != settings_hash_ && mismatch_reported_.insert(from.name).second) {
+    out_.events.emplace_back(SettingsMismatch{from.name});
+  }
+  election_.learn_term(env.header.term);
+  membership_.on_envelope(now, env, env.header.runtime_ms, out_);
+  after(now);  // the election sees membership changes before the message itself
+  election_.on_envelope(now, env, membership_, out_);
+  after(now);
+}
+
+void NodeCore::tick(Time now) {
+  if (stopped_) return;
+  membership_.tick(now, out_);
+  after(now);
+  election_.tick(now, membership_, out_);
+  after(now);
+}
+
+void NodeCore::peer_gone(Time now, const std::string& name, std::uint64_t boot) {
+  if (stopped_) return;
+  membership_.peer_gone(now, name, boot, out_);
+  after(now);
+}
+
+ElectOutcome NodeCore::elect(Time now) {
+  const ElectOutcome r = election_.elect(now, membership_, out_);
+  after(now);
+  return r;
+}
+
+void NodeCore::clear_leader(Time now) {
+  election_.clear_leader(now, membership_, out_);
+  after(now);
+}
+
+void NodeCore::stop(Time now) {
+  if (stopped_) return;
+  election_.stop(now, membership_, out_);
+  membership_.leave(now, out_);
+  after(now);
+  stopped_ = true;
+}
+
+void NodeCore::set_runtime_ms(std::int64_t v) {
+  runtime_ms_ = v;
+  election_.set_runtime_ms(v);
+}
+
+void NodeCore::after(Time now) {
+  // Membership transitions found in this step drive the election (joins and leaves trigger
+  // elections; a leader whose process is gone releases its supporters).
+  for (; events_seen_ < out_.events.size(); ++events_seen_) {
+    const Event e = out_.events[events_seen_];
+    if (const auto* up = std::get_if<MemberUp>(&e)) {
+      election_.on_member_up(now, up->member, membership_, out_);
+    } else if (const auto* down = std::get_if<MemberDown>(&e)) {
+      election_.on_member_down(now, down->member, down->reason, membership_, out_);
+    }
+  }
+  if (out_.msgs.empty()) return;
+  Header h;
+  h.self = membership_.self_record(now);
+  h.runtime_ms = runtime_ms_;
+  h.term = election_.max_term();
+  for (auto& m : out_.msgs) {
+    Envelope env;
+    env.header = h;
+    env.body = std::move(m.body);
+    if (auto* pp = std::get_if<PushPull>(&env.body)) election_.fill(*pp);
+    env.gossip = membership_.take_gossip();
+    ready_.messages.push_back(Outgoing{std::move(m.to_name), std::move(m.to_addr), std::move(env)});
+  }
+  out_.msgs.clear();
+}
+
+Ready NodeCore::take_ready() {
+  for (auto& e : out_.events) ready_.events.push_back(std::move(e));
+  for (auto& hk : out_.hooks) ready_.hooks.push_back(std::move(hk));
+  out_.events.clear();
+  out_.hooks.clear();
+  events_seen_ = 0;
+  Ready r = std::move(ready_);
+  ready_ = Ready{};
+  return r;
+}
+
+Time NodeCore::next_wakeup() const {
+  if (stopped_) return kNever;
+  return std::min(membership_.next_wakeup(), election_.next_wakeup());
+}
+
+std::vector<MemberView> NodeCore::members() const {
+  std::vector<MemberView> v;
+  for (const auto& [name, m] : membership_.members()) {
+    v.push_back(MemberView{name, m.rec.addr, m.rec.status, m.rec.meta.priority,
+                           m.rec.meta.candidate, m.rec.meta.settings_hash == settings_hash_});
+  }
+  return v;
+}
+
+}  // namespace elector

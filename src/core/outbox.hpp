@@ -1,0 +1,27 @@
+// What one step of the core produces before the envelope headers and gossip are filled in.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/messages.hpp"
+#include "elector/events.hpp"
+
+namespace elector {
+
+struct Outbox {
+  struct Msg {
+    std::string to_name;
+    std::string to_addr;
+    Body body;
+  };
+  std::vector<Msg> msgs;
+  std::vector<Event> events;
+  std::vector<HookRequest> hooks;
+
+  void send(std::string to_name, std::string to_addr, Body body) {
+    msgs.push_back(Msg{std::move(to_name), std::move(to_addr), std::move(body)});
+  }
+};
+
+}  // namespace elector

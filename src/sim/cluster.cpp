@@ -1,0 +1,402 @@
+#include "sim/cluster.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace elector::sim {
+
+struct Cluster::Item {
+  enum class Kind { deliver, wake, gone, hooks, call };
+  Time at{};
+  std::uint64_t seq = 0;
+  Kind kind = Kind::call;
+  int node = -1;
+  int from = -1;
+  std::uint64_t gen = 0;
+  Envelope env;
+  std::string gone_name;
+  std::uint64_t gone_boot = 0;
+  std::function<void()> fn;
+};
+
+struct Cluster::SimNode {
+  int index = 0;
+  std::string name;
+  std::string addr;
+  Config cfg;
+  std::unique_ptr<NodeCore> core;
+  bool crashed = false;
+  bool frozen = false;
+  bool stopped = false;
+  bool hang_hooks = false;
+  std::uint64_t boots = 0;
+  std::uint64_t gen = 0;
+  Time wake = kNever;
+  std::uint64_t processed = 0;
+  std::uint64_t kept_term = 0;  // what a state file would hold across restarts
+  std::vector<Item> parked;  // inputs that arrived while frozen
+  [[nodiscard]] bool live() const { return core && !crashed && !stopped; }
+};
+
+namespace {
+bool later(const auto& a, const auto& b) { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
+
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t x = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL);
+  x ^= x >> 31;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  return x ^ (x >> 29);
+}
+}  // namespace
+
+Cluster::Cluster(Options opt)
+    : opt_(std::move(opt)),
+      rng_(opt_.seed),
+      loss_(opt_.loss),
+      group_(static_cast<std::size_t>(opt_.nodes), 0),
+      inv_(opt_.nodes, opt_.base.quorum_size) {
+  // A simulated epoch far from zero, so that "now - something" never underflows.
+  now_ = Time(std::chrono::hours(1));
+  tracing_ = opt_.nodes <= 100;
+  for (int i = 0; i < opt_.nodes; ++i) {
+    auto n = std::make_unique<SimNode>();
+    n->index = i;
+    n->name = name_of(i);
+    n->addr = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + ":7946";
+    n->cfg = opt_.base;
+    n->cfg.name = n->name;
+    n->cfg.listen = n->addr;
+    if (opt_.priority_by_index) n->cfg.priority = i + 1;
+    by_name_[n->name] = i;
+    by_addr_[n->addr] = i;
+    names_.push_back(n->name);
+    nodes_.push_back(std::move(n));
+  }
+}
+
+Cluster::~Cluster() = default;
+
+Cluster::SimNode& Cluster::at(const std::string& name) {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) throw std::invalid_argument("no node named " + name);
+  return *nodes_[static_cast<std::size_t>(it->second)];
+}
+
+const Cluster::SimNode* Cluster::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : nodes_[static_cast<std::size_t>(it->second)].get();
+}
+
+NodeCore* Cluster::node(const std::string& name) { return at(name).core.get(); }
+bool Cluster::running(const std::string& name) const {
+  const SimNode* n = find(name);
+  return n && n->live();
+}
+bool Cluster::frozen(const std::string& name) const {
+  const SimNode* n = find(name);
+  return n && n->frozen;
+}
+
+Duration Cluster::latency() {
+  return Duration(rng_.between(opt_.latency_min.count(), opt_.latency_max.count()));
+}
+
+void Cluster::push(Item it) {
+  it.seq = seq_++;
+  heap_.push_back(std::move(it));
+  std::push_heap(heap_.begin(), heap_.end(), [](const Item& a, const Item& b) { return later(a, b); });
+}
+
+bool Cluster::reachable(int a, int b) const {
+  return group_[static_cast<std::size_t>(a)] == group_[static_cast<std::size_t>(b)];
+}
+
+void Cluster::start_all() {
+  for (int i = 0; i < opt_.nodes; ++i) {
+    Item it;
+    it.at = now_ + opt_.start_stagger * i;
+    it.kind = Item::Kind::call;
+    const std::string name = name_of(i);
+    it.fn = [this, name] { start(name); };
+    push(std::move(it));
+  }
+}
+
+void Cluster::start(const std::string& name) {
+  SimNode& n = at(name);
+  if (n.live()) return;
+  n.crashed = false;
+  n.stopped = false;
+  n.frozen = false;
+  n.parked.clear();
+  ++n.boots;
+  Config cfg = n.cfg;
+  cfg.seeds.clear();
+  // King's layout: everyone joins through box1. A restarted node is given box1..box3 as seeds,
+  // as a deployment lists a few seeds.
+  const int nseeds = n.boots > 1 ? std::min(3, opt_.nodes) : 1;
+  for (int i = 0; i < nseeds; ++i) {
+    if (i != n.index) cfg.seeds.push_back(nodes_[static_cast<std::size_t>(i)]->addr);
+  }
+  const std::uint64_t seed = mix(opt_.seed, mix(static_cast<std::uint64_t>(n.index), n.boots));
+  n.core = std::make_unique<NodeCore>(cfg, n.boots, seed, now_, n.kept_term);
+  process(n, [&](NodeCore& c) { c.start(now_); });
+}
+
+void Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& input) {
+  ++stats_.steps;
+  n.core->set_runtime_ms(static_cast<std::int64_t>(n.processed / 50));
+  input(*n.core);
+  ++n.processed;
+  drain(n);
+  n.kept_term = n.core->max_term();
+  if (n.core->role() == Role::leader) {
+    leader_role_.insert(n.index);
+  } else {
+    leader_role_.erase(n.index);
+  }
+  inv_.check_term(now_, n.name, n.boots, n.core->term());
+  inv_.check_leaders(now_, leaders_now());
+}
+
+void Cluster::drain(SimNode& n) {
+  Ready r = n.core->take_ready();
+  for (auto& m : r.messages) send(n, std::move(m));
+  for (auto& e : r.events) {
+    inv_.on_event(now_, n.name, n.boots, e);
+    if (tracing_) trace_.push_back(TracedEvent{now_, n.name, e});
+  }
+  for (const auto& h : r.hooks) {
+    const auto& cmds =
+        h.phase == HookRequest::Phase::pre ? n.cfg.pre_election_hooks : n.cfg.post_election_hooks;
+    hooks_.request(n.name, h, cmds, now_, opt_.hook_duration, n.cfg.hook_timeout, n.hang_hooks);
+    Item it;
+    it.at = hooks_.next_due();
+    it.kind = Item::Kind::hooks;
+    if (it.at != kNever) push(std::move(it));
+  }
+  schedule_wake(n);
+}
+
+void Cluster::schedule_wake(SimNode& n) {
+  Time t = n.core->next_wakeup();
+  if (t == kNever) {
+    n.wake = kNever;
+    return;
+  }
+  t = std::max(t, now_);
+  if (t == n.wake) return;
+  n.wake = t;
+  Item it;
+  it.at = t;
+  it.kind = Item::Kind::wake;
+  it.node = n.index;
+  it.gen = ++n.gen;
+  push(std::move(it));
+}
+
+void Cluster::send(SimNode& from, Outgoing msg) {
+  ++stats_.messages;
+  ++stats_.by_kind[body_name(msg.env.body)];
+  auto it = by_addr_.find(msg.to_addr);
+  if (it == by_addr_.end() || rng_.chance(loss_) || !reachable(from.index, it->second)) {
+    ++stats_.dropped;
+    return;
+  }
+  Item d;
+  d.at = now_ + latency();
+  d.kind = Item::Kind::deliver;
+  d.node = it->second;
+  d.from = from.index;
+  d.env = std::move(msg.env);
+  push(std::move(d));
+}
+
+void Cluster::step(Item it) {
+  now_ = std::max(now_, it.at);
+  if (it.kind == Item::Kind::call) {
+    it.fn();
+    return;
+  }
+  if (it.kind == Item::Kind::hooks) {
+    hooks_.advance(now_);
+    return;
+  }
+  SimNode& n = *nodes_[static_cast<std::size_t>(it.node)];
+  if (!n.live()) {
+    if (it.kind == Item::Kind::deliver) ++stats_.dropped;
+    return;
+  }
+  if (it.kind == Item::Kind::wake && it.gen != n.gen) return;
+  if (it.kind == Item::Kind::deliver && !reachable(it.from, it.node)) {
+    ++stats_.dropped;  // the link was cut while the packet was in flight
+    return;
+  }
+  if (n.frozen) {
+    n.parked.push_back(std::move(it));
+    return;
+  }
+  switch (it.kind) {
+    case Item::Kind::deliver:
+      ++stats_.delivered;
+      process(n, [&](NodeCore& c) { c.receive(now_, it.env); });
+      break;
+    case Item::Kind::wake:
+      n.wake = kNever;
+      process(n, [&](NodeCore& c) { c.tick(now_); });
+      break;
+    case Item::Kind::gone:
+      process(n, [&](NodeCore& c) { c.peer_gone(now_, it.gone_name, it.gone_boot); });
+      break;
+    default:
+      break;
+  }
+}
+
+void Cluster::run_until(Time t) {
+  auto cmp = [](const Item& a, const Item& b) { return later(a, b); };
+  while (!heap_.empty() && heap_.front().at <= t) {
+    std::pop_heap(heap_.begin(), heap_.end(), cmp);
+    Item it = std::move(heap_.back());
+    heap_.pop_back();
+    step(std::move(it));
+  }
+  now_ = std::max(now_, t);
+}
+
+void Cluster::run_for(Duration d) { run_until(now_ + d); }
+
+bool Cluster::run_until(const std::function<bool()>& pred, Duration limit, Duration check_every) {
+  const Time deadline = now_ + limit;
+  auto cmp = [](const Item& a, const Item& b) { return later(a, b); };
+  Time next_check = now_;
+  while (true) {
+    if (now_ >= next_check) {
+      if (pred()) return true;
+      next_check = now_ + check_every;
+    }
+    if (heap_.empty() || heap_.front().at > deadline) {
+      now_ = std::max(now_, deadline);
+      return pred();
+    }
+    std::pop_heap(heap_.begin(), heap_.end(), cmp);
+    Item it = std::move(heap_.back());
+    heap_.pop_back();
+    step(std::move(it));
+  }
+  return true;
+}
+
+void Cluster::crash(const std::string& name, bool signal) {
+  SimNode& n = at(name);
+  if (!n.live()) return;
+  const std::uint64_t boot = n.core->boot();
+  n.crashed = true;
+  n.frozen = false;
+  n.core.reset();
+  leader_role_.erase(n.index);
+  n.parked.clear();
+  ++n.gen;
+  if (!signal || !opt_.crash_signal) return;
+  for (const auto& other : nodes_) {
+    if (!other->live() || other->index == n.index || !reachable(n.index, other->index)) continue;
+    Item it;
+    it.at = now_ + latency();
+    it.kind = Item::Kind::gone;
+    it.node = other->index;
+    it.gone_name = name;
+    it.gone_boot = boot;
+    push(std::move(it));
+  }
+}
+
+void Cluster::restart(const std::string& name) {
+  SimNode& n = at(name);
+  if (n.live()) crash(name);
+  start(name);
+}
+
+void Cluster::freeze(const std::string& name) {
+  SimNode& n = at(name);
+  if (n.live()) n.frozen = true;
+}
+
+void Cluster::thaw(const std::string& name) {
+  SimNode& n = at(name);
+  if (!n.frozen) return;
+  n.frozen = false;
+  auto parked = std::move(n.parked);
+  n.parked.clear();
+  for (auto& it : parked) {
+    it.at = now_;
+    push(std::move(it));
+  }
+  if (n.live()) {
+    n.wake = kNever;  // its timers are overdue: fire them now, late, as a thawed process does
+    schedule_wake(n);
+  }
+}
+
+void Cluster::stop(const std::string& name) {
+  SimNode& n = at(name);
+  if (!n.live()) return;
+  process(n, [&](NodeCore& c) { c.stop(now_); });
+  n.stopped = true;
+  n.frozen = false;
+  leader_role_.erase(n.index);
+}
+
+void Cluster::partition(const std::vector<std::vector<std::string>>& groups) {
+  std::fill(group_.begin(), group_.end(), 0);
+  int g = 1;
+  for (const auto& grp : groups) {
+    for (const auto& name : grp) group_[static_cast<std::size_t>(at(name).index)] = g;
+    ++g;
+  }
+}
+
+void Cluster::heal() { std::fill(group_.begin(), group_.end(), 0); }
+
+void Cluster::hang_hooks(const std::string& name, bool hang) { at(name).hang_hooks = hang; }
+
+ElectOutcome Cluster::elect(const std::string& name) {
+  SimNode& n = at(name);
+  if (!n.live() || n.frozen) return ElectOutcome::stopped;
+  ElectOutcome r = ElectOutcome::stopped;
+  process(n, [&](NodeCore& c) { r = c.elect(now_); });
+  return r;
+}
+
+void Cluster::clear_leader(const std::string& name) {
+  SimNode& n = at(name);
+  if (!n.live() || n.frozen) return;
+  process(n, [&](NodeCore& c) { c.clear_leader(now_); });
+}
+
+std::vector<std::string> Cluster::leaders_now() const {
+  std::vector<std::string> out;
+  for (int i : leader_role_) {
+    const SimNode& n = *nodes_[static_cast<std::size_t>(i)];
+    if (n.live() && n.core->is_leader(now_)) out.push_back(n.name);
+  }
+  return out;
+}
+
+std::optional<std::string> Cluster::agreed_leader() const {
+  std::optional<std::string> leader;
+  bool any = false;
+  for (const auto& n : nodes_) {
+    if (!n->live() || n->frozen) continue;
+    const auto& l = n->core->leader();
+    if (!l) return std::nullopt;
+    if (any && *l != *leader) return std::nullopt;
+    leader = l;
+    any = true;
+  }
+  if (!leader) return std::nullopt;
+  const SimNode* ln = find(*leader);
+  if (!ln || !ln->live() || ln->frozen || !ln->core->is_leader(now_)) return std::nullopt;
+  return leader;
+}
+
+}  // namespace elector::sim

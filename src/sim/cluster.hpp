@@ -1,0 +1,142 @@
+// A whole cluster in one process, on simulated time.
+//
+// Every node is a NodeCore; the network delivers envelopes after a random latency, may lose
+// them, and respects partitions. Faults: crash (with or without the transport's "process gone"
+// signal), freeze/thaw (a SIGSTOPped process: its inputs wait, its timers fire late), restart,
+// graceful stop, partition/heal, loss. All randomness comes from one seed, so a run replays
+// exactly. After every step the invariant checker looks at the cluster (invariants.hpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/node_core.hpp"
+#include "core/rng.hpp"
+#include "sim/hooks.hpp"
+#include "sim/invariants.hpp"
+
+namespace elector::sim {
+
+struct Options {
+  int nodes = 5;
+  std::uint64_t seed = 1;
+  /// Template for every node's config (name, listen, seeds and priority are filled in).
+  Config base;
+  /// Give boxK priority K (king's layout).
+  bool priority_by_index = true;
+  Duration latency_min = std::chrono::microseconds(200);
+  Duration latency_max = ms(2);
+  double loss = 0.0;
+  /// Delay between successive node starts.
+  Duration start_stagger = ms(1);
+  /// Crashes are seen by peers through the transport (TCP connections closing).
+  bool crash_signal = true;
+  /// Simulated duration of one hook run, unless a node's hook is set to hang.
+  Duration hook_duration = ms(5);
+};
+
+struct Stats {
+  std::uint64_t messages = 0;  // sent
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t steps = 0;
+  std::map<std::string, std::uint64_t> by_kind;
+};
+
+struct TracedEvent {
+  Time at{};
+  std::string node;
+  Event event;
+};
+
+class Cluster {
+ public:
+  explicit Cluster(Options opt);
+  ~Cluster();
+
+  static std::string name_of(int index) { return "box" + std::to_string(index + 1); }
+
+  /// Starts every node (staggered by start_stagger), all seeded with box1's address.
+  void start_all();
+  void start(const std::string& name);
+  void run_for(Duration d);
+  void run_until(Time t);
+  /// Runs until `pred` holds or `limit` passes; true if it held. `pred` is checked after every
+  /// step, or at most once per `check_every` of simulated time when that is not zero.
+  bool run_until(const std::function<bool()>& pred, Duration limit,
+                 Duration check_every = Duration::zero());
+
+  // Faults.
+  void crash(const std::string& name, bool signal = true);
+  void restart(const std::string& name);
+  void freeze(const std::string& name);
+  void thaw(const std::string& name);
+  void stop(const std::string& name);
+  void partition(const std::vector<std::vector<std::string>>& groups);
+  void heal();
+  void set_loss(double p) { loss_ = p; }
+  /// Makes every hook of `name` hang (killed at hook_timeout).
+  void hang_hooks(const std::string& name, bool hang);
+
+  // Commands.
+  ElectOutcome elect(const std::string& name);
+  void clear_leader(const std::string& name);
+
+  // Queries.
+  [[nodiscard]] Time now() const { return now_; }
+  [[nodiscard]] NodeCore* node(const std::string& name);
+  [[nodiscard]] bool running(const std::string& name) const;  // started, not crashed/stopped
+  [[nodiscard]] bool frozen(const std::string& name) const;
+  [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
+  /// The leader every running, unfrozen node names, if they all agree and it holds its lease.
+  [[nodiscard]] std::optional<std::string> agreed_leader() const;
+  /// Nodes whose lease is valid now.
+  [[nodiscard]] std::vector<std::string> leaders_now() const;
+  [[nodiscard]] const Stats& stats() const { return stats_; }
+  [[nodiscard]] const Invariants& invariants() const { return inv_; }
+  [[nodiscard]] const std::vector<TracedEvent>& trace() const { return trace_; }
+  [[nodiscard]] const std::vector<HookRun>& hook_runs() const { return hooks_.runs(); }
+  [[nodiscard]] std::uint64_t acquisitions() const { return inv_.acquisitions(); }
+  /// Keep every event in trace() (off by default for big clusters).
+  void set_tracing(bool on) { tracing_ = on; }
+
+ private:
+  struct SimNode;
+  struct Item;
+  void push(Item it);
+  void step(Item it);
+  void process(SimNode& n, const std::function<void(NodeCore&)>& input);
+  void drain(SimNode& n);
+  void schedule_wake(SimNode& n);
+  void send(SimNode& from, Outgoing msg);
+  bool reachable(int a, int b) const;
+  SimNode& at(const std::string& name);
+  const SimNode* find(const std::string& name) const;
+  [[nodiscard]] Duration latency();
+
+  Options opt_;
+  Rng rng_;
+  Time now_{};
+  double loss_ = 0;
+  std::vector<std::string> names_;
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::map<std::string, int> by_name_;
+  std::map<std::string, int> by_addr_;
+  std::vector<Item> heap_;
+  std::uint64_t seq_ = 0;
+  std::vector<int> group_;
+  std::set<int> leader_role_;  // nodes whose role is leader (their lease may have run out)
+  Stats stats_;
+  Invariants inv_;
+  HookRunner hooks_;
+  bool tracing_ = true;
+  std::vector<TracedEvent> trace_;
+};
+
+}  // namespace elector::sim

@@ -151,6 +151,10 @@ void Election::on_member_down(Time now, const std::string& name, const std::stri
   // A process that is gone, left or restarted cannot hold a lease: its supporters are free. A
   // member merely declared failed by gossip keeps its promise until it runs out.
   const bool gone = reason == "process_gone" || reason == "left" || reason == "restarted";
+  if (gone && leader_ && *leader_ == name) {
+    released_ = name;
+    released_term_ = leader_term_;
+  }
   if (gone && support_ && support_->name == name) {
     const bool was_leader = leader_ && *leader_ == name;
     support_.reset();
@@ -162,6 +166,20 @@ void Election::on_member_down(Time now, const std::string& name, const std::stri
   }
   if (campaign_) campaign_->refused.insert(name);
   schedule(now, reason == "left" ? "member_left" : "member_failed");
+}
+
+void Election::on_peer_gone(Time now, const std::string& name, std::uint64_t boot,
+                            const Membership& mem, Outbox& out) {
+  if (stopped_ || !support_ || support_->name != name) return;
+  if (boot != 0 && support_->boot != boot) return;
+  const bool was_leader = leader_ && *leader_ == name && role_ != Role::leader;
+  released_term_ = support_->term;
+  support_.reset();
+  released_ = name;
+  if (was_leader) {
+    excluded_ = {name};
+    leader_lost(now, "leader_lost", mem, out);
+  }
 }
 
 void Election::on_envelope(Time now, const Envelope& env, const Membership& mem, Outbox& out) {
@@ -209,6 +227,8 @@ void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, 
     } else if (support_active(now)) {
       r.promise_left_ms = to_ms(support_->until - now) + 1;
       if (leader_ && *leader_ == support_->name) r.leader = *leader_;
+    } else if (now < quiet_until_) {
+      r.promise_left_ms = to_ms(quiet_until_ - now) + 1;  // ask again when the quiet ends
     }
   }
   out.send(to.name, to.addr, std::move(r));
@@ -249,7 +269,14 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
     campaign_->granted.insert(from);
   } else {
     campaign_->refused.insert(from);
-    campaign_->promise_left_ms = std::max(campaign_->promise_left_ms, b.promise_left_ms);
+    const Member* held = b.leader.empty() ? nullptr : mem.find(b.leader);
+    if (!b.leader.empty() && (b.leader == released_ || (held && !held->up()))) {
+      // The voter still backs a leader that this node knows is gone or resigned; the voter
+      // will learn it within a network delay, so ask again soon rather than after the promise.
+      campaign_->retry_soon = true;
+    } else {
+      campaign_->promise_left_ms = std::max(campaign_->promise_left_ms, b.promise_left_ms);
+    }
   }
   if (campaign_->granted.size() + 1 >= campaign_->needed) {
     if (campaign_->pre) {
@@ -354,9 +381,14 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out) {
 
 void Election::campaign_failed(Time now, const Membership& mem, Outbox& out) {
   const std::int64_t wait_ms = campaign_ ? campaign_->promise_left_ms : 0;
+  const bool soon = campaign_ && campaign_->retry_soon && wait_ms == 0;
   abandon_campaign(now, mem, out);
   const Duration jitter = Duration(rng_.between(0, T_.count()));
-  retry_at_ = wait_ms > 0 ? now + ms(wait_ms) + jitter / 4 : now + T_ + jitter;
+  if (soon) {
+    retry_at_ = now + T_ / 20 + jitter / 20;
+  } else {
+    retry_at_ = wait_ms > 0 ? now + ms(wait_ms) + jitter / 4 : now + T_ + jitter;
+  }
 }
 
 void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
@@ -428,7 +460,11 @@ void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, con
 void Election::step_down(Time now, Time effective, const std::string& reason, Outbox& out) {
   if (role_ != Role::leader) return;
   role_ = Role::follower;
-  out.events.emplace_back(LeadershipLost{leader_term_, std::min(effective, now), reason});
+  // If the lease had already run out (the process was frozen or late), leadership ended then,
+  // whatever made this node notice now.
+  const bool lapsed = lease_end_ <= now;
+  out.events.emplace_back(LeadershipLost{leader_term_, std::min({effective, now, lease_end_}),
+                                         lapsed ? "lease_expired" : reason});
   acked_.clear();
   hb_sent_.clear();
   next_heartbeat_ = kNever;
@@ -452,6 +488,8 @@ void Election::handover(Time now, const std::string& successor, const std::strin
                         const Membership& mem, Outbox& out) {
   const std::uint64_t t = leader_term_;
   step_down(now, now, reason, out);
+  released_ = cfg_.name;
+  released_term_ = t;
   broadcast(mem, Resign{t, successor, false}, out);
   if (!successor.empty()) {
     awaiting_successor_ = successor;
@@ -465,6 +503,9 @@ void Election::follow(Time now, const MemberUpdate& leader, std::uint64_t term, 
   support_ = Support{leader.name, leader.boot, term, now + promise_};
   term_ = std::max(term_, term);
   const bool changed = !leader_ || *leader_ != leader.name || leader_term_ != term;
+  // A node that learns of a new leadership outside an election of its own (it joined, or the
+  // others elected while it was away) still sees one election: started and finished.
+  if (changed && !ongoing_) election_started(now, "leader_changed", false, out);
   set_leader(leader.name, term, out);
   if (changed) {
     excluded_.clear();
@@ -484,6 +525,11 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
     const std::uint64_t followed = support_active(now) ? support_->term : leader_term_;
     out.send(from.name, from.addr, HeartbeatResp{followed, b.seq, false});
   };
+  // A heartbeat that was overtaken by its sender's Resign or Leave (or its process's end) is old
+  // news: following it would promise support to a leader that is gone.
+  const Member* sender = mem.find(from.name);
+  if (!sender || !sender->up() || sender->rec.boot != from.boot) return;
+  if (from.name == released_ && b.term <= released_term_) return;
   const bool supporting_other = support_active(now) && support_->name != from.name;
   if (supporting_other) return refuse();
   if (role_ == Role::leader) {
@@ -519,6 +565,8 @@ void Election::handle(Time now, const Envelope& env, const Resign& b, const Memb
   if (support_ && support_->name == from && support_->term == b.term) support_.reset();
   const bool was_leader = leader_ && *leader_ == from && leader_term_ == b.term;
   if (!was_leader) return;  // a candidate releasing its voters, or old news
+  released_ = from;
+  released_term_ = b.term;
   set_leader(std::nullopt, leader_term_, out);
   if (b.cleared) {
     cleared_ = true;

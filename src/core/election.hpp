@@ -45,6 +45,10 @@ class Election {
   void on_member_up(Time now, const std::string& name, const Membership& mem, Outbox& out);
   void on_member_down(Time now, const std::string& name, const std::string& reason,
                       const Membership& mem, Outbox& out);
+  /// The transport saw `name`'s process (boot `boot`, 0 = any) end: it can no longer lead, so
+  /// support given to it is released at once (even if gossip said "failed" first).
+  void on_peer_gone(Time now, const std::string& name, std::uint64_t boot, const Membership& mem,
+                    Outbox& out);
   ElectOutcome elect(Time now, const Membership& mem, Outbox& out);
   void clear_leader(Time now, const Membership& mem, Outbox& out);
   /// Leaves: a leader hands over to the best other candidate at once.
@@ -84,6 +88,7 @@ class Election {
     std::set<std::string> granted;
     std::set<std::string> refused;
     std::int64_t promise_left_ms = 0;
+    bool retry_soon = false;
   };
   struct Ongoing {
     std::uint64_t id = 0;
@@ -169,6 +174,8 @@ class Election {
   std::optional<Campaign> campaign_;
   Time retry_at_ = kNever;
   std::set<std::string> excluded_;
+  std::string released_;  // the last leader known to have resigned or gone...
+  std::uint64_t released_term_ = 0;  // ...and the term it held
   std::string awaiting_successor_;
   Time successor_deadline_ = kNever;
   Time election_due_ = kNever;

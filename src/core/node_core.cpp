@@ -54,6 +54,8 @@ void NodeCore::peer_gone(Time now, const std::string& name, std::uint64_t boot) 
   if (stopped_) return;
   membership_.peer_gone(now, name, boot, out_);
   after(now);
+  election_.on_peer_gone(now, name, boot, membership_, out_);
+  after(now);
 }
 
 ElectOutcome NodeCore::elect(Time now) {
@@ -70,6 +72,7 @@ void NodeCore::clear_leader(Time now) {
 void NodeCore::stop(Time now) {
   if (stopped_) return;
   election_.stop(now, membership_, out_);
+  after(now);  // the handover goes out under our alive record, before the leave
   membership_.leave(now, out_);
   after(now);
   stopped_ = true;

@@ -17,7 +17,7 @@ class Builtin final : public Strategy {
   }
 
  private:
-  std::string_view name_;
+  std::string name_;  // owned: the caller's string may not outlive the strategy
   Better better_;
 };
 

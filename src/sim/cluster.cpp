@@ -67,6 +67,7 @@ Cluster::Cluster(Options opt)
     n->cfg.name = n->name;
     n->cfg.listen = n->addr;
     if (opt_.priority_by_index) n->cfg.priority = i + 1;
+    if (opt_.per_node) opt_.per_node(n->cfg);
     by_name_[n->name] = i;
     by_addr_[n->addr] = i;
     names_.push_back(n->name);
@@ -164,7 +165,7 @@ void Cluster::drain(SimNode& n) {
   for (auto& m : r.messages) send(n, std::move(m));
   for (auto& e : r.events) {
     inv_.on_event(now_, n.name, n.boots, e);
-    if (tracing_) trace_.push_back(TracedEvent{now_, n.name, e});
+    if (tracing_) trace_.push_back(TracedEvent{now_, n.name, n.boots, e});
   }
   for (const auto& h : r.hooks) {
     const auto& cmds =
@@ -220,6 +221,10 @@ void Cluster::step(Item it) {
   }
   if (it.kind == Item::Kind::hooks) {
     hooks_.advance(now_);
+    Item next;
+    next.at = hooks_.next_due();
+    next.kind = Item::Kind::hooks;
+    if (next.at != kNever) push(std::move(next));
     return;
   }
   SimNode& n = *nodes_[static_cast<std::size_t>(it.node)];

@@ -30,6 +30,8 @@ struct Options {
   Config base;
   /// Give boxK priority K (king's layout).
   bool priority_by_index = true;
+  /// Adjusts one node's config (e.g. makes it a non-candidate); called once per node.
+  std::function<void(Config&)> per_node;
   Duration latency_min = std::chrono::microseconds(200);
   Duration latency_max = ms(2);
   double loss = 0.0;
@@ -52,6 +54,7 @@ struct Stats {
 struct TracedEvent {
   Time at{};
   std::string node;
+  std::uint64_t boot = 0;
   Event event;
 };
 

@@ -1,0 +1,380 @@
+// Protocol scenarios on a simulated cluster. Every run checks the invariants after each step;
+// each test also asserts what its scenario is about.
+#include <gtest/gtest.h>
+
+#include "sim/faults.hpp"
+#include "sim_util.hpp"
+
+namespace elector::test {
+namespace {
+
+using sim::Cluster;
+
+TEST(Scenario, StartElectsOneLeaderWithinElectionDelay) {
+  Cluster c(options(5));
+  const Time t0 = c.now();
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  // uptime_high: box1 started first.
+  EXPECT_EQ(*c.agreed_leader(), "box1");
+  EXPECT_LE(c.now() - t0, ms(1000) + ms(100));
+  c.run_for(ms(3000));
+  EXPECT_EQ(c.leaders_now().size(), 1u);
+  EXPECT_EQ(c.acquisitions(), 1u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, JoinAndLeaveStartElectionsOnTheLeader) {
+  Cluster c(options(5));
+  for (int i = 0; i < 4; ++i) c.start(Cluster::name_of(i));
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  const std::string leader = *c.agreed_leader();
+  c.run_for(ms(2000));
+  const auto before = events_of<ElectionStarted>(c, leader).size();
+  c.start("box5");
+  c.run_for(ms(2500));
+  auto started = events_of<ElectionStarted>(c, leader);
+  ASSERT_GT(started.size(), before);
+  EXPECT_EQ(started.back().reason, "member_joined");
+  EXPECT_TRUE(agreed_on(c, leader));  // uptime_high: the newcomer does not win
+  // Every member saw the leader's election too.
+  EXPECT_FALSE(events_of<ElectionFinished>(c, "box5").empty());
+
+  const std::string follower = leader == "box3" ? "box2" : "box3";
+  const auto before_leave = events_of<ElectionStarted>(c, leader).size();
+  c.stop(follower);
+  c.run_for(ms(2500));
+  started = events_of<ElectionStarted>(c, leader);
+  ASSERT_GT(started.size(), before_leave);
+  EXPECT_EQ(started.back().reason, "member_left");
+  EXPECT_TRUE(agreed_on(c, leader));
+}
+
+TEST(Scenario, LeaderCrashSignalledIsReplacedAtOnce) {
+  Cluster c(options(5));
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  c.run_for(ms(1000));
+  const Time crash = c.now();
+  c.crash("box1", true);
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  // box2 started 1 ms after box1; the uptime estimates of nodes started within a network delay
+  // of each other may rank box3 first, so any survivor may win.
+  EXPECT_NE(*c.agreed_leader(), "box1");
+  // Signalled by the transport: a few network latencies, far below 4T.
+  EXPECT_LT(c.now() - crash, ms(50));
+}
+
+TEST(Scenario, LeaderCrashUnsignalledIsReplacedWithin4TPlusOneElection) {
+  Cluster c(options(5));
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  c.run_for(ms(1000));
+  const Time crash = c.now();
+  c.crash("box1", false);
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  EXPECT_NE(*c.agreed_leader(), "box1");
+  EXPECT_LE(c.now() - crash, 4 * ms(100) + ms(100));
+}
+
+TEST(Scenario, FrozenLeaderIsReplacedAndStepsDownAtLeaseEnd) {
+  auto o = options(5);
+  o.base.quorum_size = 3;
+  Cluster c(o);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  c.run_for(ms(1000));
+  const Time freeze = c.now();
+  c.freeze("box1");
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  EXPECT_LE(c.now() - freeze, 4 * ms(100) + ms(100));
+  const Time lease_end = c.node("box1")->lease_end();
+  EXPECT_FALSE(c.node("box1")->is_leader(c.now()));  // the lease ran out while frozen
+  c.thaw("box1");
+  c.run_for(ms(500));
+  const auto lost = events_of<LeadershipLost>(c, "box1");
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].reason, "lease_expired");
+  EXPECT_EQ(lost[0].effective, lease_end);
+  EXPECT_LT(lost[0].effective, c.now() - ms(400));
+  EXPECT_TRUE(c.agreed_leader().has_value());
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, PriorityBox1ReturnsAndLeadsWithoutALongGap) {
+  auto o = options(4);
+  o.base.strategy = "priority";
+  Cluster c(o);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  c.crash("box1", true);
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box2"); }, ms(5000)));
+  c.run_for(ms(1000));
+  c.start("box1");
+  // Watch for the longest instant with no valid lease while box1 takes over.
+  Duration longest_gap{};
+  Time gap_start = kNever;
+  const bool back = c.run_until(
+      [&] {
+        const bool none = c.leaders_now().empty();
+        if (none && gap_start == kNever) gap_start = c.now();
+        if (!none && gap_start != kNever) {
+          longest_gap = std::max(longest_gap, c.now() - gap_start);
+          gap_start = kNever;
+        }
+        return agreed_on(c, "box1");
+      },
+      ms(10000));
+  ASSERT_TRUE(back);
+  EXPECT_LT(longest_gap, ms(50));  // one handover election, not a lease timeout
+  const auto lost = events_of<LeadershipLost>(c, "box2");
+  ASSERT_FALSE(lost.empty());
+  EXPECT_EQ(lost.back().reason, "handover");
+}
+
+TEST(Scenario, QuorumNotMetMeansNoLeaderAndElectSaysSo) {
+  auto o = options(5);
+  o.base.quorum_size = 3;
+  Cluster c(o);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  c.stop("box3");
+  c.stop("box4");
+  c.stop("box5");
+  ASSERT_TRUE(c.run_until([&] { return c.leaders_now().empty(); }, ms(2000)));
+  c.run_for(ms(3000));
+  EXPECT_TRUE(c.leaders_now().empty());
+  EXPECT_EQ(c.elect("box1"), ElectOutcome::quorum_not_met);
+  EXPECT_EQ(c.elect("box2"), ElectOutcome::quorum_not_met);
+  c.start("box3");
+  c.start("box4");
+  c.start("box5");
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(10000)));
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, PartitionOnlyMajorityKeepsALeader) {
+  auto o = options(5);
+  o.base.quorum_size = 3;
+  Cluster c(o);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  c.run_for(ms(500));
+  const Time cut = c.now();
+  c.partition({{"box1", "box2"}, {"box3", "box4", "box5"}});
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        const auto l = c.leaders_now();
+        return l.size() == 1 && l[0] != "box1" && l[0] != "box2";
+      },
+      ms(3000)));
+  EXPECT_LE(c.now() - cut, ms(600));
+  const auto lost = events_of<LeadershipLost>(c, "box1");
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].reason, "lease_expired");
+  EXPECT_LE(lost[0].effective, cut + ms(350));  // 3.5T after the last renewal before the cut
+  c.run_for(ms(5000));
+  for (const auto& n : {"box1", "box2"}) EXPECT_FALSE(c.node(n)->is_leader(c.now()));
+  c.heal();
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(20000)));
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, NonCandidateNeverLeads) {
+  // box1 would win uptime_high and box2 priority, but neither is a candidate.
+  auto o = options(4);
+  o.per_node = [](Config& cfg) { cfg.candidate_node = cfg.name != "box1" && cfg.name != "box2"; };
+  Cluster c(o);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box3"); }, ms(5000)));
+  c.crash("box3");
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box4"); }, ms(5000)));
+  c.crash("box4");
+  c.run_for(ms(5000));
+  EXPECT_TRUE(c.leaders_now().empty());
+  for (const auto& n : {"box1", "box2"}) EXPECT_TRUE(events_of<LeadershipAcquired>(c, n).empty());
+
+  auto on = options(3);
+  on.base.candidate_node = false;
+  Cluster all_observers(on);
+  all_observers.start_all();
+  all_observers.run_for(ms(5000));
+  EXPECT_TRUE(all_observers.leaders_now().empty());
+  EXPECT_EQ(all_observers.acquisitions(), 0u);
+}
+
+TEST(Scenario, ClearLeaderClearsEverywhereUntilElect) {
+  Cluster c(options(5));
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  c.clear_leader("box3");  // a follower asks the leader
+  c.run_for(ms(100));
+  for (const auto& n : c.names()) EXPECT_FALSE(c.node(n)->leader().has_value()) << n;
+  c.run_for(ms(3000));
+  EXPECT_TRUE(c.leaders_now().empty());  // no automatic election follows a clear
+  EXPECT_EQ(c.elect("box4"), ElectOutcome::started);
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(2000)));
+}
+
+TEST(Scenario, ElectOnFollowerRunsAnElectionEverywhere) {
+  Cluster c(options(5));
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  c.run_for(ms(500));
+  const auto before = events_of<ElectionFinished>(c, "box4").size();
+  EXPECT_EQ(c.elect("box4"), ElectOutcome::started);
+  c.run_for(ms(300));
+  const auto finished = events_of<ElectionFinished>(c, "box4");
+  ASSERT_GT(finished.size(), before);
+  EXPECT_EQ(finished.back().leader, std::optional<std::string>("box1"));
+}
+
+TEST(Scenario, StoppedLeaderHandsOverAtOnce) {
+  Cluster c(options(5));
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  c.run_for(ms(500));
+  const Time stop = c.now();
+  c.stop("box1");
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  EXPECT_LT(c.now() - stop, ms(50));
+  const auto lost = events_of<LeadershipLost>(c, "box1");
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].reason, "stopped");
+}
+
+TEST(Scenario, RejoiningNodeDoesNotDisruptAHealthyLeader) {
+  auto o = options(5);
+  o.base.quorum_size = 3;
+  Cluster c(o);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  const std::uint64_t term = c.node("box1")->term();
+  c.partition({{"box5"}, {"box1", "box2", "box3", "box4"}});
+  c.run_for(ms(10000));  // box5 keeps trying to elect itself, alone
+  c.heal();
+  c.run_for(ms(10000));
+  EXPECT_TRUE(agreed_on(c, "box1"));
+  EXPECT_EQ(c.node("box1")->term(), term);
+  EXPECT_EQ(c.acquisitions(), 1u);
+}
+
+TEST(Scenario, HooksRunInOrderAndAHungHookDoesNotBlock) {
+  auto o = options(3);
+  o.base.pre_election_hooks = {"pre-a", "pre-b"};
+  o.base.post_election_hooks = {"post"};
+  o.base.hook_timeout = ms(1000);
+  Cluster c(o);
+  c.hang_hooks("box1", true);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  // The election finished long before the hung hooks would have ended.
+  const auto fin = events_of<ElectionFinished>(c, "box1");
+  ASSERT_FALSE(fin.empty());
+  EXPECT_LT(fin[0].took, ms(100));
+  c.run_for(ms(5000));
+  std::vector<std::string> order;
+  for (const auto& r : c.hook_runs()) {
+    if (r.node != "box1") continue;
+    order.push_back(r.command);
+    EXPECT_TRUE(r.killed);
+    EXPECT_EQ(r.ended - r.started, ms(1000));
+  }
+  ASSERT_GE(order.size(), 3u);
+  EXPECT_EQ(order[0], "pre-a");
+  EXPECT_EQ(order[1], "pre-b");
+  EXPECT_EQ(order[2], "post");
+  // local execution: followers ran no hooks for box1's election.
+  for (const auto& r : c.hook_runs()) EXPECT_EQ(r.node, "box1");
+}
+
+TEST(Scenario, GlobalHooksRunOnEveryNode) {
+  auto o = options(3);
+  o.base.hooks_execution = HooksExecution::global;
+  o.base.post_election_hooks = {"post"};
+  Cluster c(o);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  c.run_for(ms(1000));
+  std::set<std::string> ran;
+  for (const auto& r : c.hook_runs()) {
+    ran.insert(r.node);
+    EXPECT_FALSE(r.killed);
+    EXPECT_EQ(r.request.leader, c.agreed_leader());
+  }
+  EXPECT_EQ(ran.size(), 3u);
+}
+
+TEST(Scenario, CallbacksFireExactlyWhenTheyShould) {
+  auto o = options(5);
+  o.base.quorum_size = 3;
+  Cluster c(o);
+  c.start_all();
+  c.run_for(ms(2000));
+  sim::FaultOptions fo;
+  fo.duration = ms(20000);
+  sim::inject_faults(c, 7, fo);
+  c.run_until([&] { return c.agreed_leader().has_value(); }, ms(30000));
+  // Per process (node and boot): a restarted node starts with nothing seen.
+  using Proc = std::pair<std::string, std::uint64_t>;
+  std::map<Proc, std::optional<std::string>> seen;
+  std::map<Proc, bool> leading;
+  std::map<std::string, std::set<std::uint64_t>> won;
+  int changes = 0;
+  for (const auto& t : c.trace()) {
+    const Proc p{t.node, t.boot};
+    if (const auto* lc = std::get_if<LeaderChanged>(&t.event)) {
+      auto it = seen.find(p);
+      if (it != seen.end()) {
+        EXPECT_NE(it->second, lc->leader) << "repeated leader_changed";
+      }
+      seen[p] = lc->leader;
+      ++changes;
+    } else if (const auto* a = std::get_if<LeadershipAcquired>(&t.event)) {
+      EXPECT_FALSE(leading[p]);
+      EXPECT_TRUE(won[t.node].insert(a->term).second) << "on_elected twice for one term";
+      leading[p] = true;
+    } else if (std::get_if<LeadershipLost>(&t.event)) {
+      EXPECT_TRUE(leading[p]) << "on_demoted on a node that did not lead";
+      leading[p] = false;
+    }
+  }
+  EXPECT_GT(changes, 10);
+  EXPECT_GT(c.acquisitions(), 1u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, SameSeedReplaysExactly) {
+  auto run = [](std::uint64_t seed) {
+    auto o = options(7, seed);
+    o.base.quorum_size = 4;
+    Cluster c(o);
+    c.start_all();
+    c.run_for(ms(1500));
+    sim::FaultOptions fo;
+    fo.duration = ms(8000);
+    const auto log = sim::inject_faults(c, seed, fo);
+    c.run_for(ms(5000));
+    std::string sig = std::to_string(c.stats().messages) + "/" + std::to_string(c.acquisitions());
+    for (const auto& l : log.lines) sig += l;
+    for (const auto& t : c.trace()) sig += t.node + event_name(t.event);
+    return sig;
+  };
+  EXPECT_EQ(run(11), run(11));
+  EXPECT_NE(run(11), run(12));
+}
+
+TEST(Scenario, ThousandNodesElectOneLeader) {
+  auto o = options(1000, 42);
+  o.start_stagger = std::chrono::microseconds(500);
+  Cluster c(o);
+  c.set_tracing(false);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(30000), ms(10)));
+  EXPECT_EQ(*c.agreed_leader(), "box1");
+  EXPECT_EQ(c.leaders_now().size(), 1u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+}  // namespace
+}  // namespace elector::test

@@ -1,0 +1,185 @@
+// The queue of membership updates waiting to be piggybacked.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/broadcast_queue.hpp"
+
+namespace elector {
+namespace {
+
+MemberUpdate upd(const std::string& name, std::uint32_t incarnation = 0,
+                 MemberStatus status = MemberStatus::alive) {
+  MemberUpdate u;
+  u.name = name;
+  u.addr = name + ":1";
+  u.boot = 1;
+  u.incarnation = incarnation;
+  u.status = status;
+  return u;
+}
+
+std::vector<std::string> names(const std::vector<MemberUpdate>& v) {
+  std::vector<std::string> out;
+  for (const auto& u : v) out.push_back(u.name);
+  return out;
+}
+
+TEST(BroadcastQueue, StartsEmpty) {
+  BroadcastQueue q(16);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_TRUE(q.take(8, 4).empty());
+}
+
+TEST(BroadcastQueue, PushThenTakeReturnsTheUpdate) {
+  BroadcastQueue q(16);
+  q.push(upd("a", 3, MemberStatus::suspect));
+  EXPECT_FALSE(q.empty());
+  EXPECT_EQ(q.size(), 1u);
+  const auto got = q.take(8, 4);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].name, "a");
+  EXPECT_EQ(got[0].addr, "a:1");
+  EXPECT_EQ(got[0].incarnation, 3u);
+  EXPECT_EQ(got[0].status, MemberStatus::suspect);
+}
+
+TEST(BroadcastQueue, NewerPushReplacesOlderForSameName) {
+  BroadcastQueue q(16);
+  q.push(upd("a", 1, MemberStatus::alive));
+  q.push(upd("a", 2, MemberStatus::dead));
+  EXPECT_EQ(q.size(), 1u);
+  const auto got = q.take(8, 4);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].incarnation, 2u);
+  EXPECT_EQ(got[0].status, MemberStatus::dead);
+}
+
+TEST(BroadcastQueue, ReplacementResetsTheTransmitCount) {
+  BroadcastQueue q(16);
+  q.push(upd("a", 1));
+  ASSERT_EQ(q.take(8, 3).size(), 1u);
+  ASSERT_EQ(q.take(8, 3).size(), 1u);
+  q.push(upd("a", 2));  // fresh news: sent `limit` times again
+  for (int i = 0; i < 3; ++i) {
+    const auto got = q.take(8, 3);
+    ASSERT_EQ(got.size(), 1u) << i;
+    EXPECT_EQ(got[0].incarnation, 2u);
+  }
+  EXPECT_TRUE(q.take(8, 3).empty());
+}
+
+TEST(BroadcastQueue, TakenAtMostLimitTimesThenGone) {
+  BroadcastQueue q(16);
+  q.push(upd("a"));
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(q.take(8, 4).size(), 1u) << "take " << i;
+  }
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_TRUE(q.take(8, 4).empty());
+}
+
+TEST(BroadcastQueue, LimitOneSendsOnce) {
+  BroadcastQueue q(16);
+  q.push(upd("a"));
+  q.push(upd("b"));
+  EXPECT_EQ(q.take(8, 1).size(), 2u);
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(BroadcastQueue, LeastTransmittedFirst) {
+  BroadcastQueue q(16);
+  q.push(upd("a"));
+  q.push(upd("b"));
+  // Both sent once.
+  ASSERT_EQ(q.take(8, 10).size(), 2u);
+  // "a" sent a second time (the newest among equally sent goes first: "b").
+  auto first = q.take(1, 10);
+  ASSERT_EQ(first.size(), 1u);
+  const std::string twice = first[0].name;
+  const std::string once = twice == "a" ? "b" : "a";
+  q.push(upd("c"));  // never sent
+  // c (0 sends), then the one sent once, then the one sent twice.
+  EXPECT_EQ(names(q.take(3, 10)), (std::vector<std::string>{"c", once, twice}));
+}
+
+TEST(BroadcastQueue, NewestFirstAmongEquallySent) {
+  BroadcastQueue q(16);
+  q.push(upd("a"));
+  q.push(upd("b"));
+  q.push(upd("c"));
+  EXPECT_EQ(names(q.take(3, 10)), (std::vector<std::string>{"c", "b", "a"}));
+}
+
+TEST(BroadcastQueue, EveryUpdateGetsItsTurn) {
+  // With a small `max`, repeated takes spread the transmissions evenly.
+  BroadcastQueue q(64);
+  for (int i = 0; i < 10; ++i) q.push(upd("m" + std::to_string(i)));
+  std::map<std::string, int> sent;
+  for (int round = 0; round < 10; ++round) {
+    for (const auto& u : q.take(3, 3)) ++sent[u.name];
+  }
+  ASSERT_EQ(sent.size(), 10u);
+  for (const auto& [n, k] : sent) EXPECT_EQ(k, 3) << n;
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(BroadcastQueue, TakeReturnsAtMostMax) {
+  BroadcastQueue q(64);
+  for (int i = 0; i < 20; ++i) q.push(upd("m" + std::to_string(i)));
+  const auto got = q.take(8, 4);
+  EXPECT_EQ(got.size(), 8u);
+  const auto got_names = names(got);
+  const std::set<std::string> distinct(got_names.begin(), got_names.end());
+  EXPECT_EQ(distinct.size(), 8u);
+  EXPECT_EQ(q.size(), 20u);
+  EXPECT_TRUE(q.take(0, 4).empty());
+  EXPECT_EQ(q.size(), 20u);
+}
+
+TEST(BroadcastQueue, CapEvictsOldestUnsentFirst) {
+  BroadcastQueue q(3);
+  q.push(upd("a"));
+  q.push(upd("b"));
+  q.push(upd("c"));
+  q.push(upd("d"));
+  EXPECT_EQ(q.size(), 3u);
+  const auto got = names(q.take(10, 4));
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()),
+            (std::set<std::string>{"b", "c", "d"}));
+}
+
+TEST(BroadcastQueue, CapEvictsTheMostSent) {
+  BroadcastQueue q(3);
+  q.push(upd("old"));
+  ASSERT_EQ(q.take(1, 10).size(), 1u);  // "old" sent once
+  q.push(upd("x"));
+  q.push(upd("y"));
+  q.push(upd("z"));  // over the cap: the most-sent entry goes, even though newer ones are unsent
+  EXPECT_EQ(q.size(), 3u);
+  const auto got = names(q.take(10, 10));
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()),
+            (std::set<std::string>{"x", "y", "z"}));
+}
+
+TEST(BroadcastQueue, CapNeverExceeded) {
+  BroadcastQueue q(5);
+  for (int i = 0; i < 100; ++i) {
+    q.push(upd("m" + std::to_string(i)));
+    EXPECT_LE(q.size(), 5u);
+    if (i % 7 == 0) (void)q.take(2, 3);
+  }
+  EXPECT_EQ(q.size(), 5u);
+  // The newest push is always kept.
+  const auto got = names(q.take(10, 3));
+  EXPECT_NE(std::find(got.begin(), got.end(), "m99"), got.end());
+}
+
+}  // namespace
+}  // namespace elector

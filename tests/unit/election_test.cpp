@@ -1,0 +1,173 @@
+// The election state machine driven directly through NodeCore, message by message.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "core/node_core.hpp"
+
+namespace elector {
+namespace {
+
+const Time kT0 = Time(std::chrono::hours(1));
+
+Config config(const std::string& name, int quorum = 1) {
+  Config c;
+  c.name = name;
+  c.listen = name + ":1";
+  c.quorum_size = quorum;
+  c.election_delay = ms(100);
+  return c;
+}
+
+/// A few NodeCores wired to each other with instant delivery, for step-by-step tests.
+struct Net {
+  std::map<std::string, std::unique_ptr<NodeCore>> nodes;
+  std::map<std::string, std::vector<Event>> events;
+  std::set<std::string> cut;  // nodes whose messages are dropped both ways
+  Time now = kT0;
+
+  NodeCore& add(Config cfg, std::uint64_t boot = 1) {
+    const std::string name = cfg.name;
+    if (!nodes.empty()) cfg.seeds = {nodes.begin()->second->addr()};
+    nodes[name] = std::make_unique<NodeCore>(cfg, boot, boot * 7919 + name.size(), now);
+    nodes[name]->start(now);
+    pump();
+    return *nodes[name];
+  }
+  void pump() {
+    std::deque<std::pair<std::string, Outgoing>> q;
+    auto collect = [&] {
+      for (auto& [name, n] : nodes) {
+        Ready r = n->take_ready();
+        for (auto& e : r.events) events[name].push_back(e);
+        for (auto& m : r.messages) q.emplace_back(name, std::move(m));
+      }
+    };
+    collect();
+    while (!q.empty()) {
+      auto [from, m] = std::move(q.front());
+      q.pop_front();
+      for (auto& [name, n] : nodes) {
+        if (n->addr() != m.to_addr || cut.count(name) || cut.count(from)) continue;
+        n->receive(now, m.env);
+      }
+      collect();
+    }
+  }
+  void advance(Duration d, Duration step = ms(5)) {
+    const Time end = now + d;
+    while (now < end) {
+      now += step;
+      for (auto& [name, n] : nodes) {
+        if (!cut.count(name) && n->next_wakeup() <= now) n->tick(now);
+      }
+      pump();
+    }
+  }
+  template <class E>
+  int count(const std::string& node) {
+    int k = 0;
+    for (const auto& e : events[node]) k += std::holds_alternative<E>(e) ? 1 : 0;
+    return k;
+  }
+};
+
+TEST(Election, SingleNodeElectsItselfAfterElectionDelay) {
+  Net net;
+  Config cfg = config("a");
+  cfg.election_delay = ms(500);  // longer than the 4T quiet period after a start
+  NodeCore& a = net.add(cfg);
+  net.advance(ms(490));
+  EXPECT_FALSE(a.is_leader(net.now));
+  net.advance(ms(20));
+  EXPECT_TRUE(a.is_leader(net.now));
+  EXPECT_EQ(a.term(), 1u);
+  EXPECT_EQ(net.count<LeadershipAcquired>("a"), 1);
+  EXPECT_EQ(net.count<LeaderChanged>("a"), 1);
+}
+
+TEST(Election, LeaseRunsOutWithoutAnyInput) {
+  Net net;
+  NodeCore& a = net.add(config("a"));
+  net.advance(ms(600));
+  ASSERT_TRUE(a.is_leader(net.now));
+  const Time end = a.lease_end();
+  EXPECT_LE(end - net.now, ms(350));
+  // No tick, no message: the answer changes with time alone (a frozen process).
+  EXPECT_TRUE(a.is_leader(end - Duration(1)));
+  EXPECT_FALSE(a.is_leader(end));
+}
+
+TEST(Election, FollowerRefusesVotesWhileItsLeaderIsAlive) {
+  Net net;
+  NodeCore& a = net.add(config("a", 2));
+  NodeCore& b = net.add(config("b", 2));
+  NodeCore& c = net.add(config("c", 2));
+  net.advance(ms(1000));
+  ASSERT_TRUE(a.is_leader(net.now));
+  const std::uint64_t term = a.term();
+  // c asks for an election itself: it is forwarded to the leader, who stays.
+  EXPECT_EQ(c.elect(net.now), ElectOutcome::started);
+  net.pump();
+  net.advance(ms(300));
+  EXPECT_TRUE(a.is_leader(net.now));
+  EXPECT_EQ(a.term(), term);
+  EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
+}
+
+TEST(Election, CutOffLeaderLosesLeaseAndOthersElectAboveItsTerm) {
+  Net net;
+  NodeCore& a = net.add(config("a", 2));
+  NodeCore& b = net.add(config("b", 2));
+  net.add(config("c", 2));
+  net.advance(ms(1000));
+  ASSERT_TRUE(a.is_leader(net.now));
+  const std::uint64_t term = a.term();
+  net.cut = {"a"};
+  net.advance(ms(600));
+  EXPECT_FALSE(a.is_leader(net.now));
+  ASSERT_TRUE(b.leader().has_value());
+  EXPECT_NE(*b.leader(), "a");
+  EXPECT_GT(b.term(), term);
+}
+
+TEST(Election, RestartedNodeStaysQuietForOnePromisePeriod) {
+  Net net;
+  net.add(config("a", 2));
+  net.add(config("b", 2));
+  net.advance(ms(1500));
+  const std::string leader = net.nodes["a"]->is_leader(net.now) ? "a" : "b";
+  const std::string other = leader == "a" ? "b" : "a";
+  ASSERT_TRUE(net.nodes[leader]->is_leader(net.now));
+  // The follower restarts (new boot): for 4T it acknowledges nothing, so the leader, needing two
+  // supporters, loses its lease...
+  net.nodes.erase(other);
+  net.add(config(other, 2), 2);
+  net.advance(ms(390));
+  EXPECT_EQ(net.count<LeadershipLost>(leader), 1);
+  EXPECT_FALSE(net.nodes[leader]->is_leader(net.now));
+  EXPECT_FALSE(net.nodes[other]->is_leader(net.now));
+  // ...and once the quiet period is over, one leader again.
+  net.advance(ms(1000));
+  NodeCore& a = *net.nodes["a"];
+  NodeCore& b = *net.nodes["b"];
+  EXPECT_NE(a.is_leader(net.now), b.is_leader(net.now));
+  ASSERT_TRUE(a.leader().has_value());
+  EXPECT_EQ(a.leader(), b.leader());
+}
+
+TEST(Election, SettingsMismatchIsReportedAndNotVotedFor) {
+  Net net;
+  net.add(config("a"));
+  Config other = config("b");
+  other.strategy = "priority";
+  net.add(other);
+  net.advance(ms(1000));
+  EXPECT_EQ(net.count<SettingsMismatch>("a"), 1);
+  EXPECT_EQ(net.count<SettingsMismatch>("b"), 1);
+}
+
+}  // namespace
+}  // namespace elector

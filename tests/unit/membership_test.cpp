@@ -1,0 +1,643 @@
+// SWIM membership driven by hand: a few Membership instances wired with instant delivery.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/membership.hpp"
+
+namespace elector {
+namespace {
+
+const Time kT0 = Time(std::chrono::hours(1));
+const Duration kStep = ms(10);
+
+std::string addr_of(const std::string& name) { return name + ":7946"; }
+
+struct Node {
+  std::string name;
+  std::string addr;
+  std::uint64_t boot = 1;
+  std::unique_ptr<Rng> rng;
+  std::unique_ptr<Membership> m;
+  Outbox out;
+  std::vector<Event> events;
+};
+
+struct Delivered {
+  std::string from;
+  std::string to;
+  Envelope env;
+};
+
+/// Membership instances that reach each other instantly (or not at all, when cut or crashed).
+struct Net {
+  MembershipTuning tuning;
+  Time now = kT0;
+  std::map<std::string, std::unique_ptr<Node>> nodes;
+  std::set<std::string> cut;      // messages to and from these are dropped; they still tick
+  std::set<std::string> crashed;  // dropped and no longer ticked
+  std::vector<Delivered> log;     // every message delivered, in order
+
+  /// Creates `name` and starts it with `seeds`; messages are not exchanged yet.
+  Node& create(const std::string& name, std::vector<std::string> seeds, std::uint64_t boot = 1) {
+    auto n = std::make_unique<Node>();
+    n->name = name;
+    n->addr = addr_of(name);
+    n->boot = boot;
+    std::uint64_t seed = boot * 7919;
+    for (const char ch : name) seed = seed * 131 + static_cast<unsigned char>(ch);
+    n->rng = std::make_unique<Rng>(seed);
+    MemberUpdate self;
+    self.name = name;
+    self.addr = n->addr;
+    self.boot = boot;
+    self.meta.settings_hash = 77;
+    n->m = std::make_unique<Membership>(tuning, self, now, *n->rng);
+    n->m->start(now, seeds, n->out);
+    Node& ref = *n;
+    nodes[name] = std::move(n);
+    crashed.erase(name);
+    cut.erase(name);
+    return ref;
+  }
+  /// Creates and starts `name` (joining through `seed` when given) and exchanges messages.
+  Node& add(const std::string& name, const std::string& seed = "", std::uint64_t boot = 1) {
+    std::vector<std::string> seeds;
+    if (!seed.empty()) seeds.push_back(addr_of(seed));
+    Node& n = create(name, seeds, boot);
+    flush();
+    return n;
+  }
+  Node& node(const std::string& name) { return *nodes.at(name); }
+  Membership& m(const std::string& name) { return *nodes.at(name)->m; }
+
+  bool reachable(const std::string& name) const {
+    return !cut.count(name) && !crashed.count(name);
+  }
+
+  Node* target_of(const Outbox::Msg& msg) {
+    if (!msg.to_name.empty()) {
+      auto it = nodes.find(msg.to_name);
+      return it == nodes.end() ? nullptr : it->second.get();
+    }
+    for (auto& [name, n] : nodes) {
+      if (n->addr == msg.to_addr) return n.get();
+    }
+    return nullptr;
+  }
+
+  /// Turns `n`'s outbox into envelopes (header and gossip filled as NodeCore does).
+  std::vector<std::pair<Node*, Envelope>> drain(Node& n) {
+    std::vector<std::pair<Node*, Envelope>> res;
+    for (auto& e : n.out.events) n.events.push_back(std::move(e));
+    n.out.events.clear();
+    for (auto& msg : n.out.msgs) {
+      Envelope env;
+      env.header.self = n.m->self_record(now);
+      env.body = std::move(msg.body);
+      env.gossip = n.m->take_gossip();
+      res.emplace_back(target_of(msg), std::move(env));
+    }
+    n.out.msgs.clear();
+    return res;
+  }
+
+  /// Delivers every pending message (and the ones they cause) at `now`.
+  void flush() {
+    std::deque<std::tuple<std::string, Node*, Envelope>> q;
+    auto collect = [&] {
+      for (auto& [name, n] : nodes) {
+        for (auto& [to, env] : drain(*n)) q.emplace_back(name, to, std::move(env));
+      }
+    };
+    collect();
+    while (!q.empty()) {
+      auto [from, to, env] = std::move(q.front());
+      q.pop_front();
+      if (to && reachable(from) && reachable(to->name)) {
+        log.push_back(Delivered{from, to->name, env});
+        to->m->on_envelope(now, env, 0, to->out);
+      }
+      collect();
+    }
+  }
+
+  void step() {
+    now += kStep;
+    for (auto& [name, n] : nodes) {
+      if (!crashed.count(name)) n->m->tick(now, n->out);
+    }
+    flush();
+  }
+  void run(Duration d) {
+    const Time end = now + d;
+    while (now < end) step();
+  }
+  /// Steps until `pred` holds or `limit` passes; the instant it first held.
+  std::optional<Time> run_until(const std::function<bool()>& pred, Duration limit) {
+    const Time end = now + limit;
+    while (!pred()) {
+      if (now >= end) return std::nullopt;
+      step();
+    }
+    return now;
+  }
+};
+
+template <class E>
+std::vector<E> events_of(const Node& n) {
+  std::vector<E> res;
+  for (const auto& e : n.events) {
+    if (const auto* x = std::get_if<E>(&e)) res.push_back(*x);
+  }
+  return res;
+}
+
+int ups(const Node& n, const std::string& member) {
+  int k = 0;
+  for (const auto& e : events_of<MemberUp>(n)) k += e.member == member ? 1 : 0;
+  return k;
+}
+
+std::vector<std::string> downs(const Node& n, const std::string& member) {
+  std::vector<std::string> reasons;
+  for (const auto& e : events_of<MemberDown>(n)) {
+    if (e.member == member) reasons.push_back(e.reason);
+  }
+  return reasons;
+}
+
+std::optional<MemberStatus> status(const Membership& m, const std::string& member) {
+  const Member* x = m.find(member);
+  if (!x) return std::nullopt;
+  return x->rec.status;
+}
+
+TEST(Membership, SeedJoinSendsPushPullToTheSeedAddress) {
+  Net net;
+  Node& b = net.create("b", {addr_of("a")});
+  EXPECT_FALSE(b.m->joined());
+  ASSERT_EQ(b.out.msgs.size(), 1u);
+  const auto& msg = b.out.msgs[0];
+  EXPECT_EQ(msg.to_name, "");
+  EXPECT_EQ(msg.to_addr, addr_of("a"));
+  const auto* pp = std::get_if<PushPull>(&msg.body);
+  ASSERT_NE(pp, nullptr) << body_name(msg.body);
+  EXPECT_TRUE(pp->join);
+  EXPECT_TRUE(pp->want_reply);
+  ASSERT_NE(pp->state, nullptr);
+  ASSERT_FALSE(pp->state->empty());
+  EXPECT_EQ(pp->state->front().name, "b");
+  EXPECT_EQ(pp->state->front().status, MemberStatus::alive);
+}
+
+TEST(Membership, OwnAddressAsSeedIsIgnored) {
+  Net net;
+  Node& a = net.create("a", {addr_of("a")});
+  EXPECT_TRUE(a.out.msgs.empty());
+  EXPECT_TRUE(a.m->joined());
+}
+
+TEST(Membership, UnansweredJoinIsRetriedWithBackoff) {
+  Net net;
+  Node& b = net.create("b", {addr_of("nobody")});
+  b.out.msgs.clear();
+  std::vector<Time> sent;
+  for (int i = 0; i < 100; ++i) {  // one second
+    net.now += kStep;
+    b.m->tick(net.now, b.out);
+    for (const auto& msg : b.out.msgs) {
+      const auto* pp = std::get_if<PushPull>(&msg.body);
+      if (pp && pp->join && msg.to_addr == addr_of("nobody")) sent.push_back(net.now);
+    }
+    b.out.msgs.clear();
+  }
+  // join_retry_min 100 ms, doubling: retries at +100, +300, +700 ms.
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0], kT0 + ms(100));
+  EXPECT_EQ(sent[1], kT0 + ms(300));
+  EXPECT_EQ(sent[2], kT0 + ms(700));
+  EXPECT_FALSE(b.m->joined());
+}
+
+TEST(Membership, TwoNodesKnowEachOtherAfterJoin) {
+  Net net;
+  Node& a = net.add("a");
+  Node& b = net.add("b", "a");
+  EXPECT_TRUE(a.m->joined());
+  EXPECT_TRUE(b.m->joined());
+  EXPECT_EQ(a.m->up_count(), 1u);
+  EXPECT_EQ(b.m->up_count(), 1u);
+  EXPECT_EQ(ups(a, "b"), 1);
+  EXPECT_EQ(ups(b, "a"), 1);
+  EXPECT_EQ(status(*a.m, "b"), MemberStatus::alive);
+  EXPECT_EQ(status(*b.m, "a"), MemberStatus::alive);
+  ASSERT_NE(a.m->find("b"), nullptr);
+  EXPECT_EQ(a.m->find("b")->rec.addr, addr_of("b"));
+  EXPECT_EQ(a.m->find("b")->rec.meta.settings_hash, 77u);
+  // Nobody lists itself as a member.
+  EXPECT_EQ(a.m->find("a"), nullptr);
+  EXPECT_EQ(b.m->find("b"), nullptr);
+}
+
+TEST(Membership, StartedIsTakenFromTheReportedAge) {
+  Net net;
+  net.add("a");
+  net.now += ms(5000);
+  Node& b = net.add("b", "a");
+  const Member* a_at_b = b.m->find("a");
+  ASSERT_NE(a_at_b, nullptr);
+  ASSERT_TRUE(a_at_b->started.has_value());
+  EXPECT_EQ(*a_at_b->started, kT0);
+  const Member* b_at_a = net.m("a").find("b");
+  ASSERT_NE(b_at_a, nullptr);
+  ASSERT_TRUE(b_at_a->started.has_value());
+  EXPECT_EQ(*b_at_a->started, kT0 + ms(5000));
+}
+
+TEST(Membership, StableClusterRaisesNoEvents) {
+  Net net;
+  Node& a = net.add("a");
+  Node& b = net.add("b", "a");
+  Node& c = net.add("c", "a");
+  net.run(ms(30000));
+  for (Node* n : {&a, &b, &c}) {
+    EXPECT_EQ(n->m->up_count(), 2u) << n->name;
+    EXPECT_TRUE(events_of<MemberDown>(*n).empty()) << n->name;
+    EXPECT_EQ(events_of<MemberUp>(*n).size(), 2u) << n->name;
+    EXPECT_EQ(n->m->awareness(), 0) << n->name;
+  }
+}
+
+TEST(Membership, ThirdNodeBecomesKnownToSecondThroughGossip) {
+  Net net;
+  Node& a = net.add("a");
+  Node& b = net.add("b", "a");
+  Node& c = net.add("c", "a");
+  // c learned everyone from a's join reply.
+  EXPECT_EQ(c.m->up_count(), 2u);
+  EXPECT_EQ(status(*c.m, "b"), MemberStatus::alive);
+  EXPECT_EQ(a.m->up_count(), 2u);
+  EXPECT_EQ(b.m->find("c"), nullptr);
+  // Well before the first push-pull (15 s), gossip carries c to b.
+  const auto t = net.run_until([&] { return b.m->up_count() == 2; }, ms(3000));
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(status(*b.m, "c"), MemberStatus::alive);
+  EXPECT_EQ(ups(b, "c"), 1);
+  net.run(ms(5000));
+  for (Node* n : {&a, &b, &c}) EXPECT_EQ(n->m->up_count(), 2u) << n->name;
+}
+
+TEST(Membership, AntiEntropyPushPullRunsPeriodically) {
+  Net net;
+  net.add("a");
+  net.add("b", "a");
+  net.log.clear();
+  net.run(ms(40000));
+  // push_pull_interval 15 s (2 members): the first after 15-16 s, then every 15 s.
+  std::vector<Time> asked;
+  int replies = 0;
+  for (const auto& d : net.log) {
+    const auto* pp = std::get_if<PushPull>(&d.env.body);
+    if (!pp || pp->join) continue;
+    if (d.from == "a" && pp->want_reply) {
+      asked.push_back(Time(kT0 + ms(d.env.header.self.age_ms)));
+      ASSERT_NE(pp->state, nullptr);
+      EXPECT_EQ(pp->state->size(), 2u);  // itself and b
+    }
+    if (d.from == "b" && d.to == "a" && !pp->want_reply) ++replies;
+  }
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_GE(asked[0], kT0 + ms(15000));
+  EXPECT_LE(asked[0], kT0 + ms(16000));
+  EXPECT_EQ(asked[1] - asked[0], ms(15000));
+  EXPECT_GE(replies, 2);
+}
+
+TEST(Membership, AnsweredPingsKeepAMemberAlive) {
+  Net net;
+  net.add("a");
+  net.add("b", "a");
+  net.run(ms(3000));
+  int pings = 0;
+  int acks = 0;
+  for (const auto& d : net.log) {
+    if (std::holds_alternative<Ping>(d.env.body) && d.from == "a" && d.to == "b") ++pings;
+    if (std::holds_alternative<Ack>(d.env.body) && d.from == "b" && d.to == "a") ++acks;
+  }
+  EXPECT_GE(pings, 2);
+  EXPECT_EQ(pings, acks);
+  EXPECT_EQ(status(net.m("a"), "b"), MemberStatus::alive);
+}
+
+TEST(Membership, SilentMemberBecomesSuspectThenDead) {
+  Net net;
+  Node& a = net.add("a");
+  Node& b = net.add("b", "a");
+  net.add("c", "a");
+  net.run(ms(2000));
+  ASSERT_EQ(a.m->up_count(), 2u);
+  ASSERT_EQ(b.m->up_count(), 2u);
+  const Time crash = net.now;
+  net.crashed.insert("c");
+
+  std::optional<Time> first_suspect;
+  std::map<std::string, Time> down_at;
+  const auto done = net.run_until(
+      [&] {
+        for (Node* n : {&a, &b}) {
+          const auto s = status(*n->m, "c");
+          if (s == MemberStatus::suspect && !first_suspect) first_suspect = net.now;
+          if (s == MemberStatus::dead && !down_at.count(n->name)) down_at[n->name] = net.now;
+        }
+        return down_at.size() == 2;
+      },
+      ms(30000));
+  ASSERT_TRUE(done.has_value());
+  ASSERT_TRUE(first_suspect.has_value()) << "declared dead without being suspected";
+  // A probe takes a full probe interval to fail, and c is probed within a few intervals.
+  EXPECT_GE(*first_suspect - crash, ms(1000));
+  EXPECT_LE(*first_suspect - crash, ms(5000));
+  // 3 members: too few to confirm, the shortest suspicion timeout applies:
+  // probe_interval * suspicion_mult * max(1, log10(3)) = 4 s.
+  for (const auto& [name, t] : down_at) {
+    EXPECT_GE(t - *first_suspect, ms(4000)) << name;
+    EXPECT_LE(t - *first_suspect, ms(4000) + ms(1000)) << name;
+  }
+  EXPECT_EQ(downs(a, "c"), std::vector<std::string>{"failed"});
+  EXPECT_EQ(downs(b, "c"), std::vector<std::string>{"failed"});
+  EXPECT_EQ(a.m->up_count(), 1u);
+  EXPECT_EQ(b.m->up_count(), 1u);
+}
+
+TEST(Membership, SuspicionConfirmedByOthersShrinksTowardsMinimum) {
+  Net net;
+  net.add("a");
+  for (const char* n : {"b", "c", "d", "e"}) net.add(n, "a");
+  net.run(ms(3000));
+  for (const auto& [name, n] : net.nodes) ASSERT_EQ(n->m->up_count(), 4u) << name;
+  net.crashed.insert("e");
+  std::optional<Time> first_suspect;
+  std::optional<Time> first_dead;
+  const auto done = net.run_until(
+      [&] {
+        bool all = true;
+        for (const char* n : {"a", "b", "c", "d"}) {
+          const auto s = status(net.m(n), "e");
+          if (s == MemberStatus::suspect && !first_suspect) first_suspect = net.now;
+          if (s == MemberStatus::dead && !first_dead) first_dead = net.now;
+          all = all && s == MemberStatus::dead;
+        }
+        return all;
+      },
+      ms(60000));
+  ASSERT_TRUE(done.has_value());
+  ASSERT_TRUE(first_suspect.has_value());
+  ASSERT_TRUE(first_dead.has_value());
+  // 5 members: 3 confirmations expected; min 4 s, max 6 * 4 s = 24 s. Four accusers confirm
+  // within a few probe intervals, so it ends well before the maximum, never before the minimum.
+  EXPECT_GE(*first_dead - *first_suspect, ms(4000));
+  EXPECT_LT(*first_dead - *first_suspect, ms(15000));
+  for (const char* n : {"a", "b", "c", "d"}) {
+    EXPECT_EQ(downs(net.node(n), "e"), std::vector<std::string>{"failed"}) << n;
+  }
+}
+
+TEST(Membership, PeerGoneMarksDeadAtOnce) {
+  Net net;
+  Node& a = net.add("a");
+  net.add("b", "a");
+  ASSERT_EQ(a.m->up_count(), 1u);
+  net.m("a").peer_gone(net.now, "b", 1, a.out);
+  EXPECT_EQ(status(*a.m, "b"), MemberStatus::dead);
+  EXPECT_EQ(a.m->up_count(), 0u);
+  net.flush();
+  EXPECT_EQ(downs(a, "b"), std::vector<std::string>{"process_gone"});
+  // Already down: a second signal changes nothing.
+  a.m->peer_gone(net.now, "b", 1, a.out);
+  net.flush();
+  EXPECT_EQ(downs(a, "b").size(), 1u);
+}
+
+TEST(Membership, PeerGoneOfAnotherBootIsIgnored) {
+  Net net;
+  Node& a = net.add("a");
+  net.add("b", "a");
+  a.m->peer_gone(net.now, "b", 2, a.out);
+  net.flush();
+  EXPECT_EQ(status(*a.m, "b"), MemberStatus::alive);
+  EXPECT_TRUE(downs(a, "b").empty());
+  a.m->peer_gone(net.now, "nobody", 0, a.out);
+  net.flush();
+  EXPECT_EQ(a.m->up_count(), 1u);
+  // Boot 0 matches any boot.
+  a.m->peer_gone(net.now, "b", 0, a.out);
+  net.flush();
+  EXPECT_EQ(downs(a, "b"), std::vector<std::string>{"process_gone"});
+}
+
+TEST(Membership, HigherBootReplacesTheMember) {
+  Net net;
+  Node& a = net.add("a");
+  net.add("b", "a");
+  net.run(ms(1000));
+  a.events.clear();
+  // b's process restarts at the same address with a new boot.
+  net.now += ms(50);
+  net.add("b", "a", 2);
+  std::vector<std::string> seen;
+  for (const auto& e : a.events) {
+    if (const auto* d = std::get_if<MemberDown>(&e); d && d->member == "b") {
+      seen.push_back("down:" + d->reason);
+    }
+    if (const auto* u = std::get_if<MemberUp>(&e); u && u->member == "b") seen.push_back("up");
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"down:restarted", "up"}));
+  ASSERT_NE(a.m->find("b"), nullptr);
+  EXPECT_EQ(a.m->find("b")->rec.boot, 2u);
+  EXPECT_EQ(a.m->find("b")->rec.status, MemberStatus::alive);
+  EXPECT_EQ(a.m->up_count(), 1u);
+}
+
+TEST(Membership, UpdateOfAnOlderBootIsIgnored) {
+  Net net;
+  Node& a = net.add("a");
+  net.add("b", "a", 5);
+  ASSERT_EQ(a.m->find("b")->rec.boot, 5u);
+  MemberUpdate old;
+  old.name = "b";
+  old.addr = addr_of("b");
+  old.boot = 4;
+  old.incarnation = 99;
+  old.status = MemberStatus::dead;
+  Envelope env;
+  env.header.self = old;
+  env.body = Gossip{};
+  a.m->on_envelope(net.now, env, 0, a.out);
+  net.flush();
+  EXPECT_EQ(status(*a.m, "b"), MemberStatus::alive);
+  EXPECT_EQ(a.m->find("b")->rec.boot, 5u);
+  EXPECT_TRUE(downs(a, "b").empty());
+}
+
+TEST(Membership, SuspectedNodeRefutesWithHigherIncarnation) {
+  Net net;
+  Node& a = net.add("a");
+  Node& b = net.add("b", "a");
+  ASSERT_EQ(b.m->self_record(net.now).incarnation, 0u);
+  // a tells b that b is suspected (by a), at b's current incarnation.
+  MemberUpdate rumor = b.m->self_record(net.now);
+  rumor.status = MemberStatus::suspect;
+  rumor.from = "a";
+  Envelope env;
+  env.header.self = a.m->self_record(net.now);
+  env.body = Gossip{};
+  env.gossip = {rumor};
+  b.m->on_envelope(net.now, env, 0, b.out);
+  const MemberUpdate self = b.m->self_record(net.now);
+  EXPECT_EQ(self.incarnation, 1u);
+  EXPECT_EQ(self.status, MemberStatus::alive);
+  EXPECT_EQ(b.m->awareness(), 1);
+  // The refutation is gossiped.
+  const auto g = b.m->take_gossip();
+  const auto it = std::find_if(g.begin(), g.end(), [](const MemberUpdate& u) { return u.name == "b"; });
+  ASSERT_NE(it, g.end());
+  EXPECT_EQ(it->incarnation, 1u);
+  EXPECT_EQ(it->status, MemberStatus::alive);
+  // A stale rumor (older incarnation) is not refuted again.
+  b.m->on_envelope(net.now, env, 0, b.out);
+  EXPECT_EQ(b.m->self_record(net.now).incarnation, 1u);
+}
+
+TEST(Membership, SuspicionIsRefutedAcrossTheCluster) {
+  Net net;
+  Node& a = net.add("a");
+  Node& b = net.add("b", "a");
+  Node& c = net.add("c", "a");
+  net.run(ms(2000));
+  // c (wrongly) suspects b and tells a.
+  MemberUpdate rumor = b.m->self_record(net.now);
+  rumor.status = MemberStatus::suspect;
+  rumor.from = "c";
+  Envelope env;
+  env.header.self = c.m->self_record(net.now);
+  env.body = Gossip{};
+  env.gossip = {rumor};
+  a.m->on_envelope(net.now, env, 0, a.out);
+  ASSERT_EQ(status(*a.m, "b"), MemberStatus::suspect);
+  // a spreads the suspicion; b hears it and refutes; everyone sees b alive at incarnation 1.
+  const auto t = net.run_until(
+      [&] {
+        for (Node* n : {&a, &c}) {
+          const Member* x = n->m->find("b");
+          if (!x || x->rec.status != MemberStatus::alive || x->rec.incarnation != 1) return false;
+        }
+        return true;
+      },
+      ms(3000));
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(b.m->self_record(net.now).incarnation, 1u);
+  net.run(ms(10000));
+  for (Node* n : {&a, &c}) {
+    EXPECT_EQ(status(*n->m, "b"), MemberStatus::alive) << n->name;
+    EXPECT_TRUE(downs(*n, "b").empty()) << n->name;
+  }
+}
+
+TEST(Membership, NodeHearingItIsDeadRefutes) {
+  Net net;
+  Node& a = net.add("a");
+  Node& b = net.add("b", "a");
+  MemberUpdate rumor = b.m->self_record(net.now);
+  rumor.status = MemberStatus::dead;
+  rumor.incarnation = 4;
+  rumor.from = "a";
+  Envelope env;
+  env.header.self = a.m->self_record(net.now);
+  env.body = Gossip{};
+  env.gossip = {rumor};
+  b.m->on_envelope(net.now, env, 0, b.out);
+  EXPECT_EQ(b.m->self_record(net.now).incarnation, 5u);
+  EXPECT_EQ(b.m->self_record(net.now).status, MemberStatus::alive);
+}
+
+TEST(Membership, LeaveTellsEveryUpMemberAndTheyMarkItLeft) {
+  Net net;
+  Node& a = net.add("a");
+  Node& b = net.add("b", "a");
+  Node& c = net.add("c", "a");
+  net.run(ms(2000));
+  ASSERT_EQ(c.m->up_count(), 2u);
+  c.m->leave(net.now, c.out);
+  std::set<std::string> told;
+  for (const auto& msg : c.out.msgs) {
+    if (std::holds_alternative<Leave>(msg.body)) told.insert(msg.to_name);
+  }
+  EXPECT_EQ(told, (std::set<std::string>{"a", "b"}));
+  EXPECT_EQ(c.m->self_record(net.now).status, MemberStatus::left);
+  net.flush();
+  for (Node* n : {&a, &b}) {
+    EXPECT_EQ(status(*n->m, "c"), MemberStatus::left) << n->name;
+    EXPECT_EQ(downs(*n, "c"), std::vector<std::string>{"left"}) << n->name;
+    EXPECT_EQ(n->m->up_count(), 1u) << n->name;
+  }
+  // The departed node is not probed back to life or failed again.
+  net.crashed.insert("c");
+  net.run(ms(20000));
+  for (Node* n : {&a, &b}) {
+    EXPECT_EQ(status(*n->m, "c"), MemberStatus::left) << n->name;
+    EXPECT_EQ(downs(*n, "c").size(), 1u) << n->name;
+  }
+}
+
+TEST(Membership, DeadMemberIsForgottenAfterReap) {
+  Net net;
+  Node& a = net.add("a");
+  net.add("b", "a");
+  net.crashed.insert("b");
+  const auto dead = net.run_until([&] { return status(*a.m, "b") == MemberStatus::dead; },
+                                  ms(20000));
+  ASSERT_TRUE(dead.has_value());
+  net.run(net.tuning.dead_reap - ms(100));
+  EXPECT_NE(a.m->find("b"), nullptr);
+  net.run(ms(200));
+  EXPECT_EQ(a.m->find("b"), nullptr);
+}
+
+TEST(Membership, PartitionHealsThroughReconnect) {
+  Net net;
+  Node& a = net.add("a");
+  Node& b = net.add("b", "a");
+  net.run(ms(1000));
+  net.cut.insert("b");
+  const auto split = net.run_until(
+      [&] {
+        return status(*a.m, "b") == MemberStatus::dead && status(*b.m, "a") == MemberStatus::dead;
+      },
+      ms(30000));
+  ASSERT_TRUE(split.has_value());
+  EXPECT_EQ(downs(a, "b"), std::vector<std::string>{"failed"});
+  EXPECT_EQ(downs(b, "a"), std::vector<std::string>{"failed"});
+  net.cut.clear();
+  const auto healed = net.run_until(
+      [&] {
+        return status(*a.m, "b") == MemberStatus::alive && status(*b.m, "a") == MemberStatus::alive;
+      },
+      ms(10000));
+  ASSERT_TRUE(healed.has_value());
+  EXPECT_EQ(ups(a, "b"), 2);
+  EXPECT_EQ(ups(b, "a"), 2);
+  EXPECT_EQ(a.m->up_count(), 1u);
+  EXPECT_EQ(b.m->up_count(), 1u);
+}
+
+}  // namespace
+}  // namespace elector

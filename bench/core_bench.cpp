@@ -22,8 +22,9 @@ void BM_RankThousandCandidates(benchmark::State& state) {
   }
   for (auto _ : state) {
     auto copy = v;
-    std::sort(copy.begin(), copy.end(),
-              [&](const CandidateInfo& a, const CandidateInfo& b) { return ranks_before(*s, a, b); });
+    std::sort(copy.begin(), copy.end(), [&](const CandidateInfo& a, const CandidateInfo& b) {
+      return ranks_before(*s, a, b);
+    });
     benchmark::DoNotOptimize(copy.front());
   }
 }

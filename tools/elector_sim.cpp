@@ -29,10 +29,13 @@ int main(int argc, char** argv) {
   app.add_flag("--faults", faults, "inject random faults, then heal and check liveness");
   app.add_option("--quorum-size", quorum, "quorum_size of every node")->check(CLI::PositiveNumber);
   app.add_option("--strategy", strategy, "election strategy")
-      ->check(CLI::IsMember({"uptime_high", "uptime_low", "runtime_high", "runtime_low", "priority"}));
-  app.add_option("--duration-ms", duration_ms, "simulated time to run (default 10000, 40000 with --faults)");
+      ->check(
+          CLI::IsMember({"uptime_high", "uptime_low", "runtime_high", "runtime_low", "priority"}));
+  app.add_option("--duration-ms", duration_ms,
+                 "simulated time to run (default 10000, 40000 with --faults)");
   app.add_option("--heartbeat-interval", heartbeat_ms, "T in ms")->check(CLI::Range(1, 60000));
-  app.add_option("--election-delay", election_delay_ms, "election_delay in ms")->check(CLI::Range(0, 600000));
+  app.add_option("--election-delay", election_delay_ms, "election_delay in ms")
+      ->check(CLI::Range(0, 600000));
   app.add_option("--loss", loss, "message loss probability")->check(CLI::Range(0.0, 0.9));
   app.add_flag("-v,--verbose", verbose, "print faults, violations and leadership events");
   try {

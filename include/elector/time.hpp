@@ -24,11 +24,17 @@ using Time = MonoClock::time_point;
 
 constexpr Time kNever = Time::max();
 
-constexpr Duration ms(std::int64_t v) { return std::chrono::milliseconds(v); }
+constexpr Duration ms(std::int64_t v) {
+  return std::chrono::milliseconds(v);
+}
 constexpr std::int64_t to_ms(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
-constexpr std::int64_t to_ns(Time t) { return t.time_since_epoch().count(); }
-constexpr Time from_ns(std::int64_t ns) { return Time(Duration(ns)); }
+constexpr std::int64_t to_ns(Time t) {
+  return t.time_since_epoch().count();
+}
+constexpr Time from_ns(std::int64_t ns) {
+  return Time(Duration(ns));
+}
 
 }  // namespace elector

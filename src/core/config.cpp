@@ -6,7 +6,9 @@ namespace elector {
 
 namespace {
 
-std::string ms_str(Duration d) { return std::to_string(to_ms(d)); }
+std::string ms_str(Duration d) {
+  return std::to_string(to_ms(d));
+}
 
 /// FNV-1a, 64 bits: stable everywhere, enough to notice differing settings.
 std::uint64_t fnv1a(std::string_view s) {
@@ -20,7 +22,9 @@ std::uint64_t fnv1a(std::string_view s) {
 
 }  // namespace
 
-const char* to_string(HooksExecution h) { return h == HooksExecution::local ? "local" : "global"; }
+const char* to_string(HooksExecution h) {
+  return h == HooksExecution::local ? "local" : "global";
+}
 
 std::optional<HooksExecution> hooks_execution_from(std::string_view s) {
   if (s == "local") return HooksExecution::local;

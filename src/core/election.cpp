@@ -12,10 +12,14 @@ constexpr std::size_t kMaxRankWait = 8;
 
 const char* to_string(Role r) {
   switch (r) {
-    case Role::follower: return "follower";
-    case Role::pre_candidate: return "pre_candidate";
-    case Role::candidate: return "candidate";
-    case Role::leader: return "leader";
+    case Role::follower:
+      return "follower";
+    case Role::pre_candidate:
+      return "pre_candidate";
+    case Role::candidate:
+      return "candidate";
+    case Role::leader:
+      return "leader";
   }
   return "?";
 }
@@ -38,7 +42,9 @@ Election::Election(const Config& cfg, std::shared_ptr<const Strategy> strategy,
 
 // ---------------------------------------------------------------- helpers
 
-bool Election::support_active(Time now) const { return support_ && now < support_->until; }
+bool Election::support_active(Time now) const {
+  return support_ && now < support_->until;
+}
 
 std::size_t Election::voters(const Membership& mem) const {
   std::size_t n = 1;  // self
@@ -101,19 +107,22 @@ void Election::election_started(Time now, const std::string& reason, bool initia
     ongoing_ = Ongoing{next_election_id_++, now, initiator};
     out.events.emplace_back(ElectionStarted{ongoing_->id, reason, initiator});
     if (hooks_here && !cfg_.pre_election_hooks.empty()) {
-      out.hooks.push_back(HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
+      out.hooks.push_back(
+          HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
     }
   } else if (initiator && !ongoing_->initiator) {
     ongoing_->initiator = true;
     if (cfg_.hooks_execution == HooksExecution::local && !cfg_.pre_election_hooks.empty()) {
-      out.hooks.push_back(HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
+      out.hooks.push_back(
+          HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
     }
   }
 }
 
 void Election::election_finished(Time now, Outbox& out) {
   if (!ongoing_) return;
-  out.events.emplace_back(ElectionFinished{ongoing_->id, leader_, leader_term_, now - ongoing_->started});
+  out.events.emplace_back(
+      ElectionFinished{ongoing_->id, leader_, leader_term_, now - ongoing_->started});
   const bool hooks_here = cfg_.hooks_execution == HooksExecution::global || ongoing_->initiator;
   if (hooks_here && !cfg_.post_election_hooks.empty()) {
     out.hooks.push_back(HookRequest{HookRequest::Phase::post, ongoing_->id, leader_, leader_term_,
@@ -139,7 +148,9 @@ void Election::fill(PushPull& p) const {
 
 // ---------------------------------------------------------------- inputs
 
-void Election::start(Time now, Outbox&) { schedule(now, "startup"); }
+void Election::start(Time now, Outbox&) {
+  schedule(now, "startup");
+}
 
 void Election::on_member_up(Time now, const std::string&, const Membership&, Outbox&) {
   schedule(now, "member_joined");
@@ -267,6 +278,10 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   const std::string& from = env.header.self.name;
   if (b.granted) {
     campaign_->granted.insert(from);
+  } else if (b.promise_left_ms > 0 && now + ms(b.promise_left_ms) < campaign_->deadline &&
+             !campaign_->reask.count(from)) {
+    campaign_->reask[from] = now + ms(b.promise_left_ms);
+    return;
   } else {
     campaign_->refused.insert(from);
     const Member* held = b.leader.empty() ? nullptr : mem.find(b.leader);
@@ -303,8 +318,8 @@ void Election::begin_leaderless(Time now, const std::string& reason, const Membe
   }
   if (!cfg_.candidate_node) return;  // votes when asked, never campaigns
   const auto order = ranking(now, mem);
-  const auto pos = static_cast<std::size_t>(
-      std::find(order.begin(), order.end(), cfg_.name) - order.begin());
+  const auto pos =
+      static_cast<std::size_t>(std::find(order.begin(), order.end(), cfg_.name) - order.begin());
   if (pos == 0) {
     campaign(now, true, false, mem, out);
   } else {
@@ -371,7 +386,8 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out) {
   if (!campaign_->pre) {
     // Release the voters at once so that they may support whoever does lead.
     for (const auto& name : campaign_->granted) {
-      if (const Member* m = mem.find(name)) out.send(name, m->rec.addr, Resign{campaign_->term, "", false});
+      if (const Member* m = mem.find(name))
+        out.send(name, m->rec.addr, Resign{campaign_->term, "", false});
     }
   }
   campaign_.reset();
@@ -685,6 +701,19 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
     }
   }
   if (campaign_ && now >= campaign_->deadline) campaign_failed(now, mem, out);
+  if (campaign_) {
+    for (auto it = campaign_->reask.begin(); it != campaign_->reask.end(); ++it) {
+      if (it->second > now || it->second == kNever) continue;
+      it->second = kNever;  // asked again once; a second refusal counts
+      const Member* m = mem.find(it->first);
+      if (!m || !m->up()) continue;
+      if (campaign_->pre) {
+        out.send(it->first, m->rec.addr, PreVoteReq{campaign_->term});
+      } else {
+        out.send(it->first, m->rec.addr, VoteReq{campaign_->term, campaign_->designated});
+      }
+    }
+  }
   if (!awaiting_successor_.empty() && now >= successor_deadline_) {
     excluded_.insert(awaiting_successor_);
     awaiting_successor_.clear();
@@ -712,7 +741,10 @@ Time Election::next_wakeup() const {
   Time t = std::min(retry_at_, election_due_);
   if (role_ == Role::leader) t = std::min({t, next_heartbeat_, lease_end_});
   if (support_) t = std::min(t, support_->until);
-  if (campaign_) t = std::min(t, campaign_->deadline);
+  if (campaign_) {
+    t = std::min(t, campaign_->deadline);
+    for (const auto& [name, at] : campaign_->reask) t = std::min(t, at);
+  }
   if (!awaiting_successor_.empty()) t = std::min(t, successor_deadline_);
   return t;
 }

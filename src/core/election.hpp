@@ -89,6 +89,9 @@ class Election {
     std::set<std::string> refused;
     std::int64_t promise_left_ms = 0;
     bool retry_soon = false;
+    /// Voters that refused only because their promise to the lost leader has a moment left:
+    /// asked again when it ends, within this same campaign.
+    std::map<std::string, Time> reask;
   };
   struct Ongoing {
     std::uint64_t id = 0;
@@ -174,7 +177,7 @@ class Election {
   std::optional<Campaign> campaign_;
   Time retry_at_ = kNever;
   std::set<std::string> excluded_;
-  std::string released_;  // the last leader known to have resigned or gone...
+  std::string released_;             // the last leader known to have resigned or gone...
   std::uint64_t released_term_ = 0;  // ...and the term it held
   std::string awaiting_successor_;
   Time successor_deadline_ = kNever;

@@ -186,8 +186,9 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
       return true;
     }
     case MemberStatus::suspect: {
-      const bool takes = (m.rec.status == MemberStatus::alive && u.incarnation >= m.rec.incarnation) ||
-                         (m.rec.status == MemberStatus::suspect && u.incarnation > m.rec.incarnation);
+      const bool takes =
+          (m.rec.status == MemberStatus::alive && u.incarnation >= m.rec.incarnation) ||
+          (m.rec.status == MemberStatus::suspect && u.incarnation > m.rec.incarnation);
       if (takes) {
         m.rec.incarnation = u.incarnation;
         set_status(now, m, MemberStatus::suspect, "", out);
@@ -355,7 +356,8 @@ void Membership::tick(Time now, Outbox& out) {
     probe_->expected_nacks = static_cast<int>(helpers.size());
     if (const Member* target = find(probe_->target)) {
       for (const Member* h : helpers) {
-        out.send(h->rec.name, h->rec.addr, PingReq{probe_->seq, target->rec.name, target->rec.addr});
+        out.send(h->rec.name, h->rec.addr,
+                 PingReq{probe_->seq, target->rec.name, target->rec.addr});
       }
     }
   }
@@ -387,7 +389,8 @@ void Membership::tick(Time now, Outbox& out) {
   }
 
   if (!queue_.empty() && now >= next_gossip_) {
-    for (const Member* m : random_up(kGossipFanout, "")) out.send(m->rec.name, m->rec.addr, Gossip{});
+    for (const Member* m : random_up(kGossipFanout, ""))
+      out.send(m->rec.name, m->rec.addr, Gossip{});
     next_gossip_ = now + kGossipInterval;
   }
 

@@ -109,8 +109,8 @@ struct ElectForward {
   bool clear = false;
 };
 
-using Body = std::variant<Ping, Ack, Nack, PingReq, PushPull, Leave, Gossip, PreVoteReq, VoteReq, VoteResp,
-                          Heartbeat, HeartbeatResp, Resign, ElectForward>;
+using Body = std::variant<Ping, Ack, Nack, PingReq, PushPull, Leave, Gossip, PreVoteReq, VoteReq,
+                          VoteResp, Heartbeat, HeartbeatResp, Resign, ElectForward>;
 
 struct Header {
   MemberUpdate self;  // sender's own record (status alive, age_ms = its uptime)

@@ -6,10 +6,14 @@ namespace elector {
 
 const char* to_string(MemberStatus s) {
   switch (s) {
-    case MemberStatus::alive: return "alive";
-    case MemberStatus::suspect: return "suspect";
-    case MemberStatus::dead: return "dead";
-    case MemberStatus::left: return "left";
+    case MemberStatus::alive:
+      return "alive";
+    case MemberStatus::suspect:
+      return "suspect";
+    case MemberStatus::dead:
+      return "dead";
+    case MemberStatus::left:
+      return "left";
   }
   return "?";
 }
@@ -37,16 +41,15 @@ const char* body_name(const Body& b) {
 }
 
 const char* event_name(const Event& e) {
-  return std::visit(
-      Overloaded{[](const LeaderChanged&) { return "leader_changed"; },
-                 [](const LeadershipAcquired&) { return "leadership_acquired"; },
-                 [](const LeadershipLost&) { return "leadership_lost"; },
-                 [](const ElectionStarted&) { return "election_started"; },
-                 [](const ElectionFinished&) { return "election_finished"; },
-                 [](const MemberUp&) { return "member_up"; },
-                 [](const MemberDown&) { return "member_down"; },
-                 [](const SettingsMismatch&) { return "settings_mismatch"; }},
-      e);
+  return std::visit(Overloaded{[](const LeaderChanged&) { return "leader_changed"; },
+                               [](const LeadershipAcquired&) { return "leadership_acquired"; },
+                               [](const LeadershipLost&) { return "leadership_lost"; },
+                               [](const ElectionStarted&) { return "election_started"; },
+                               [](const ElectionFinished&) { return "election_finished"; },
+                               [](const MemberUp&) { return "member_up"; },
+                               [](const MemberDown&) { return "member_down"; },
+                               [](const SettingsMismatch&) { return "settings_mismatch"; }},
+                    e);
 }
 
 }  // namespace elector

@@ -32,9 +32,7 @@ class Rng {
     return lo + static_cast<std::int64_t>(below(static_cast<std::uint64_t>(hi - lo) + 1));
   }
   /// True with probability p.
-  bool chance(double p) {
-    return static_cast<double>(next() >> 11) * 0x1.0p-53 < p;
-  }
+  bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
 
  private:
   static std::uint64_t splitmix(std::uint64_t& x) {

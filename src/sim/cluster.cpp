@@ -34,12 +34,14 @@ struct Cluster::SimNode {
   Time wake = kNever;
   std::uint64_t processed = 0;
   std::uint64_t kept_term = 0;  // what a state file would hold across restarts
-  std::vector<Item> parked;  // inputs that arrived while frozen
+  std::vector<Item> parked;     // inputs that arrived while frozen
   [[nodiscard]] bool live() const { return core && !crashed && !stopped; }
 };
 
 namespace {
-bool later(const auto& a, const auto& b) { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
+bool later(const auto& a, const auto& b) {
+  return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+}
 
 std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
   std::uint64_t x = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL);
@@ -56,7 +58,7 @@ Cluster::Cluster(Options opt)
       group_(static_cast<std::size_t>(opt_.nodes), 0),
       inv_(opt_.nodes, opt_.base.quorum_size) {
   // A simulated epoch far from zero, so that "now - something" never underflows.
-  now_ = Time(std::chrono::hours(1));
+  now_ = epoch();
   tracing_ = opt_.nodes <= 100;
   for (int i = 0; i < opt_.nodes; ++i) {
     auto n = std::make_unique<SimNode>();
@@ -88,7 +90,9 @@ const Cluster::SimNode* Cluster::find(const std::string& name) const {
   return it == by_name_.end() ? nullptr : nodes_[static_cast<std::size_t>(it->second)].get();
 }
 
-NodeCore* Cluster::node(const std::string& name) { return at(name).core.get(); }
+NodeCore* Cluster::node(const std::string& name) {
+  return at(name).core.get();
+}
 bool Cluster::running(const std::string& name) const {
   const SimNode* n = find(name);
   return n && n->live();
@@ -105,7 +109,8 @@ Duration Cluster::latency() {
 void Cluster::push(Item it) {
   it.seq = seq_++;
   heap_.push_back(std::move(it));
-  std::push_heap(heap_.begin(), heap_.end(), [](const Item& a, const Item& b) { return later(a, b); });
+  std::push_heap(heap_.begin(), heap_.end(),
+                 [](const Item& a, const Item& b) { return later(a, b); });
 }
 
 bool Cluster::reachable(int a, int b) const {
@@ -269,7 +274,9 @@ void Cluster::run_until(Time t) {
   now_ = std::max(now_, t);
 }
 
-void Cluster::run_for(Duration d) { run_until(now_ + d); }
+void Cluster::run_for(Duration d) {
+  run_until(now_ + d);
+}
 
 bool Cluster::run_until(const std::function<bool()>& pred, Duration limit, Duration check_every) {
   const Time deadline = now_ + limit;
@@ -360,9 +367,13 @@ void Cluster::partition(const std::vector<std::vector<std::string>>& groups) {
   }
 }
 
-void Cluster::heal() { std::fill(group_.begin(), group_.end(), 0); }
+void Cluster::heal() {
+  std::fill(group_.begin(), group_.end(), 0);
+}
 
-void Cluster::hang_hooks(const std::string& name, bool hang) { at(name).hang_hooks = hang; }
+void Cluster::hang_hooks(const std::string& name, bool hang) {
+  at(name).hang_hooks = hang;
+}
 
 ElectOutcome Cluster::elect(const std::string& name) {
   SimNode& n = at(name);

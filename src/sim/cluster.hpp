@@ -93,6 +93,8 @@ class Cluster {
 
   // Queries.
   [[nodiscard]] Time now() const { return now_; }
+  /// The simulated instant the cluster was created at (times in logs count from it).
+  [[nodiscard]] static Time epoch() { return Time(std::chrono::hours(1)); }
   [[nodiscard]] NodeCore* node(const std::string& name);
   [[nodiscard]] bool running(const std::string& name) const;  // started, not crashed/stopped
   [[nodiscard]] bool frozen(const std::string& name) const;

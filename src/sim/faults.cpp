@@ -25,7 +25,7 @@ FaultLog inject_faults(Cluster& c, std::uint64_t seed, const FaultOptions& opt) 
   auto pick = [&] { return names[rng.below(names.size())]; };
   auto outage = [&] { return Duration(rng.between(ms(20).count(), opt.max_outage.count())); };
   auto note = [&](const std::string& what) {
-    log.lines.push_back("t=" + std::to_string(to_ms(c.now().time_since_epoch())) + "ms " + what);
+    log.lines.push_back("t=" + std::to_string(to_ms(c.now() - c.epoch())) + "ms " + what);
   };
 
   Time next_fault = c.now() + Duration(rng.between(opt.min_gap.count(), opt.max_gap.count()));

@@ -4,7 +4,8 @@ namespace elector::sim {
 
 void Invariants::fail(Time now, const std::string& what) {
   if (violations_.size() < 100) {
-    violations_.push_back("t=" + std::to_string(to_ms(now.time_since_epoch())) + "ms " + what);
+    violations_.push_back("t=" + std::to_string(to_ms(now.time_since_epoch()) - 3600000) + "ms " +
+                          what);
   }
 }
 

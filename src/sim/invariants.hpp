@@ -19,8 +19,7 @@ namespace elector::sim {
 
 class Invariants {
  public:
-  Invariants(int cluster_size, int quorum_size)
-      : strict_(quorum_size * 2 > cluster_size) {}
+  Invariants(int cluster_size, int quorum_size) : strict_(quorum_size * 2 > cluster_size) {}
 
   [[nodiscard]] bool strict() const { return strict_; }
   void on_event(Time now, const std::string& node, std::uint64_t boot, const Event& e);

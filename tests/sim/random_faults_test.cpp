@@ -27,10 +27,18 @@ void run_seeds(int nodes, int quorum, std::uint64_t first, std::uint64_t count) 
   }
 }
 
-TEST(RandomFaults, FiveNodesMajorityQuorum500Seeds) { run_seeds(5, 3, 1, 500); }
-TEST(RandomFaults, FiveNodesQuorumOne300Seeds) { run_seeds(5, 1, 1001, 300); }
-TEST(RandomFaults, SevenNodesMajorityQuorum200Seeds) { run_seeds(7, 4, 2001, 200); }
-TEST(RandomFaults, ThreeNodesMajorityQuorum200Seeds) { run_seeds(3, 2, 3001, 200); }
+TEST(RandomFaults, FiveNodesMajorityQuorum500Seeds) {
+  run_seeds(5, 3, 1, 500);
+}
+TEST(RandomFaults, FiveNodesQuorumOne300Seeds) {
+  run_seeds(5, 1, 1001, 300);
+}
+TEST(RandomFaults, SevenNodesMajorityQuorum200Seeds) {
+  run_seeds(7, 4, 2001, 200);
+}
+TEST(RandomFaults, ThreeNodesMajorityQuorum200Seeds) {
+  run_seeds(3, 2, 3001, 200);
+}
 
 }  // namespace
 }  // namespace elector::test

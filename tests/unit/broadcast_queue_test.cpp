@@ -151,8 +151,7 @@ TEST(BroadcastQueue, CapEvictsOldestUnsentFirst) {
   q.push(upd("d"));
   EXPECT_EQ(q.size(), 3u);
   const auto got = names(q.take(10, 4));
-  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()),
-            (std::set<std::string>{"b", "c", "d"}));
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), (std::set<std::string>{"b", "c", "d"}));
 }
 
 TEST(BroadcastQueue, CapEvictsTheMostSent) {
@@ -164,8 +163,7 @@ TEST(BroadcastQueue, CapEvictsTheMostSent) {
   q.push(upd("z"));  // over the cap: the most-sent entry goes, even though newer ones are unsent
   EXPECT_EQ(q.size(), 3u);
   const auto got = names(q.take(10, 10));
-  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()),
-            (std::set<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), (std::set<std::string>{"x", "y", "z"}));
 }
 
 TEST(BroadcastQueue, CapNeverExceeded) {

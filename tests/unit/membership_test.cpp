@@ -19,7 +19,9 @@ namespace {
 const Time kT0 = Time(std::chrono::hours(1));
 const Duration kStep = ms(10);
 
-std::string addr_of(const std::string& name) { return name + ":7946"; }
+std::string addr_of(const std::string& name) {
+  return name + ":7946";
+}
 
 struct Node {
   std::string name;
@@ -79,9 +81,7 @@ struct Net {
   Node& node(const std::string& name) { return *nodes.at(name); }
   Membership& m(const std::string& name) { return *nodes.at(name)->m; }
 
-  bool reachable(const std::string& name) const {
-    return !cut.count(name) && !crashed.count(name);
-  }
+  bool reachable(const std::string& name) const { return !cut.count(name) && !crashed.count(name); }
 
   Node* target_of(const Outbox::Msg& msg) {
     if (!msg.to_name.empty()) {
@@ -508,7 +508,8 @@ TEST(Membership, SuspectedNodeRefutesWithHigherIncarnation) {
   EXPECT_EQ(b.m->awareness(), 1);
   // The refutation is gossiped.
   const auto g = b.m->take_gossip();
-  const auto it = std::find_if(g.begin(), g.end(), [](const MemberUpdate& u) { return u.name == "b"; });
+  const auto it =
+      std::find_if(g.begin(), g.end(), [](const MemberUpdate& u) { return u.name == "b"; });
   ASSERT_NE(it, g.end());
   EXPECT_EQ(it->incarnation, 1u);
   EXPECT_EQ(it->status, MemberStatus::alive);
@@ -603,8 +604,8 @@ TEST(Membership, DeadMemberIsForgottenAfterReap) {
   Node& a = net.add("a");
   net.add("b", "a");
   net.crashed.insert("b");
-  const auto dead = net.run_until([&] { return status(*a.m, "b") == MemberStatus::dead; },
-                                  ms(20000));
+  const auto dead =
+      net.run_until([&] { return status(*a.m, "b") == MemberStatus::dead; }, ms(20000));
   ASSERT_TRUE(dead.has_value());
   net.run(net.tuning.dead_reap - ms(100));
   EXPECT_NE(a.m->find("b"), nullptr);
@@ -637,6 +638,35 @@ TEST(Membership, PartitionHealsThroughReconnect) {
   EXPECT_EQ(ups(b, "a"), 2);
   EXPECT_EQ(a.m->up_count(), 1u);
   EXPECT_EQ(b.m->up_count(), 1u);
+}
+
+TEST(Membership, NextWakeupIsAlwaysInTheFuture) {
+  // A driver that sleeps until next_wakeup() must neither spin nor miss a deadline.
+  Net net;
+  net.add("a");
+  net.add("b", "a");
+  net.add("c", "a");
+  net.add("d", "b");
+  // Messages delivered since the last tick may make a timer due at once; a tick clears that.
+  auto check = [&](const char* phase) {
+    for (const auto& [name, n] : net.nodes) {
+      if (net.crashed.count(name)) continue;
+      n->m->tick(net.now, n->out);
+      ASSERT_GT(n->m->next_wakeup(), net.now) << name << " " << phase;
+      ASSERT_LE(n->m->next_wakeup(), net.now + net.tuning.probe_interval) << name << " " << phase;
+    }
+    net.flush();
+  };
+  for (int i = 0; i < 300; ++i) {
+    net.step();
+    check("stable");
+  }
+  net.crashed.insert("d");
+  for (int i = 0; i < 2000; ++i) {
+    net.step();
+    check("failure");
+  }
+  EXPECT_EQ(status(net.m("a"), "d"), MemberStatus::dead);
 }
 
 }  // namespace

@@ -163,7 +163,9 @@ TEST(Strategy, CustomStrategyWorksThroughRanksBefore) {
   EXPECT_EQ(names, (std::vector<std::string>{"ccc", "aa", "dd", "a", "b"}));
 }
 
-std::int64_t rng_value(Rng& rng, std::uint64_t n) { return static_cast<std::int64_t>(rng.below(n)); }
+std::int64_t rng_value(Rng& rng, std::uint64_t n) {
+  return static_cast<std::int64_t>(rng.below(n));
+}
 
 void shuffle(std::vector<CandidateInfo>& v, Rng& rng) {
   for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);

@@ -270,7 +270,10 @@ void Membership::handle(Time, const Envelope&, const Nack& b, Outbox&) {
 
 void Membership::handle(Time now, const Envelope& env, const PingReq& b, Outbox& out) {
   const std::uint64_t seq = next_seq_++;
-  relays_[seq] = Relay{env.header.self.name, env.header.self.addr, b.seq, now + t_.probe_timeout};
+  // The nack must reach the prober before its probe ends (probe_interval after it started, which
+  // is about probe_timeout after this request): answer a fifth of the timeout early.
+  relays_[seq] =
+      Relay{env.header.self.name, env.header.self.addr, b.seq, now + t_.probe_timeout * 4 / 5};
   out.send(b.target, b.target_addr, Ping{seq, b.target});
 }
 

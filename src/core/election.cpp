@@ -460,9 +460,7 @@ void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, con
   if (role_ == Role::leader && !b.ok && b.term > leader_term_) {
     // A member follows a newer leadership than ours (two leaders met after a partition with a
     // small quorum): step down and let a fresh election, above every known term, settle it.
-    const std::uint64_t t = leader_term_;
-    step_down(now, now, "higher_term", out);
-    broadcast(mem, Resign{t, "", false}, out);
+    resign(now, now, "higher_term", "", false, mem, out);
     if (cfg_.automatic_elections) begin_leaderless(now, "higher_term", mem, out);
     return;
   }
@@ -488,6 +486,14 @@ void Election::step_down(Time now, Time effective, const std::string& reason, Ou
   set_leader(std::nullopt, leader_term_, out);
 }
 
+void Election::resign(Time now, Time effective, const std::string& reason,
+                      const std::string& successor, bool cleared, const Membership& mem,
+                      Outbox& out) {
+  const std::uint64_t t = leader_term_;
+  step_down(now, effective, reason, out);
+  broadcast(mem, Resign{t, successor, cleared}, out);
+}
+
 void Election::reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out) {
   ++round_;
   election_started(now, reason, true, out);
@@ -502,11 +508,9 @@ void Election::reevaluate(Time now, const std::string& reason, const Membership&
 
 void Election::handover(Time now, const std::string& successor, const std::string& reason,
                         const Membership& mem, Outbox& out) {
-  const std::uint64_t t = leader_term_;
-  step_down(now, now, reason, out);
   released_ = cfg_.name;
-  released_term_ = t;
-  broadcast(mem, Resign{t, successor, false}, out);
+  released_term_ = leader_term_;
+  resign(now, now, reason, successor, false, mem, out);
   if (!successor.empty()) {
     awaiting_successor_ = successor;
     successor_deadline_ = now + 4 * T_;
@@ -645,10 +649,8 @@ ElectOutcome Election::elect(Time now, const Membership& mem, Outbox& out) {
 void Election::clear_leader(Time now, const Membership& mem, Outbox& out) {
   if (stopped_) return;
   if (role_ == Role::leader) {
-    const std::uint64_t t = leader_term_;
     election_started(now, "cleared", true, out);
-    step_down(now, now, "cleared", out);
-    broadcast(mem, Resign{t, "", true}, out);
+    resign(now, now, "cleared", "", true, mem, out);
     election_finished(now, out);
   } else if (leader_) {
     if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->rec.addr, ElectForward{true});
@@ -667,9 +669,7 @@ void Election::stop(Time now, const Membership& mem, Outbox& out) {
     const auto order = ranking(now, mem);
     stopped_ = false;
     const std::string successor = order.empty() ? "" : order.front();
-    const std::uint64_t t = leader_term_;
-    step_down(now, now, "stopped", out);
-    broadcast(mem, Resign{t, successor, false}, out);
+    resign(now, now, "stopped", successor, false, mem, out);
   } else {
     abandon_campaign(now, mem, out);
   }
@@ -682,9 +682,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
     recompute_lease(mem);
     if (now >= lease_end_) {
       // The lease ran out before it was renewed (frozen, slow, or cut off from the quorum).
-      const std::uint64_t t = leader_term_;
-      step_down(now, lease_end_, "lease_expired", out);
-      broadcast(mem, Resign{t, "", false}, out);
+      resign(now, lease_end_, "lease_expired", "", false, mem, out);
       excluded_ = {cfg_.name};
       if (cfg_.automatic_elections) begin_leaderless(now, "leader_lost", mem, out);
     } else if (now >= next_heartbeat_) {

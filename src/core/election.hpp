@@ -124,6 +124,9 @@ class Election {
   void send_heartbeats(Time now, const Membership& mem, Outbox& out);
   void recompute_lease(const Membership& mem);
   void step_down(Time now, Time effective, const std::string& reason, Outbox& out);
+  /// Steps down and tells every member at once, releasing them from their promise.
+  void resign(Time now, Time effective, const std::string& reason, const std::string& successor,
+              bool cleared, const Membership& mem, Outbox& out);
   void broadcast(const Membership& mem, const Body& b, Outbox& out) const;
   void reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out);
   void handover(Time now, const std::string& successor, const std::string& reason,

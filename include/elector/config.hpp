@@ -47,6 +47,9 @@ struct Config {
   /// Address peers reach this node at; opaque to the core (the transport gives it meaning).
   std::string listen;
   std::vector<std::string> seeds;
+  /// The address of this node's control API, gossiped so that tools can reach every member's
+  /// API. Opaque to the protocol; empty if there is none.
+  std::string control;
 
   std::string strategy = "uptime_high";
   /// Used instead of `strategy` when set (a custom strategy); its name() goes into the settings.

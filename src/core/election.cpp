@@ -106,13 +106,13 @@ void Election::election_started(Time now, const std::string& reason, bool initia
   if (!ongoing_) {
     ongoing_ = Ongoing{next_election_id_++, now, initiator};
     out.events.emplace_back(ElectionStarted{ongoing_->id, reason, initiator});
-    if (hooks_here && !cfg_.pre_election_hooks.empty()) {
+    if (hooks_here) {
       out.hooks.push_back(
           HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
     }
   } else if (initiator && !ongoing_->initiator) {
     ongoing_->initiator = true;
-    if (cfg_.hooks_execution == HooksExecution::local && !cfg_.pre_election_hooks.empty()) {
+    if (cfg_.hooks_execution == HooksExecution::local) {
       out.hooks.push_back(
           HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
     }
@@ -124,7 +124,7 @@ void Election::election_finished(Time now, Outbox& out) {
   out.events.emplace_back(
       ElectionFinished{ongoing_->id, leader_, leader_term_, now - ongoing_->started});
   const bool hooks_here = cfg_.hooks_execution == HooksExecution::global || ongoing_->initiator;
-  if (hooks_here && !cfg_.post_election_hooks.empty()) {
+  if (hooks_here) {
     out.hooks.push_back(HookRequest{HookRequest::Phase::post, ongoing_->id, leader_, leader_term_,
                                     leader_ && *leader_ == cfg_.name});
   }
@@ -152,13 +152,15 @@ void Election::start(Time now, Outbox&) {
   schedule(now, "startup");
 }
 
-void Election::on_member_up(Time now, const std::string&, const Membership&, Outbox&) {
+void Election::on_member_up(Time now, const std::string& name, const Membership&, Outbox&) {
+  handover_failed_.erase(name);
   schedule(now, "member_joined");
 }
 
 void Election::on_member_down(Time now, const std::string& name, const std::string& reason,
                               const Membership& mem, Outbox& out) {
   if (stopped_) return;
+  handover_failed_.erase(name);
   // A process that is gone, left or restarted cannot hold a lease: its supporters are free. A
   // member merely declared failed by gossip keeps its promise until it runs out.
   const bool gone = reason == "process_gone" || reason == "left" || reason == "restarted";
@@ -210,11 +212,16 @@ void Election::on_envelope(Time now, const Envelope& env, const Membership& mem,
 
 // ---------------------------------------------------------------- votes
 
-std::string Election::refusal(Time now, const MemberUpdate& from, std::uint64_t term,
-                              bool pre) const {
+std::string Election::refusal(Time now, const MemberUpdate& from, std::uint64_t term, bool pre,
+                              const Membership& mem) const {
   if (from.meta.settings_hash != settings_hash_) return "settings_mismatch";
   if (!from.meta.candidate) return "not_candidate";
   if (now < quiet_until_) return "restarting";
+  if (campaign_ && ranks_before_candidate(now, from, mem)) {
+    // Both campaign (e.g. the better one was still in its quiet period when the other's
+    // fallback timer ran out): voting for the worse one would elect it only to hand over.
+    return "better_candidate";
+  }
   if (role_ == Role::leader && now < lease_end_) return "leader";
   if (support_active(now) && support_->name != from.name) return "promised";
   if (term < voted_term_ || (term == voted_term_ && voted_for_ != from.name)) {
@@ -245,16 +252,16 @@ void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, 
   out.send(to.name, to.addr, std::move(r));
 }
 
-void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const Membership&,
+void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const Membership& mem,
                       Outbox& out) {
-  const std::string why = refusal(now, env.header.self, b.term, true);
+  const std::string why = refusal(now, env.header.self, b.term, true, mem);
   reply_vote(now, env.header.self, b.term, true, why.empty(), why, out);
 }
 
 void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Membership& mem,
                       Outbox& out) {
   const MemberUpdate& from = env.header.self;
-  const std::string why = refusal(now, from, b.term, false);
+  const std::string why = refusal(now, from, b.term, false, mem);
   if (why.empty()) {
     if (role_ == Role::leader) step_down(now, now, "higher_term", out);
     if (campaign_) abandon_campaign(now, mem, out);
@@ -408,6 +415,12 @@ void Election::campaign_failed(Time now, const Membership& mem, Outbox& out) {
 }
 
 void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
+  // Won by fallback while a better candidate is up (it was slow to campaign): let it lead after
+  // election_delay, by handover. Not a candidate excluded from this election (the leader just
+  // lost, or one that failed to take over): it may be up only in our view.
+  const auto order = ranking(now, mem);
+  const bool better_up = !order.empty() && order.front() != cfg_.name &&
+                         !excluded_.count(order.front()) && !handover_failed_.count(order.front());
   const Campaign c = *campaign_;
   campaign_.reset();
   role_ = Role::leader;
@@ -425,6 +438,17 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   set_leader(cfg_.name, c.term, out);
   election_finished(now, out);
   send_heartbeats(now, mem, out);
+  if (better_up) schedule(now, "better_candidate");
+}
+
+bool Election::ranks_before_candidate(Time now, const MemberUpdate& from,
+                                      const Membership& mem) const {
+  if (!cfg_.candidate_node || stopped_) return false;
+  const Member* m = mem.find(from.name);
+  const CandidateInfo me{cfg_.name, cfg_.priority, started_, runtime_ms_};
+  const CandidateInfo them{from.name, from.meta.priority, m ? m->started.value_or(now) : now,
+                           m ? m->runtime_ms : 0};
+  return ranks_before(*strategy_, me, them);
 }
 
 // ---------------------------------------------------------------- leader
@@ -714,6 +738,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
   }
   if (!awaiting_successor_.empty() && now >= successor_deadline_) {
     excluded_.insert(awaiting_successor_);
+    handover_failed_.insert(awaiting_successor_);
     awaiting_successor_.clear();
     if (!leader_ && cfg_.automatic_elections) begin_leaderless(now, "handover_failed", mem, out);
   }

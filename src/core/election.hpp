@@ -112,7 +112,10 @@ class Election {
               Outbox& out);
 
   /// Why a vote (or pre-vote) for `from` in `term` is refused; empty when it can be granted.
-  std::string refusal(Time now, const MemberUpdate& from, std::uint64_t term, bool pre) const;
+  std::string refusal(Time now, const MemberUpdate& from, std::uint64_t term, bool pre,
+                      const Membership& mem) const;
+  /// Whether this node (as a candidate) ranks before the candidate `from`.
+  bool ranks_before_candidate(Time now, const MemberUpdate& from, const Membership& mem) const;
   void reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, bool pre, bool granted,
                   const std::string& reason, Outbox& out) const;
 
@@ -180,6 +183,9 @@ class Election {
   std::optional<Campaign> campaign_;
   Time retry_at_ = kNever;
   std::set<std::string> excluded_;
+  /// Successors that did not take over when handed the leadership; not handed it again until
+  /// their membership changes.
+  std::set<std::string> handover_failed_;
   std::string released_;             // the last leader known to have resigned or gone...
   std::uint64_t released_term_ = 0;  // ...and the term it held
   std::string awaiting_successor_;

@@ -21,6 +21,7 @@ struct MemberMeta {
   std::int64_t priority = 0;
   bool candidate = true;
   std::uint64_t settings_hash = 0;
+  std::string control;  // the member's control API address (for tools), opaque
   bool operator==(const MemberMeta&) const = default;
 };
 

@@ -8,7 +8,7 @@ MemberUpdate self_update(const Config& cfg, std::uint64_t boot, std::uint64_t ha
   u.name = cfg.name;
   u.addr = cfg.listen;
   u.boot = boot;
-  u.meta = MemberMeta{cfg.priority, cfg.candidate_node, hash};
+  u.meta = MemberMeta{cfg.priority, cfg.candidate_node, hash, cfg.control};
   return u;
 }
 }  // namespace
@@ -130,7 +130,8 @@ std::vector<MemberView> NodeCore::members() const {
   std::vector<MemberView> v;
   for (const auto& [name, m] : membership_.members()) {
     v.push_back(MemberView{name, m.rec.addr, m.rec.status, m.rec.meta.priority,
-                           m.rec.meta.candidate, m.rec.meta.settings_hash == settings_hash_});
+                           m.rec.meta.candidate, m.rec.meta.settings_hash == settings_hash_,
+                           m.rec.meta.control});
   }
   return v;
 }

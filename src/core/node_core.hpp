@@ -45,6 +45,7 @@ struct MemberView {
   std::int64_t priority = 0;
   bool candidate = true;
   bool settings_match = true;
+  std::string control;
 };
 
 class NodeCore {

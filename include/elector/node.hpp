@@ -1,0 +1,171 @@
+// elector::Node: one member of a leader-election cluster, on the network, inside your program.
+//
+//   elector::NodeConfig cfg;
+//   cfg.name = "box1"; cfg.listen = "127.0.0.1:7001"; cfg.seeds = {"127.0.0.1:7002"};
+//   cfg.cookie = read_secret();
+//   elector::NodeCallbacks cb;
+//   cb.elected = [&](std::uint64_t term) { start_work(term); };
+//   cb.demoted = [&](std::uint64_t term, const std::string&) { stop_work(); };
+//   elector::Node node(cfg, cb);
+//   node.start();               // binds, joins through the seeds, takes part in elections
+//   ...
+//   if (node.is_leader()) write_with_fence(node.term());
+//   node.stop();                // hands leadership over at once, leaves the cluster
+//
+// Thread safety: every method may be called from any thread, concurrently. Several Nodes may live
+// in one process (each has its own sockets and threads).
+//
+// Callbacks run on the node's own event thread, one at a time and in the order the events
+// happened. They may call any method of the Node (but not its destructor or stop()). A callback
+// that blocks delays the callbacks after it, never the protocol: elections do not wait for them.
+// `is_leader()` is the authority, not the callbacks: it checks the lease against the monotonic
+// clock at the instant it is called, so it turns false when the lease runs out even if the event
+// thread is busy.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "elector/config.hpp"
+#include "elector/events.hpp"
+#include "elector/time.hpp"
+
+namespace elector {
+
+/// The protocol's Config plus what a networked node needs.
+struct NodeConfig : Config {
+  /// The cluster secret (like Erlang's cookie). Every message is authenticated with a key
+  /// derived from it; a member with another secret cannot join, vote or lead.
+  std::string cookie;
+  /// Allow running without a secret (messages unauthenticated): local experiments only.
+  bool insecure = false;
+  /// When set, the highest term this node has seen is kept in this file, so that terms never go
+  /// back across restarts even if the whole cluster restarts.
+  std::string state_file;
+  /// Messages stamped (by the sender's wall clock) further than this from ours are refused as
+  /// replays. Bounds how long a captured message can be replayed to a node that restarted.
+  Duration replay_window = std::chrono::seconds(60);
+};
+
+/// What elect() did.
+enum class ElectResult { started, quorum_not_met, stopped };
+const char* to_string(ElectResult r);
+
+struct ElectSyncResult {
+  ElectResult result = ElectResult::started;
+  /// Set when an election finished with a leader before the timeout.
+  std::optional<std::string> leader;
+  std::uint64_t term = 0;
+  bool timed_out = false;
+};
+
+struct NodeCallbacks {
+  /// Before an election this node runs (hooks_execution=local) or sees (global).
+  std::function<void(const HookRequest&)> pre_election;
+  /// After that election finished (request.leader is the outcome).
+  std::function<void(const HookRequest&)> post_election;
+  /// Once per change of the leader this node sees (nullopt: none).
+  std::function<void(const std::optional<std::string>& leader, std::uint64_t term)> leader_changed;
+  /// Once per term this node wins.
+  std::function<void(std::uint64_t term)> elected;
+  /// Only on a node that was leader, once per `elected`; `reason` as LeadershipLost's.
+  std::function<void(std::uint64_t term, const std::string& reason)> demoted;
+  /// Every event, with the monotonic instant it happened (event logs, event streams).
+  std::function<void(Time at, const Event& e)> event;
+};
+
+/// One member as this node sees it.
+struct NodeMember {
+  std::string name;
+  std::string addr;
+  std::string control;
+  std::string status;  // alive, suspect, dead, left
+  std::int64_t priority = 0;
+  bool candidate = true;
+  bool settings_match = true;
+  bool self = false;
+};
+
+/// Counters of the network layer (Prometheus metrics).
+struct TransportStats {
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  /// Packets dropped, by reason: truncated, malformed, oversized, unauthenticated, replayed,
+  /// stale, send_queue_full, ...
+  std::map<std::string, std::uint64_t> dropped;
+};
+
+struct NodeStatus {
+  std::string name;
+  std::string listen;
+  std::optional<std::string> leader;
+  std::uint64_t term = 0;
+  bool is_leader = false;
+  std::string role;  // follower, candidate, leader
+  /// Time left on this node's lease as leader (zero when not leader).
+  Duration lease_left{};
+  bool quorum_met = false;
+  int quorum_size = 1;
+  std::string strategy;
+  std::int64_t priority = 0;
+  bool candidate = true;
+  std::uint64_t settings_hash = 0;
+  /// Members whose election settings differ from ours (S11).
+  std::vector<std::string> settings_mismatch;
+  std::map<std::string, std::size_t> members_by_status;
+  std::uint64_t elections = 0;  // elections this node saw finish
+  Duration uptime{};
+};
+
+/// Reads CLOCK_MONOTONIC: the clock of every Time a Node reports (and of event logs).
+Time mono_now();
+
+class Node {
+ public:
+  /// Checks the config; throws std::invalid_argument naming the key on a bad one.
+  explicit Node(NodeConfig cfg, NodeCallbacks callbacks = {});
+  /// Stops the node (see stop()).
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// Binds the listen address, starts the node's threads and joins through the seeds (retried
+  /// with backoff while none answers). Throws std::runtime_error if it cannot bind, or if there
+  /// is no secret and `insecure` is not set.
+  void start();
+  /// Hands leadership over at once (if leader), tells the members it leaves, stops the threads.
+  /// Idempotent. Must not be called from a callback.
+  void stop();
+
+  /// Starts an election and returns at once (a follower asks the leader to run it).
+  ElectResult elect();
+  /// Starts an election and waits until one finishes with a leader, or `timeout` passes.
+  ElectSyncResult elect_sync(Duration timeout);
+  /// Drops the current leader everywhere; no automatic election follows until one is asked for
+  /// or membership changes.
+  void clear_leader();
+
+  [[nodiscard]] std::optional<std::string> leader() const;
+  /// True only while this node holds a valid lease, checked now against the monotonic clock.
+  [[nodiscard]] bool is_leader() const;
+  /// The fencing token: the term of the leadership this node follows or holds.
+  [[nodiscard]] std::uint64_t term() const;
+  [[nodiscard]] std::vector<NodeMember> members() const;
+  [[nodiscard]] NodeStatus status() const;
+  [[nodiscard]] TransportStats stats() const;
+  [[nodiscard]] const NodeConfig& config() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace elector

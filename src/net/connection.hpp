@@ -1,0 +1,87 @@
+// One TCP connection to or from a peer: length-prefixed packets, a bounded write queue.
+//
+// A frame is a 4-byte little-endian length followed by one packet (wire/auth.hpp). The
+// connection does not open packets itself; it hands each one to its owner and tells the owner
+// when it ends. Who the peer is (`peer`) is learnt from the first authenticated packet, and
+// `peer_said_goodbye` separates a deliberate close from a crash.
+//
+// Thread safety: used only on the transport's loop thread.
+#pragma once
+
+#include <asio.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "elector/time.hpp"
+#include "wire/auth.hpp"
+
+namespace elector::net {
+
+class Stats;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Packet = std::shared_ptr<const std::vector<std::uint8_t>>;
+  struct Owner {
+    std::function<void(const std::shared_ptr<Connection>&, std::span<const std::uint8_t>)> packet;
+    /// Called once, when the connection is over (by either side, or an error).
+    std::function<void(const std::shared_ptr<Connection>&)> closed;
+    /// A frame longer than the limit arrived: the stream cannot be trusted past it.
+    std::function<void(const std::shared_ptr<Connection>&)> oversized;
+  };
+
+  Connection(asio::ip::tcp::socket socket, bool outgoing, std::string key, Owner* owner,
+             std::size_t max_queue_bytes);
+
+  /// Starts reading (and writing what was queued). For an outgoing connection, call once the
+  /// connect completed.
+  void start();
+  /// Queues a packet; false when the queue is over its limit (the packet is not queued).
+  bool queue(Packet p);
+  /// Closes once everything queued has been written (or failed).
+  void close_after_flush();
+  void close_now();
+
+  [[nodiscard]] bool outgoing() const { return outgoing_; }
+  [[nodiscard]] const std::string& key() const { return key_; }
+  [[nodiscard]] bool started() const { return started_; }
+  [[nodiscard]] bool closed() const { return closed_; }
+  [[nodiscard]] std::string remote() const;
+  asio::ip::tcp::socket& socket() { return socket_; }
+
+  std::optional<wire::Identity> peer;
+  bool peer_said_goodbye = false;
+  /// We close it on purpose (idle, stop, refused peer): not a peer death.
+  bool closing_by_us = false;
+  bool refusal_sent = false;
+  Time last_used{};
+
+ private:
+  void read_header();
+  void read_body(std::uint32_t len);
+  void write_next();
+  void finish();
+
+  asio::ip::tcp::socket socket_;
+  bool outgoing_;
+  std::string key_;
+  Owner* owner_;
+  std::size_t max_queue_bytes_;
+  std::deque<Packet> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool started_ = false;
+  bool close_when_flushed_ = false;
+  bool closed_ = false;
+  std::array<std::uint8_t, 4> header_{};
+  std::array<std::uint8_t, 4> out_header_{};
+  std::vector<std::uint8_t> body_;
+};
+
+}  // namespace elector::net

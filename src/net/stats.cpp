@@ -1,0 +1,44 @@
+#include "net/stats.hpp"
+
+namespace elector::net {
+
+const char* to_string(Drop d) {
+  switch (d) {
+    case Drop::truncated:
+      return "truncated";
+    case Drop::malformed:
+      return "malformed";
+    case Drop::oversized:
+      return "oversized";
+    case Drop::unauthenticated:
+      return "unauthenticated";
+    case Drop::replayed:
+      return "replayed";
+    case Drop::stale:
+      return "stale";
+    case Drop::unknown_kind:
+      return "unknown_kind";
+    case Drop::send_queue_full:
+      return "send_queue_full";
+    case Drop::unreachable:
+      return "unreachable";
+    case Drop::count_:
+      break;
+  }
+  return "unknown";
+}
+
+TransportStats Stats::snapshot() const {
+  TransportStats s;
+  s.messages_in = messages_in_.load(std::memory_order_relaxed);
+  s.messages_out = messages_out_.load(std::memory_order_relaxed);
+  s.bytes_in = bytes_in_.load(std::memory_order_relaxed);
+  s.bytes_out = bytes_out_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < dropped_.size(); ++i) {
+    const auto v = dropped_[i].load(std::memory_order_relaxed);
+    if (v != 0) s.dropped[to_string(static_cast<Drop>(i))] = v;
+  }
+  return s;
+}
+
+}  // namespace elector::net

@@ -1,0 +1,49 @@
+// Counters of the transport, updated on its loop thread and read from any thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "elector/node.hpp"
+
+namespace elector::net {
+
+/// Why a packet was not delivered. The first group are received packets that failed to open or
+/// decode; the last two are packets we could not send.
+enum class Drop : std::uint8_t {
+  truncated,
+  malformed,
+  oversized,
+  unauthenticated,
+  replayed,
+  stale,
+  unknown_kind,
+  send_queue_full,
+  unreachable,
+  count_
+};
+const char* to_string(Drop d);
+
+class Stats {
+ public:
+  void in(std::size_t bytes) {
+    messages_in_.fetch_add(1, std::memory_order_relaxed);
+    bytes_in_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  void out(std::size_t bytes) {
+    messages_out_.fetch_add(1, std::memory_order_relaxed);
+    bytes_out_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  void drop(Drop d) {
+    dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
+  }
+  [[nodiscard]] TransportStats snapshot() const;
+
+ private:
+  std::atomic<std::uint64_t> messages_in_{0}, messages_out_{0}, bytes_in_{0}, bytes_out_{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Drop::count_)> dropped_{};
+};
+
+}  // namespace elector::net

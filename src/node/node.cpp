@@ -1,0 +1,402 @@
+// elector::Node: the protocol core driven by the network transport and the monotonic clock.
+//
+// One mutex guards the core. Inputs come from the transport's loop thread (messages, peer gone,
+// timers) and from API calls on any thread; each takes the lock, feeds the core with the current
+// monotonic instant, and drains what the core produced: messages go to the transport, events and
+// hooks to the dispatcher thread (never run under the lock), and the next wake-up to the timer.
+#include "elector/node.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <ctime>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+
+#include "core/node_core.hpp"
+#include "net/transport.hpp"
+#include "node/dispatcher.hpp"
+#include "node/state_file.hpp"
+
+namespace elector {
+
+Time mono_now() {
+  return Time(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+const char* to_string(ElectResult r) {
+  switch (r) {
+    case ElectResult::started:
+      return "started";
+    case ElectResult::quorum_not_met:
+      return "quorum_not_met";
+    case ElectResult::stopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::int64_t cpu_ms() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+std::uint64_t wall_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+ElectResult result_of(ElectOutcome o) {
+  switch (o) {
+    case ElectOutcome::started:
+      return ElectResult::started;
+    case ElectOutcome::quorum_not_met:
+      return ElectResult::quorum_not_met;
+    case ElectOutcome::stopped:
+      return ElectResult::stopped;
+  }
+  return ElectResult::stopped;
+}
+
+}  // namespace
+
+class Node::Impl {
+ public:
+  Impl(NodeConfig cfg, NodeCallbacks cb) : cfg_(std::move(cfg)), cb_(std::move(cb)) {
+    const auto errors = validate(cfg_);
+    if (!errors.empty()) {
+      const auto& e = errors.front();
+      throw std::invalid_argument("bad value for " + e.key + ": \"" + e.value + "\" (" + e.message +
+                                  ")");
+    }
+  }
+
+  ~Impl() { stop(); }
+
+  void start() {
+    std::unique_lock lk(mu_);
+    if (state_ != State::created) throw std::logic_error("Node::start called twice");
+    if (cfg_.cookie.empty() && !cfg_.insecure) {
+      throw std::runtime_error(
+          "no cluster secret: give one (electord: --cookie-file FILE or ELECTOR_COOKIE), or "
+          "run insecure for a local experiment (electord: --insecure)");
+    }
+    PersistentState kept;
+    if (!cfg_.state_file.empty()) {
+      std::string err;
+      auto s = load_state(cfg_.state_file, err);
+      if (!s) throw std::runtime_error(err);
+      kept = *s;
+    }
+    // A restart must present a higher boot than the process it replaces, even if the wall
+    // clock stepped back, so the kept boot is a floor.
+    boot_ = std::max(wall_ns(), kept.boot + 1);
+    persisted_ = PersistentState{kept.term, boot_};
+    save_locked();
+
+    net::TransportOptions topt;
+    topt.listen = cfg_.listen;
+    topt.name = cfg_.name;
+    topt.boot = boot_;
+    topt.secret = cfg_.cookie;
+    topt.insecure = cfg_.cookie.empty() && cfg_.insecure;
+    topt.replay_window_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.replay_window).count();
+    net::TransportHandlers h;
+    h.on_message = [this](Envelope&& env) {
+      std::lock_guard g(mu_);
+      if (state_ != State::running) return;
+      const Time now = mono_now();
+      core_->receive(now, env);
+      flush_locked(now);
+    };
+    h.on_peer_gone = [this](const std::string& name, std::uint64_t boot) {
+      std::lock_guard g(mu_);
+      if (state_ != State::running) return;
+      const Time now = mono_now();
+      core_->peer_gone(now, name, boot);
+      flush_locked(now);
+    };
+    h.on_timer = [this] {
+      std::lock_guard g(mu_);
+      if (state_ != State::running) return;
+      const Time now = mono_now();
+      core_->set_runtime_ms(cpu_ms());
+      core_->tick(now);
+      flush_locked(now);
+    };
+    transport_ = std::make_unique<net::Transport>(std::move(topt), std::move(h));
+    transport_->start();
+    // With port 0 the real port is known only now; members must be told the real one.
+    cfg_.listen = transport_->local_addr();
+
+    const Time now = mono_now();
+    started_at_ = now;
+    const std::uint64_t name_hash = std::hash<std::string>{}(cfg_.name);
+    const auto pid = static_cast<std::uint32_t>(::getpid());
+    const std::uint64_t seed = boot_ ^ (name_hash * std::uint64_t{0x9E3779B97F4A7C15}) ^ pid;
+    core_.emplace(cfg_, boot_, seed, now, kept.term);
+    dispatcher_.start();
+    state_ = State::running;
+    spdlog::info("{}: listening on {} ({}), strategy {}, quorum {}", cfg_.name, cfg_.listen,
+                 cfg_.cookie.empty() ? "INSECURE: messages not authenticated" : "authenticated",
+                 cfg_.custom_strategy ? cfg_.custom_strategy->name() : cfg_.strategy,
+                 cfg_.quorum_size);
+    core_->set_runtime_ms(cpu_ms());
+    core_->start(now);
+    flush_locked(now);
+  }
+
+  void stop() {
+    {
+      std::lock_guard lk(mu_);
+      if (state_ != State::running) {
+        state_ = State::stopped;
+        return;
+      }
+      const Time now = mono_now();
+      core_->stop(now);
+      flush_locked(now);
+      state_ = State::stopped;
+    }
+    cv_.notify_all();
+    transport_->stop();
+    dispatcher_.stop();
+  }
+
+  ElectResult elect() {
+    std::lock_guard lk(mu_);
+    if (state_ != State::running) return ElectResult::stopped;
+    const Time now = mono_now();
+    const auto r = result_of(core_->elect(now));
+    flush_locked(now);
+    return r;
+  }
+
+  ElectSyncResult elect_sync(Duration timeout) {
+    std::unique_lock lk(mu_);
+    ElectSyncResult out;
+    if (state_ != State::running) {
+      out.result = ElectResult::stopped;
+      return out;
+    }
+    const std::uint64_t before = finished_with_leader_;
+    const Time now = mono_now();
+    out.result = result_of(core_->elect(now));
+    flush_locked(now);
+    if (out.result != ElectResult::started) return out;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
+    const bool done = cv_.wait_until(
+        lk, deadline, [&] { return state_ != State::running || finished_with_leader_ > before; });
+    if (done && state_ == State::running) {
+      out.leader = core_->leader();
+      out.term = core_->term();
+    } else {
+      out.timed_out = state_ == State::running;
+      if (!out.timed_out) out.result = ElectResult::stopped;
+    }
+    return out;
+  }
+
+  void clear_leader() {
+    std::lock_guard lk(mu_);
+    if (state_ != State::running) return;
+    const Time now = mono_now();
+    core_->clear_leader(now);
+    flush_locked(now);
+  }
+
+  std::optional<std::string> leader() const {
+    std::lock_guard lk(mu_);
+    if (!core_) return std::nullopt;
+    return core_->leader();
+  }
+
+  bool is_leader() const {
+    std::lock_guard lk(mu_);
+    return state_ == State::running && core_->is_leader(mono_now());
+  }
+
+  std::uint64_t term() const {
+    std::lock_guard lk(mu_);
+    return core_ ? core_->term() : 0;
+  }
+
+  std::vector<NodeMember> members() const {
+    std::lock_guard lk(mu_);
+    return members_locked();
+  }
+
+  NodeStatus status() const {
+    std::lock_guard lk(mu_);
+    NodeStatus s;
+    s.name = cfg_.name;
+    s.listen = cfg_.listen;
+    s.quorum_size = cfg_.quorum_size;
+    s.strategy = cfg_.custom_strategy ? cfg_.custom_strategy->name() : cfg_.strategy;
+    s.priority = cfg_.priority;
+    s.candidate = cfg_.candidate_node;
+    if (!core_) return s;
+    const Time now = mono_now();
+    s.leader = core_->leader();
+    s.term = core_->term();
+    s.is_leader = state_ == State::running && core_->is_leader(now);
+    s.role = to_string(core_->role());
+    s.lease_left = s.is_leader ? core_->lease_end() - now : Duration::zero();
+    s.quorum_met = core_->quorum_met();
+    s.settings_hash = core_->settings_hash();
+    for (const auto& m : members_locked()) {
+      ++s.members_by_status[m.status];
+      if (!m.settings_match) s.settings_mismatch.push_back(m.name);
+    }
+    for (const char* st : {"alive", "suspect", "dead", "left"})
+      s.members_by_status.try_emplace(st, 0);
+    s.elections = elections_finished_;
+    s.uptime = now - started_at_;
+    return s;
+  }
+
+  TransportStats stats() const {
+    std::lock_guard lk(mu_);
+    return transport_ ? transport_->stats() : TransportStats{};
+  }
+
+  const NodeConfig& config() const { return cfg_; }
+
+ private:
+  enum class State { created, running, stopped };
+
+  std::vector<NodeMember> members_locked() const {
+    std::vector<NodeMember> v;
+    if (!core_) return v;
+    for (const auto& m : core_->members()) {
+      v.push_back(NodeMember{m.name, m.addr, m.control, to_string(m.status), m.priority,
+                             m.candidate, m.settings_match, false});
+    }
+    v.push_back(NodeMember{cfg_.name, cfg_.listen, cfg_.control, "alive", cfg_.priority,
+                           cfg_.candidate_node, true, true});
+    std::sort(v.begin(), v.end(),
+              [](const NodeMember& a, const NodeMember& b) { return a.name < b.name; });
+    return v;
+  }
+
+  /// Hands what the core produced to the transport, the dispatcher and the timer.
+  void flush_locked(Time now) {
+    Ready r = core_->take_ready();
+    // The term goes to disk before any message of this step can leave (design §7: a vote must
+    // survive a restart).
+    if (core_->max_term() > persisted_.term) {
+      persisted_.term = core_->max_term();
+      save_locked();
+    }
+    for (auto& m : r.messages) transport_->send(std::move(m));
+    bool wake = false;
+    for (auto& e : r.events) {
+      if (const auto* f = std::get_if<ElectionFinished>(&e)) {
+        ++elections_finished_;
+        if (f->leader) {
+          ++finished_with_leader_;
+          wake = true;
+        }
+      } else if (const auto* mm = std::get_if<SettingsMismatch>(&e)) {
+        spdlog::warn(
+            "{}: member {} runs with different election settings (strategy, quorum_size, "
+            "election_delay, heartbeat_interval, hooks_execution or automatic_elections); it "
+            "will not be voted for until the settings agree",
+            cfg_.name, mm->member);
+      }
+      dispatcher_.post([this, now, ev = std::move(e)] { deliver(now, ev); });
+    }
+    for (auto& h : r.hooks) {
+      dispatcher_.post([this, req = std::move(h)] {
+        const auto& fn =
+            req.phase == HookRequest::Phase::pre ? cb_.pre_election : cb_.post_election;
+        if (fn) fn(req);
+      });
+    }
+    transport_->wake_at(core_->next_wakeup());
+    if (wake) cv_.notify_all();
+  }
+
+  /// On the dispatcher thread.
+  void deliver(Time at, const Event& e) {
+    if (cb_.event) cb_.event(at, e);
+    if (const auto* lc = std::get_if<LeaderChanged>(&e)) {
+      if (cb_.leader_changed) cb_.leader_changed(lc->leader, lc->term);
+    } else if (const auto* la = std::get_if<LeadershipAcquired>(&e)) {
+      if (cb_.elected) cb_.elected(la->term);
+    } else if (const auto* ll = std::get_if<LeadershipLost>(&e)) {
+      if (cb_.demoted) cb_.demoted(ll->term, ll->reason);
+    }
+  }
+
+  void save_locked() {
+    if (cfg_.state_file.empty()) return;
+    std::string err;
+    if (!save_state(cfg_.state_file, persisted_, err)) spdlog::error("{}: {}", cfg_.name, err);
+  }
+
+  NodeConfig cfg_;
+  NodeCallbacks cb_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  State state_ = State::created;
+  std::uint64_t boot_ = 0;
+  PersistentState persisted_;
+  Time started_at_{};
+  std::optional<NodeCore> core_;
+  std::unique_ptr<net::Transport> transport_;
+  Dispatcher dispatcher_;
+  std::uint64_t elections_finished_ = 0;
+  std::uint64_t finished_with_leader_ = 0;
+};
+
+Node::Node(NodeConfig cfg, NodeCallbacks callbacks)
+    : impl_(std::make_unique<Impl>(std::move(cfg), std::move(callbacks))) {}
+Node::~Node() = default;
+void Node::start() {
+  impl_->start();
+}
+void Node::stop() {
+  impl_->stop();
+}
+ElectResult Node::elect() {
+  return impl_->elect();
+}
+ElectSyncResult Node::elect_sync(Duration timeout) {
+  return impl_->elect_sync(timeout);
+}
+void Node::clear_leader() {
+  impl_->clear_leader();
+}
+std::optional<std::string> Node::leader() const {
+  return impl_->leader();
+}
+bool Node::is_leader() const {
+  return impl_->is_leader();
+}
+std::uint64_t Node::term() const {
+  return impl_->term();
+}
+std::vector<NodeMember> Node::members() const {
+  return impl_->members();
+}
+NodeStatus Node::status() const {
+  return impl_->status();
+}
+TransportStats Node::stats() const {
+  return impl_->stats();
+}
+const NodeConfig& Node::config() const {
+  return impl_->config();
+}
+
+}  // namespace elector

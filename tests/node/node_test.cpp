@@ -1,0 +1,218 @@
+// elector::Node on real sockets (127.0.0.1, ephemeral ports), several nodes in one process.
+// Waits are bounded generously; no test depends on how fast the machine is.
+#include "elector/node.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace elector {
+namespace {
+
+using namespace std::chrono_literals;
+
+NodeConfig config(const std::string& name, std::int64_t priority, const std::string& secret) {
+  NodeConfig c;
+  c.name = name;
+  c.listen = "127.0.0.1:0";
+  c.strategy = "priority";
+  c.priority = priority;
+  c.election_delay = ms(50);
+  c.heartbeat_interval = ms(50);
+  c.cookie = secret;
+  c.membership.probe_interval = ms(200);
+  c.membership.probe_timeout = ms(100);
+  return c;
+}
+
+/// Polls `pred` until it holds or `limit` passes (generous bounds only).
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return pred();
+}
+
+struct Cluster {
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::string seed;
+
+  Node& add(NodeConfig c, NodeCallbacks cb = {}) {
+    if (!seed.empty()) c.seeds = {seed};
+    nodes.push_back(std::make_unique<Node>(std::move(c), std::move(cb)));
+    nodes.back()->start();
+    if (seed.empty()) seed = nodes.back()->status().listen;
+    return *nodes.back();
+  }
+  /// Every running node names `name` as leader.
+  bool agree_on(const std::string& name) const {
+    for (const auto& n : nodes) {
+      if (!n) continue;
+      const auto l = n->leader();
+      if (!l || *l != name) return false;
+    }
+    return true;
+  }
+  int leaders_now() const {
+    int k = 0;
+    for (const auto& n : nodes) k += (n && n->is_leader()) ? 1 : 0;
+    return k;
+  }
+};
+
+TEST(Node, ThreeNodesAgreeOnTheBestAndHandOverOnStop) {
+  Cluster c;
+  c.add(config("box1", 1, "s3cret"));
+  c.add(config("box2", 2, "s3cret"));
+  c.add(config("box3", 3, "s3cret"));
+  ASSERT_TRUE(eventually([&] { return c.agree_on("box1"); }));
+  ASSERT_TRUE(eventually([&] { return c.nodes[0]->is_leader(); }));
+  EXPECT_EQ(c.leaders_now(), 1);
+  const auto term = c.nodes[0]->term();
+  EXPECT_GT(term, 0u);
+  for (const auto& n : c.nodes) EXPECT_EQ(n->members().size(), 3u);
+
+  c.nodes[0]->stop();
+  EXPECT_FALSE(c.nodes[0]->is_leader());
+  c.nodes[0].reset();
+  // Handover: box2 takes over; the term grows.
+  ASSERT_TRUE(eventually([&] { return c.agree_on("box2"); }, 3s));
+  EXPECT_GT(c.nodes[1]->term(), term);
+}
+
+TEST(Node, ElectSyncAndClearLeader) {
+  Cluster c;
+  c.add(config("a1", 1, "k"));
+  c.add(config("a2", 2, "k"));
+  ASSERT_TRUE(eventually([&] { return c.agree_on("a1"); }));
+  const auto r = c.nodes[1]->elect_sync(std::chrono::seconds(5));
+  EXPECT_EQ(r.result, ElectResult::started);
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_TRUE(r.leader.has_value());
+  EXPECT_EQ(*r.leader, "a1");
+
+  c.nodes[0]->clear_leader();
+  ASSERT_TRUE(eventually(
+      [&] { return !c.nodes[0]->leader().has_value() && !c.nodes[1]->leader().has_value(); }));
+  EXPECT_EQ(c.leaders_now(), 0);
+  EXPECT_EQ(c.nodes[0]->elect(), ElectResult::started);
+  ASSERT_TRUE(eventually([&] { return c.agree_on("a1"); }));
+}
+
+TEST(Node, QuorumNotMetIsReported) {
+  Cluster c;
+  auto cfg = config("q1", 1, "k");
+  cfg.quorum_size = 2;
+  c.add(cfg);
+  EXPECT_EQ(c.nodes[0]->elect(), ElectResult::quorum_not_met);
+  EXPECT_FALSE(c.nodes[0]->leader().has_value());
+}
+
+TEST(Node, WrongSecretIsNotAdmitted) {
+  Cluster c;
+  c.add(config("w1", 1, "right"));
+  c.add(config("w2", 2, "right"));
+  ASSERT_TRUE(eventually([&] { return c.agree_on("w1"); }));
+  auto bad = config("w0", 0, "wrong");
+  bad.seeds = {c.seed};
+  Node intruder(bad);
+  intruder.start();
+  // The members keep refusing it: it never appears in their views and never leads them.
+  ASSERT_TRUE(eventually([&] { return c.nodes[0]->stats().dropped.count("unauthenticated") > 0; }));
+  for (const auto& n : c.nodes) {
+    for (const auto& m : n->members()) EXPECT_NE(m.name, "w0");
+    EXPECT_EQ(n->leader().value_or(""), "w1");
+  }
+  EXPECT_EQ(intruder.members().size(), 1u);
+  intruder.stop();
+}
+
+TEST(Node, NoSecretRefusesToStartUnlessInsecure) {
+  Node n(config("n1", 1, ""));
+  EXPECT_THROW(n.start(), std::runtime_error);
+  auto cfg = config("n2", 1, "");
+  cfg.insecure = true;
+  Node ok(cfg);
+  EXPECT_NO_THROW(ok.start());
+  ok.stop();
+}
+
+TEST(Node, BadConfigNamesTheKey) {
+  auto cfg = config("b1", 1, "k");
+  cfg.quorum_size = 0;
+  try {
+    Node n(cfg);
+    FAIL() << "accepted quorum_size 0";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("quorum_size"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Node, CallbacksFollowLeadership) {
+  std::mutex mu;
+  std::vector<std::string> seen;
+  NodeCallbacks cb;
+  cb.elected = [&](std::uint64_t) {
+    std::lock_guard lk(mu);
+    seen.push_back("elected");
+  };
+  cb.demoted = [&](std::uint64_t, const std::string& reason) {
+    std::lock_guard lk(mu);
+    seen.push_back("demoted:" + reason);
+  };
+  cb.leader_changed = [&](const std::optional<std::string>& l, std::uint64_t) {
+    std::lock_guard lk(mu);
+    seen.push_back("leader:" + l.value_or("none"));
+  };
+  {
+    Node n(config("c1", 1, "k"), cb);
+    n.start();
+    ASSERT_TRUE(eventually([&] { return n.is_leader(); }));
+    n.stop();
+  }
+  // stop() runs the callbacks still queued before it returns.
+  std::lock_guard lk(mu);
+  const auto at = [&](const std::string& what) {
+    return std::find(seen.begin(), seen.end(), what) - seen.begin();
+  };
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "elected"), 1);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "leader:c1"), 1);
+  ASSERT_EQ(std::count(seen.begin(), seen.end(), "demoted:stopped"), 1);
+  EXPECT_LT(at("elected"), at("demoted:stopped"));
+  EXPECT_LT(at("leader:c1"), at("leader:none"));
+}
+
+TEST(Node, StateFileKeepsTheTermAcrossRestarts) {
+  const std::string path = ::testing::TempDir() + "/elector-node-state-" +
+                           std::to_string(::testing::UnitTest::GetInstance()->random_seed());
+  std::remove(path.c_str());
+  std::uint64_t first = 0;
+  {
+    auto cfg = config("t1", 1, "k");
+    cfg.state_file = path;
+    Node n(cfg);
+    n.start();
+    ASSERT_TRUE(eventually([&] { return n.is_leader(); }));
+    first = n.term();
+    n.stop();
+  }
+  auto cfg = config("t1", 1, "k");
+  cfg.state_file = path;
+  Node n(cfg);
+  n.start();
+  ASSERT_TRUE(eventually([&] { return n.is_leader(); }));
+  EXPECT_GT(n.term(), first);
+  n.stop();
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace elector

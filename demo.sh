@@ -1,12 +1,46 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and shows a cluster electing, losing and re-electing its
-# leader (a simulated 5-node cluster, narrated).
+# Installs what is missing, builds, and shows a real 5-process cluster on 127.0.0.1 electing its
+# leader, losing it (kill -9), electing a new one, and taking box1 back when it returns (king's
+# demo, priority strategy). Every process it starts is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
 ./scripts/build.sh
-echo
-./build/bin/elector-demo
-echo
-echo "The same with random faults from a seed (crashes, freezes, partitions, loss):"
-./build/bin/elector-sim --nodes 5 --seed 7 --faults --quorum-size 3
+
+ctl=./build/bin/electorctl
+dir="$(mktemp -d "${TMPDIR:-/tmp}/elector-demo.XXXXXX")"
+base="${ELECTOR_DEMO_BASE_PORT:-7400}"
+trap '"$ctl" cluster down --dir "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+step "Start 5 electord processes box1..box5 (priority: box1 is the best), state in $dir"
+"$ctl" cluster up 5 --dir "$dir" --base-port "$base" --strategy priority
+"$ctl" cluster wait --dir "$dir" --expect box1 --timeout 15000
+"$ctl" cluster ps --dir "$dir"
+"$ctl" cluster status --dir "$dir"
+
+step "kill -9 the leader box1: the survivors see its connections close and elect at once"
+t0=$(ms)
+"$ctl" cluster kill box1 --dir "$dir"
+"$ctl" cluster wait --dir "$dir" --expect box2 --timeout 5000
+echo "(about $(($(ms) - t0)) ms from the kill to agreement, as seen from this script)"
+"$ctl" cluster status --dir "$dir"
+
+step "Freeze the leader box2 (SIGSTOP): its lease runs out, box3 takes over after about 4T"
+t0=$(ms)
+"$ctl" cluster freeze box2 --dir "$dir"
+"$ctl" cluster wait --dir "$dir" --expect box3 --timeout 5000
+echo "(about $(($(ms) - t0)) ms from the freeze to agreement)"
+"$ctl" cluster thaw box2 --dir "$dir"
+
+step "box1 comes back: as in king's demo, it takes the leadership back by handover"
+"$ctl" cluster start box1 --dir "$dir"
+"$ctl" cluster wait --dir "$dir" --expect box1 --timeout 15000
+"$ctl" cluster status --dir "$dir"
+
+step "What box3 saw (its event log, one JSON object per line)"
+grep -E '"leader_changed"|"leadership_' "$dir/box3/events.jsonl" | tail -n 6
+
+step "Stop every box (SIGTERM: the leader hands over before it exits)"
+"$ctl" cluster down --dir "$dir"

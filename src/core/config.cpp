@@ -43,6 +43,8 @@ std::vector<ConfigError> validate(const Config& c) {
     errs.push_back(ConfigError{std::move(key), std::move(value), std::move(msg)});
   };
   if (c.name.empty()) err("name", "", "must not be empty");
+  // The wire format carries the name in a length byte (wire/auth.hpp).
+  if (c.name.size() > 255) err("name", c.name.substr(0, 32) + "...", "longer than 255 bytes");
   if (!strategy_of(c)) {
     err("strategy", c.strategy,
         "unknown strategy (expected uptime_high, uptime_low, runtime_high, runtime_low or "

@@ -63,10 +63,10 @@ bool Election::quorum_met(const Membership& mem) const {
   return mem.up_count() + 1 >= static_cast<std::size_t>(std::max(cfg_.quorum_size, 1));
 }
 
-std::vector<std::string> Election::ranking(Time now, const Membership& mem) const {
+std::vector<std::string> Election::ranking(Time now, const Membership& mem, bool all) const {
   std::vector<CandidateInfo> good, excluded;
   auto add = [&](CandidateInfo c) {
-    (excluded_.count(c.name) ? excluded : good).push_back(std::move(c));
+    (!all && excluded_.count(c.name) ? excluded : good).push_back(std::move(c));
   };
   if (cfg_.candidate_node && !stopped_) {
     add(CandidateInfo{cfg_.name, cfg_.priority, started_, runtime_ms_});
@@ -415,13 +415,15 @@ void Election::campaign_failed(Time now, const Membership& mem, Outbox& out) {
 }
 
 void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
-  // Won by fallback while a better candidate is up (it was slow to campaign): let it lead after
-  // election_delay, by handover. Not a candidate excluded from this election (the leader just
-  // lost, or one that failed to take over): it may be up only in our view.
-  const auto order = ranking(now, mem);
-  const bool better_up = !order.empty() && order.front() != cfg_.name &&
-                         !excluded_.count(order.front()) && !handover_failed_.count(order.front());
+  // Won while a better candidate is up (it was slow to campaign, or it was excluded from this
+  // election as the leader just lost): let it lead after election_delay, by handover. An
+  // excluded one only if it voted for us (it may be up only in our view otherwise: a leader
+  // cut off from us); never one that already failed to take over.
   const Campaign c = *campaign_;
+  const auto order = ranking(now, mem, true);
+  const bool better_up = !order.empty() && order.front() != cfg_.name &&
+                         !handover_failed_.count(order.front()) &&
+                         (!excluded_.count(order.front()) || c.granted.count(order.front()));
   campaign_.reset();
   role_ = Role::leader;
   support_.reset();
@@ -634,7 +636,16 @@ void Election::handle(Time now, const Envelope& env, const Resign& b, const Memb
 
 void Election::handle(Time now, const Envelope&, const ElectForward& b, const Membership& mem,
                       Outbox& out) {
-  if (role_ != Role::leader) return;
+  if (role_ != Role::leader) {
+    // elect() on a node that sees no leader (after clear_leader, or a non-candidate): every
+    // node starts a leaderless election, so that the best candidate campaigns.
+    if (!b.clear && !leader_ && !stopped_) {
+      cleared_ = false;
+      excluded_.clear();
+      begin_leaderless(now, "requested", mem, out);
+    }
+    return;
+  }
   if (b.clear) {
     clear_leader(now, mem, out);
   } else {
@@ -665,6 +676,7 @@ ElectOutcome Election::elect(Time now, const Membership& mem, Outbox& out) {
     if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->rec.addr, ElectForward{false});
   } else {
     excluded_.clear();
+    broadcast(mem, ElectForward{false}, out);
     begin_leaderless(now, "requested", mem, out);
   }
   return ElectOutcome::started;

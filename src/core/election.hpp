@@ -140,7 +140,8 @@ class Election {
   void schedule(Time now, const std::string& reason);
 
   /// Eligible candidates, best first (excluded ones last).
-  std::vector<std::string> ranking(Time now, const Membership& mem) const;
+  /// Eligible candidates, best first; those in excluded_ last unless `all` (pure strategy order).
+  std::vector<std::string> ranking(Time now, const Membership& mem, bool all = false) const;
   [[nodiscard]] std::size_t voters(const Membership& mem) const;
   [[nodiscard]] std::size_t needed_votes(const Membership& mem) const;
   [[nodiscard]] bool support_active(Time now) const;

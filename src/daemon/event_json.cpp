@@ -1,0 +1,99 @@
+#include "daemon/event_json.hpp"
+
+#include <variant>
+
+namespace electord {
+
+namespace {
+
+Json optional_name(const std::optional<std::string>& s) {
+  return s ? Json(*s) : Json(nullptr);
+}
+
+struct Fields {
+  Json& j;
+  void operator()(const elector::LeaderChanged& e) const {
+    j["leader"] = optional_name(e.leader);
+    j["term"] = e.term;
+  }
+  void operator()(const elector::LeadershipAcquired& e) const { j["term"] = e.term; }
+  void operator()(const elector::LeadershipLost& e) const {
+    j["term"] = e.term;
+    j["effective_mono_ns"] = elector::to_ns(e.effective);
+    j["reason"] = e.reason;
+  }
+  void operator()(const elector::ElectionStarted& e) const {
+    j["election"] = e.election;
+    j["reason"] = e.reason;
+    j["initiator"] = e.initiator;
+  }
+  void operator()(const elector::ElectionFinished& e) const {
+    j["election"] = e.election;
+    j["leader"] = optional_name(e.leader);
+    j["term"] = e.term;
+    j["took_ms"] = elector::to_ms(e.took);
+  }
+  void operator()(const elector::MemberUp& e) const { j["member"] = e.member; }
+  void operator()(const elector::MemberDown& e) const {
+    j["member"] = e.member;
+    j["reason"] = e.reason;
+  }
+  void operator()(const elector::SettingsMismatch& e) const { j["member"] = e.member; }
+};
+
+}  // namespace
+
+Json event_json(elector::Time at, std::string_view node, const elector::Event& e) {
+  Json j;
+  j["t_mono_ns"] = elector::to_ns(at);
+  j["node"] = node;
+  j["event"] = elector::event_name(e);
+  std::visit(Fields{j}, e);
+  return j;
+}
+
+std::string event_line(elector::Time at, std::string_view node, const elector::Event& e) {
+  // Replace invalid UTF-8 (names come from the network) instead of throwing.
+  return event_json(at, node, e).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string event_text(const elector::Event& e) {
+  struct Text {
+    std::string operator()(const elector::LeaderChanged& e) const {
+      return e.leader ? "leader is now " + *e.leader + " (term " + std::to_string(e.term) + ")"
+                      : "no leader (term " + std::to_string(e.term) + ")";
+    }
+    std::string operator()(const elector::LeadershipAcquired& e) const {
+      return "this node is the leader (term " + std::to_string(e.term) + ")";
+    }
+    std::string operator()(const elector::LeadershipLost& e) const {
+      return "this node is no longer the leader (term " + std::to_string(e.term) + ", " + e.reason +
+             ")";
+    }
+    std::string operator()(const elector::ElectionStarted& e) const {
+      return "election " + std::to_string(e.election) + " started (" + e.reason +
+             (e.initiator ? ", run by this node)" : ")");
+    }
+    std::string operator()(const elector::ElectionFinished& e) const {
+      return "election " + std::to_string(e.election) + " finished in " +
+             std::to_string(elector::to_ms(e.took)) + " ms: " +
+             (e.leader ? "leader " + *e.leader + " (term " + std::to_string(e.term) + ")"
+                       : std::string("no leader"));
+    }
+    std::string operator()(const elector::MemberUp& e) const {
+      return "member " + e.member + " up";
+    }
+    std::string operator()(const elector::MemberDown& e) const {
+      return "member " + e.member + " down (" + e.reason + ")";
+    }
+    std::string operator()(const elector::SettingsMismatch& e) const {
+      return "member " + e.member +
+             " has different election settings: it is not voted for; give every node the same "
+             "strategy, quorum_size, election_delay, heartbeat_interval, hooks_execution and "
+             "automatic_elections";
+    }
+  };
+  return std::visit(Text{}, e);
+}
+
+}  // namespace electord

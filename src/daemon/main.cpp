@@ -1,0 +1,208 @@
+// electord: one member of an elector cluster as a daemon (sidecar), for programs in any language.
+//
+// Exit codes: 0 after SIGTERM/SIGINT/SIGHUP, 1 on a runtime failure (a port in use, a node that
+// cannot start), 2 on bad usage or configuration (the message names the option and the value).
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/control_server.hpp"
+#include "daemon/event_json.hpp"
+#include "daemon/event_log.hpp"
+#include "daemon/hook_runner.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/node_backend.hpp"
+#include "daemon/options.hpp"
+#include "elector/node.hpp"
+
+#ifndef ELECTORD_VERSION
+#define ELECTORD_VERSION "unknown"
+#endif
+
+namespace {
+
+// SIG_IGN is a C cast in the C library's headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+void ignore_sigpipe() {
+  struct sigaction sa {};
+  sa.sa_handler = SIG_IGN;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGPIPE, &sa, nullptr);
+}
+#pragma GCC diagnostic pop
+
+/// A large cluster on one machine needs many descriptors per daemon; the hard limit is ours.
+void raise_open_files_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const auto old = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    spdlog::warn("cannot raise the open files limit from {}: {}", old, std::strerror(errno));
+  }
+}
+
+spdlog::level::level_enum event_level(const elector::Event& e) {
+  if (std::holds_alternative<elector::SettingsMismatch>(e)) return spdlog::level::warn;
+  if (std::holds_alternative<elector::ElectionStarted>(e)) return spdlog::level::debug;
+  return spdlog::level::info;
+}
+
+int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
+  electord::Settings s = settings_in;
+  const std::string name = s.node.name;
+
+  std::unique_ptr<electord::EventLog> event_log;
+  if (!s.event_log.empty()) {
+    std::string err;
+    event_log = electord::EventLog::open(s.event_log, err);
+    if (!event_log) {
+      std::fprintf(stderr, "electord: cannot open --event-log \"%s\": %s\n", s.event_log.c_str(),
+                   err.c_str());
+      return 2;
+    }
+  }
+
+  if (!electord::is_loopback_host(s.control_addr.host)) {
+    spdlog::warn(
+        "the control API on {} is reachable from other hosts and has no authentication: anyone "
+        "who reaches it can trigger elections and clear the leader",
+        s.control);
+  }
+  electord::NodeBackend backend;
+  electord::ControlServerOptions copts;
+  copts.host = s.control_addr.host;
+  copts.port = s.control_addr.port;
+  electord::ControlServer server(backend, copts);
+  std::string bind_error;
+  if (!server.bind(bind_error)) {
+    spdlog::error("{}", bind_error);
+    return 1;
+  }
+  // Gossip the address actually bound (port 0 picks one).
+  s.node.control = server.address();
+
+  electord::HookRunnerOptions hopts;
+  hopts.node_name = name;
+  hopts.timeout = s.node.hook_timeout;
+  electord::HookRunner hooks(hopts);
+
+  const auto pre_hooks = s.node.pre_election_hooks;
+  const auto post_hooks = s.node.post_election_hooks;
+  elector::NodeCallbacks cb;
+  cb.pre_election = [&hooks, &pre_hooks](const elector::HookRequest& r) {
+    hooks.enqueue(r, pre_hooks);
+  };
+  cb.post_election = [&hooks, &post_hooks](const elector::HookRequest& r) {
+    hooks.enqueue(r, post_hooks);
+  };
+  cb.event = [&](elector::Time at, const elector::Event& e) {
+    const std::string line = electord::event_line(at, name, e);
+    if (event_log) event_log->append(line);
+    server.publish(elector::event_name(e), line);
+    spdlog::log(event_level(e), "{}", electord::event_text(e));
+  };
+
+  std::unique_ptr<elector::Node> node;
+  try {
+    node = std::make_unique<elector::Node>(s.node, std::move(cb));
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "electord: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::error("cannot create the node: {}", e.what());
+    return 1;
+  }
+  backend.attach(*node);
+  try {
+    node->start();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start the node: {}", e.what());
+    return 1;
+  }
+  server.start();
+
+  spdlog::info(
+      "electord {} started: node {}, listening on {}, control API http://{}, strategy {}, "
+      "priority {}, quorum {}, {}",
+      ELECTORD_VERSION, name, s.node.listen, server.address(), s.node.strategy, s.node.priority,
+      s.node.quorum_size,
+      s.node.cookie.empty() ? std::string("INSECURE (messages are not authenticated)")
+                            : "secure (secret from " + s.secret_source + ")");
+
+  int sig = 0;
+  while (sigwait(&stop_signals, &sig) != 0) {
+  }
+  spdlog::info("{} received: handing leadership over and leaving the cluster", strsignal(sig));
+  // A second signal during the shutdown ends the process at once.
+  std::thread([stop_signals] {
+    int again = 0;
+    while (sigwait(&stop_signals, &again) != 0) {
+    }
+    spdlog::warn("{} received again: exiting now", strsignal(again));
+    spdlog::default_logger()->flush();
+    _exit(1);
+  }).detach();
+
+  node->stop();
+  server.stop();
+  hooks.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread exists: every thread inherits the mask, so only
+  // sigwait() below sees them and no handler runs at an arbitrary point.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  // A closed terminal: leave the cluster cleanly rather than die without a handover. (Under nohup
+  // SIGHUP is ignored and never arrives.)
+  sigaddset(&stop_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A client that goes away mid-response must not kill the daemon.
+  ignore_sigpipe();
+
+  electord::OptionsInput in;
+  in.args.assign(argv + 1, argv + argc);
+  in.env = electord::elector_environment(environ);
+  const auto opts = electord::load_options(in);
+  if (!opts.output.empty()) {
+    std::fputs(opts.output.c_str(), stdout);
+    return 0;
+  }
+  if (!opts.errors.empty()) {
+    for (const auto& e : opts.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return 2;
+  }
+  const auto& settings = *opts.settings;
+
+  electord::setup_logging(settings.log_format, settings.log_level, settings.node.name);
+  raise_open_files_limit();
+  for (const auto& w : settings.warnings) spdlog::warn("{}", w);
+
+  try {
+    return run(settings, stop_signals);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,94 @@
+#include "daemon/metrics.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace electord {
+
+namespace {
+
+/// Label values may hold any text: backslash, double quote and newline must be escaped.
+std::string escape_label(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (const char c : v) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+class Page {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out_.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+  }
+  void sample(std::string_view name, std::uint64_t value) {
+    out_.append(name).append(" ").append(std::to_string(value)).append("\n");
+  }
+  void sample(std::string_view name, std::string_view label, std::string_view label_value,
+              std::uint64_t value) {
+    out_.append(name).append("{").append(label).append("=\"");
+    out_.append(escape_label(label_value)).append("\"} ");
+    out_.append(std::to_string(value)).append("\n");
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace
+
+std::string render_metrics(const elector::NodeStatus& status,
+                           const elector::TransportStats& stats) {
+  Page p;
+  p.family("elector_term", "gauge", "Term of the leadership this node follows or holds.");
+  p.sample("elector_term", status.term);
+  p.family("elector_is_leader", "gauge", "1 while this node holds a valid leader lease.");
+  p.sample("elector_is_leader", status.is_leader ? 1 : 0);
+
+  p.family("elector_members", "gauge", "Members this node knows (itself included), by state.");
+  static constexpr std::array<std::string_view, 4> kStates = {"alive", "suspect", "dead", "left"};
+  for (const auto state : kStates) {
+    const auto it = status.members_by_status.find(std::string(state));
+    p.sample("elector_members", "state", state,
+             it == status.members_by_status.end() ? 0 : it->second);
+  }
+  for (const auto& [state, n] : status.members_by_status) {
+    bool known = false;
+    for (const auto s : kStates) known = known || s == state;
+    if (!known) p.sample("elector_members", "state", state, n);
+  }
+
+  p.family("elector_elections_total", "counter", "Elections this node saw finish.");
+  p.sample("elector_elections_total", status.elections);
+  p.family("elector_messages_total", "counter", "Protocol messages received and sent.");
+  p.sample("elector_messages_total", "direction", "in", stats.messages_in);
+  p.sample("elector_messages_total", "direction", "out", stats.messages_out);
+  p.family("elector_bytes_total", "counter", "Protocol bytes received and sent.");
+  p.sample("elector_bytes_total", "direction", "in", stats.bytes_in);
+  p.sample("elector_bytes_total", "direction", "out", stats.bytes_out);
+  p.family("elector_packets_dropped_total", "counter", "Packets dropped, by reason.");
+  for (const auto& [reason, n] : stats.dropped) {
+    p.sample("elector_packets_dropped_total", "reason", reason, n);
+  }
+
+  p.family("elector_quorum_met", "gauge", "1 when quorum_size members are reachable.");
+  p.sample("elector_quorum_met", status.quorum_met ? 1 : 0);
+  p.family("elector_settings_mismatch", "gauge",
+           "Members whose election settings differ from this node's.");
+  p.sample("elector_settings_mismatch", status.settings_mismatch.size());
+  return p.take();
+}
+
+}  // namespace electord

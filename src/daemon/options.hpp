@@ -1,0 +1,98 @@
+// electord's settings: the node's configuration plus the daemon's own (control API, logs, hooks).
+//
+// Sources, in increasing precedence: built-in defaults < TOML file (`--config FILE.toml`, keys in
+// snake_case) < environment (`ELECTOR_<KEY>`, plus `ELECTOR_COOKIE` for the secret itself) <
+// command line (kebab-case). `load_options` is a pure function of its input (argument vector,
+// environment map, file reader) so that every rule can be unit-tested; main() turns the errors it
+// returns into exit code 2.
+//
+// Thread safety: load_options has no shared state; call it from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "elector/node.hpp"
+
+namespace electord {
+
+enum class LogFormat { text, json };
+enum class LogLevel { trace, debug, info, warn, error, critical, off };
+
+const char* to_string(LogFormat f);
+const char* to_string(LogLevel l);
+
+/// A HOST:PORT address split in two. IPv6 hosts are written in brackets ("[::1]:7947") and kept
+/// here without them.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+/// Parses "HOST:PORT" (port 0..65535). Nullopt on a malformed address.
+std::optional<HostPort> parse_host_port(const std::string& s);
+/// "HOST:PORT", with brackets around an IPv6 host.
+std::string format_host_port(const HostPort& hp);
+/// True for addresses that only this host can reach (127.0.0.0/8, ::1, localhost).
+bool is_loopback_host(const std::string& host);
+
+struct Settings {
+  /// Everything elector::Node needs, secret included.
+  elector::NodeConfig node;
+
+  /// The control API's address as given (HOST:PORT).
+  std::string control = "127.0.0.1:7947";
+  HostPort control_addr{"127.0.0.1", 7947};
+
+  /// Where the settings came from (empty when no file was read).
+  std::string config_file;
+  /// Where the secret came from, for the start line: "--cookie-file /x", "ELECTOR_COOKIE", ...
+  /// Empty when running insecure.
+  std::string secret_source;
+
+  std::string event_log;
+  LogFormat log_format = LogFormat::text;
+  LogLevel log_level = LogLevel::info;
+
+  /// Things worth a warning once logging is set up (e.g. a secret given with --insecure).
+  std::vector<std::string> warnings;
+};
+
+/// Reads a whole file. Returns nullopt and sets `error` (e.g. "No such file or directory") when
+/// it cannot.
+using FileReader =
+    std::function<std::optional<std::string>(const std::string& path, std::string& error)>;
+
+/// The real file system.
+std::optional<std::string> read_whole_file(const std::string& path, std::string& error);
+
+struct OptionsInput {
+  /// Command-line arguments without the program name.
+  std::vector<std::string> args;
+  /// The environment; only ELECTOR_* entries matter. An entry set to "" counts as unset.
+  std::map<std::string, std::string> env;
+  FileReader read_file = read_whole_file;
+};
+
+struct OptionsResult {
+  /// Set when the daemon should run with these settings.
+  std::optional<Settings> settings;
+  /// One line per problem, each starting with "electord: " and naming the key and the value.
+  /// Non-empty means: print them to stderr and exit with code 2.
+  std::vector<std::string> errors;
+  /// Text that --help or --version asked for: print it to stdout and exit with code 0.
+  std::string output;
+};
+
+/// Builds the settings from defaults, the TOML file, the environment and the command line,
+/// reads the secret, and checks everything (including elector::validate).
+OptionsResult load_options(const OptionsInput& in);
+
+/// The ELECTOR_* entries of a process environment (`environ`).
+std::map<std::string, std::string> elector_environment(char** envp);
+
+}  // namespace electord

@@ -1,0 +1,518 @@
+#include "daemon/control_server.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/daemon_test_util.hpp"
+#include "daemon/event_json.hpp"
+#include "daemon/metrics.hpp"
+
+namespace electord {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+/// A node as the control API sees it, with answers set by the test.
+class FakeBackend final : public ControlBackend {
+ public:
+  [[nodiscard]] LeaderView leader() const override {
+    const std::lock_guard lock(mu);
+    return leader_view;
+  }
+  [[nodiscard]] elector::NodeStatus status() const override {
+    const std::lock_guard lock(mu);
+    return node_status;
+  }
+  [[nodiscard]] std::vector<elector::NodeMember> members() const override {
+    const std::lock_guard lock(mu);
+    return member_list;
+  }
+  [[nodiscard]] elector::TransportStats stats() const override {
+    const std::lock_guard lock(mu);
+    return transport;
+  }
+  elector::ElectResult elect() override {
+    const std::lock_guard lock(mu);
+    ++elects;
+    return elect_result;
+  }
+  elector::ElectSyncResult elect_sync(elector::Duration timeout) override {
+    const std::lock_guard lock(mu);
+    last_sync_timeout = timeout;
+    return sync_result;
+  }
+  void clear_leader() override {
+    const std::lock_guard lock(mu);
+    ++clears;
+  }
+
+  mutable std::mutex mu;
+  LeaderView leader_view;
+  elector::NodeStatus node_status;
+  std::vector<elector::NodeMember> member_list;
+  elector::TransportStats transport;
+  elector::ElectResult elect_result = elector::ElectResult::started;
+  elector::ElectSyncResult sync_result;
+  elector::Duration last_sync_timeout{};
+  int elects = 0;
+  int clears = 0;
+};
+
+class ControlServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start(ControlServerOptions{}); }
+
+  void start(ControlServerOptions o) {
+    if (server) server->stop();
+    o.host = "127.0.0.1";
+    o.port = 0;
+    server = std::make_unique<ControlServer>(backend, o);
+    std::string err;
+    ASSERT_TRUE(server->bind(err)) << err;
+    ASSERT_GT(server->port(), 0);
+    server->start();
+  }
+
+  httplib::Client client() {
+    httplib::Client c("127.0.0.1", server->port());
+    c.set_read_timeout(20, 0);
+    c.set_connection_timeout(20, 0);
+    return c;
+  }
+
+  static json body(const httplib::Result& r) { return json::parse(r->body); }
+
+  FakeBackend backend;
+  std::unique_ptr<ControlServer> server;
+};
+
+TEST_F(ControlServerTest, Leader) {
+  backend.leader_view = {"box1", 7, false};
+  auto c = client();
+  auto r = c.Get("/v1/leader");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(body(r), (json{{"leader", "box1"}, {"term", 7}, {"is_leader", false}}));
+
+  backend.leader_view = {std::nullopt, 8, false};
+  r = c.Get("/v1/leader");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(body(r), (json{{"leader", nullptr}, {"term", 8}, {"is_leader", false}}));
+}
+
+TEST_F(ControlServerTest, Status) {
+  auto& s = backend.node_status;
+  s.name = "box2";
+  s.listen = "127.0.0.1:7002";
+  s.leader = "box1";
+  s.term = 7;
+  s.is_leader = false;
+  s.role = "follower";
+  s.lease_left = elector::ms(0);
+  s.quorum_met = true;
+  s.quorum_size = 1;
+  s.strategy = "priority";
+  s.priority = 2;
+  s.candidate = true;
+  s.settings_hash = 0x9f3c0a1b2c3d4e5fULL;
+  s.settings_mismatch = {"box9"};
+  s.members_by_status = {{"alive", 5}};
+  s.elections = 3;
+  s.uptime = elector::ms(81234);
+  auto c = client();
+  const auto r = c.Get("/v1/status");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  const json expected = {{"name", "box2"},
+                         {"listen", "127.0.0.1:7002"},
+                         {"control", "127.0.0.1:" + std::to_string(server->port())},
+                         {"leader", "box1"},
+                         {"term", 7},
+                         {"is_leader", false},
+                         {"role", "follower"},
+                         {"lease_left_ms", 0},
+                         {"quorum_size", 1},
+                         {"quorum_met", true},
+                         {"strategy", "priority"},
+                         {"priority", 2},
+                         {"candidate", true},
+                         {"settings_hash", "9f3c0a1b2c3d4e5f"},
+                         {"settings_mismatch", {"box9"}},
+                         {"members", {{"alive", 5}, {"suspect", 0}, {"dead", 0}, {"left", 0}}},
+                         {"elections", 3},
+                         {"uptime_ms", 81234},
+                         {"pid", ::getpid()}};
+  EXPECT_EQ(body(r), expected);
+}
+
+TEST_F(ControlServerTest, MembersSortedByName) {
+  elector::NodeMember b;
+  b.name = "box2";
+  b.addr = "127.0.0.1:7002";
+  b.control = "127.0.0.1:17002";
+  b.status = "suspect";
+  b.priority = 2;
+  b.candidate = false;
+  b.settings_match = false;
+  b.self = true;
+  elector::NodeMember a;
+  a.name = "box1";
+  a.addr = "127.0.0.1:7001";
+  a.status = "alive";
+  a.priority = 1;
+  backend.member_list = {b, a};
+  auto c = client();
+  const auto r = c.Get("/v1/members");
+  ASSERT_TRUE(r);
+  const json expected = {{"members",
+                          {{{"name", "box1"},
+                            {"addr", "127.0.0.1:7001"},
+                            {"control", ""},
+                            {"status", "alive"},
+                            {"priority", 1},
+                            {"candidate", true},
+                            {"settings_match", true},
+                            {"self", false}},
+                           {{"name", "box2"},
+                            {"addr", "127.0.0.1:7002"},
+                            {"control", "127.0.0.1:17002"},
+                            {"status", "suspect"},
+                            {"priority", 2},
+                            {"candidate", false},
+                            {"settings_match", false},
+                            {"self", true}}}}};
+  EXPECT_EQ(body(r), expected);
+}
+
+TEST_F(ControlServerTest, ElectAnswersAtOnce) {
+  auto c = client();
+  auto r = c.Post("/v1/elect");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(body(r), (json{{"result", "started"}}));
+  EXPECT_EQ(backend.elects, 1);
+
+  backend.elect_result = elector::ElectResult::quorum_not_met;
+  r = c.Post("/v1/elect");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409);
+  EXPECT_EQ(body(r), (json{{"error", "quorum not met"}, {"result", "quorum_not_met"}}));
+
+  backend.elect_result = elector::ElectResult::stopped;
+  r = c.Post("/v1/elect");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(body(r), (json{{"error", "node is stopping"}, {"result", "stopped"}}));
+}
+
+TEST_F(ControlServerTest, ElectSync) {
+  backend.sync_result = {elector::ElectResult::started, "box1", 8, false};
+  auto c = client();
+  auto r = c.Post("/v1/elect?sync=true");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(body(r), (json{{"result", "started"}, {"leader", "box1"}, {"term", 8}}));
+  EXPECT_EQ(backend.last_sync_timeout, elector::ms(5000));
+
+  backend.sync_result = {elector::ElectResult::started, std::nullopt, 0, true};
+  r = c.Post("/v1/elect?sync=true&timeout_ms=250");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 504);
+  EXPECT_EQ(body(r), (json{{"error", "no leader within 250 ms"}, {"result", "started"}}));
+  EXPECT_EQ(backend.last_sync_timeout, elector::ms(250));
+
+  backend.sync_result = {elector::ElectResult::quorum_not_met, std::nullopt, 0, false};
+  r = c.Post("/v1/elect?sync=true");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409);
+  EXPECT_EQ(body(r)["result"], "quorum_not_met");
+
+  r = c.Post("/v1/elect?sync=true&timeout_ms=soon");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(body(r)["error"].get<std::string>().find("timeout_ms"), std::string::npos);
+
+  r = c.Post("/v1/elect?sync=perhaps");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+}
+
+TEST_F(ControlServerTest, ClearLeader) {
+  auto c = client();
+  const auto r = c.Post("/v1/clear-leader");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(body(r), (json{{"result", "cleared"}}));
+  EXPECT_EQ(backend.clears, 1);
+}
+
+/// Sends `request` as is and returns everything the server answers until it closes.
+std::string raw_exchange(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  timeval tv{20, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+TEST_F(ControlServerTest, PostWithoutContentLength) {
+  // What `curl -X POST` sends: no Content-Length, no body.
+  auto a = raw_exchange(server->port(),
+                        "POST /v1/elect HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(a.rfind("HTTP/1.1 200", 0), 0U) << a;
+  EXPECT_NE(a.find("{\"result\":\"started\"}"), std::string::npos) << a;
+  a = raw_exchange(server->port(),
+                   "POST /v1/clear-leader HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(a.rfind("HTTP/1.1 200", 0), 0U) << a;
+  EXPECT_EQ(backend.elects, 1);
+  EXPECT_EQ(backend.clears, 1);
+}
+
+TEST_F(ControlServerTest, UnknownPathAndWrongMethod) {
+  auto c = client();
+  auto r = c.Get("/v1/nope");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(body(r)["error"].get<std::string>().find("/v1/nope"), std::string::npos);
+  r = c.Get("/v1/elect");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->get_header_value("Allow"), "POST");
+  EXPECT_EQ(backend.elects, 0);
+  r = c.Post("/v1/leader");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+}
+
+TEST_F(ControlServerTest, Metrics) {
+  auto& s = backend.node_status;
+  s.term = 7;
+  s.is_leader = true;
+  s.members_by_status = {{"alive", 5}, {"dead", 1}};
+  s.elections = 3;
+  s.quorum_met = true;
+  s.settings_mismatch = {"x", "y"};
+  backend.transport.messages_in = 1234;
+  backend.transport.messages_out = 1230;
+  backend.transport.bytes_in = 98765;
+  backend.transport.bytes_out = 97654;
+  backend.transport.dropped = {{"unauthenticated", 2}, {"replayed", 0}};
+  auto c = client();
+  const auto r = c.Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), kMetricsContentType);
+  const std::string& m = r->body;
+  for (const char* line :
+       {"elector_term 7\n", "elector_is_leader 1\n", "elector_members{state=\"alive\"} 5\n",
+        "elector_members{state=\"suspect\"} 0\n", "elector_members{state=\"dead\"} 1\n",
+        "elector_members{state=\"left\"} 0\n", "elector_elections_total 3\n",
+        "elector_messages_total{direction=\"in\"} 1234\n",
+        "elector_messages_total{direction=\"out\"} 1230\n",
+        "elector_bytes_total{direction=\"in\"} 98765\n",
+        "elector_bytes_total{direction=\"out\"} 97654\n",
+        "elector_packets_dropped_total{reason=\"unauthenticated\"} 2\n",
+        "elector_packets_dropped_total{reason=\"replayed\"} 0\n", "elector_quorum_met 1\n",
+        "elector_settings_mismatch 2\n", "# TYPE elector_elections_total counter\n",
+        "# TYPE elector_term gauge\n"}) {
+    EXPECT_NE(m.find(line), std::string::npos) << line << "\nin:\n" << m;
+  }
+  // Every line is a comment or `name[{labels}] value`.
+  std::istringstream in(m);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# ", 0) == 0) continue;
+    EXPECT_TRUE(line.rfind("elector_", 0) == 0) << line;
+    const auto space = line.rfind(' ');
+    ASSERT_NE(space, std::string::npos) << line;
+    EXPECT_NO_THROW((void)std::stoull(line.substr(space + 1))) << line;
+  }
+}
+
+TEST(Metrics, LabelValuesAreEscaped) {
+  elector::TransportStats st;
+  st.dropped = {{"we\"ird\\", 1}};
+  const auto m = render_metrics(elector::NodeStatus{}, st);
+  EXPECT_NE(m.find("elector_packets_dropped_total{reason=\"we\\\"ird\\\\\"} 1\n"),
+            std::string::npos)
+      << m;
+}
+
+/// Reads an event stream on its own thread until told to stop.
+class StreamReader {
+ public:
+  StreamReader(int port, std::string path = "/v1/events") : client_("127.0.0.1", port) {
+    client_.set_read_timeout(30, 0);
+    thread_ = std::thread([this, path] {
+      auto r = client_.Get(path.c_str(), [&](const char* data, std::size_t len) {
+        const std::lock_guard lock(mu_);
+        text_.append(data, len);
+        return !stop_;
+      });
+      const std::lock_guard lock(mu_);
+      if (r) status_ = r->status;
+      ended_ = true;
+    });
+  }
+  ~StreamReader() {
+    stop();
+    // Without this the reader would wait for the next keepalive to notice it should stop.
+    client_.stop();
+    thread_.join();
+  }
+  void stop() {
+    const std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  std::string text() {
+    const std::lock_guard lock(mu_);
+    return text_;
+  }
+  bool ended() {
+    const std::lock_guard lock(mu_);
+    return ended_;
+  }
+  int status() {
+    const std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string text_;
+  bool stop_ = false;
+  bool ended_ = false;
+  int status_ = 0;
+  httplib::Client client_;
+  std::thread thread_;
+};
+
+TEST_F(ControlServerTest, EventStreamDeliversPublishedEvents) {
+  ControlServerOptions o;
+  o.keepalive = 100ms;
+  start(o);
+  StreamReader reader(server->port());
+  ASSERT_TRUE(testing::wait_until([&] { return server->event_streams() == 1; }));
+  const auto line = event_line(elector::from_ns(123456789), "box2",
+                               elector::LeaderChanged{std::string("box1"), 7});
+  server->publish("leader_changed", line);
+  const std::string frame = "event: leader_changed\ndata: " + line + "\n\n";
+  ASSERT_TRUE(testing::wait_until([&] { return reader.text().find(frame) != std::string::npos; }))
+      << reader.text();
+  EXPECT_EQ(
+      line,
+      R"({"t_mono_ns":123456789,"node":"box2","event":"leader_changed","leader":"box1","term":7})");
+  // Idle streams get keepalive comments.
+  ASSERT_TRUE(testing::wait_until(
+      [&] { return reader.text().find(": keepalive\n\n") != std::string::npos; }));
+
+  // A client that goes away is unsubscribed (noticed at the next write).
+  reader.stop();
+  ASSERT_TRUE(testing::wait_until([&] { return reader.ended(); }));
+  ASSERT_TRUE(testing::wait_until([&] { return server->event_streams() == 0; }));
+}
+
+TEST_F(ControlServerTest, StopDoesNotHangOnOpenStreams) {
+  StreamReader a(server->port());
+  StreamReader b(server->port());
+  ASSERT_TRUE(testing::wait_until([&] { return server->event_streams() == 2; }));
+  const auto t0 = std::chrono::steady_clock::now();
+  server->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_TRUE(testing::wait_until([&] { return a.ended() && b.ended(); }));
+  EXPECT_EQ(server->event_streams(), 0U);
+}
+
+TEST_F(ControlServerTest, TooManyStreamsAreRefused) {
+  ControlServerOptions o;
+  o.max_event_streams = 1;
+  start(o);
+  StreamReader first(server->port());
+  ASSERT_TRUE(testing::wait_until([&] { return server->event_streams() == 1; }));
+  StreamReader second(server->port());
+  ASSERT_TRUE(testing::wait_until([&] { return second.ended(); }));
+  EXPECT_EQ(second.status(), 503);
+  // Other requests are still served.
+  auto c = client();
+  const auto r = c.Get("/v1/leader");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ControlServerTest, BusyPortIsAClearError) {
+  ControlServerOptions o;
+  o.host = "127.0.0.1";
+  o.port = server->port();
+  FakeBackend other;
+  ControlServer second(other, o);
+  std::string err;
+  EXPECT_FALSE(second.bind(err));
+  EXPECT_NE(err.find("127.0.0.1:" + std::to_string(server->port())), std::string::npos) << err;
+}
+
+TEST_F(ControlServerTest, ConcurrentRequests) {
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      auto c = client();
+      for (int i = 0; i < 20; ++i) {
+        const auto r = c.Get("/v1/leader");
+        if (r && r->status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 160);
+}
+
+TEST(EventBroadcaster, SlowSubscriberLosesOldestAndIsTold) {
+  EventBroadcaster b(EventBroadcaster::Options{2, 4});
+  auto sub = b.subscribe();
+  ASSERT_TRUE(sub);
+  b.publish("e", "1");
+  b.publish("e", "2");
+  b.publish("e", "3");
+  std::string out;
+  EXPECT_EQ(sub->next(0ms, out), EventBroadcaster::Subscription::Wait::frames);
+  EXPECT_EQ(out,
+            "event: dropped\ndata: {\"event\":\"dropped\",\"count\":1}\n\n"
+            "event: e\ndata: 2\n\nevent: e\ndata: 3\n\n");
+  out.clear();
+  EXPECT_EQ(sub->next(1ms, out), EventBroadcaster::Subscription::Wait::timeout);
+  b.close();
+  EXPECT_EQ(sub->next(10s, out), EventBroadcaster::Subscription::Wait::closed);
+  EXPECT_FALSE(b.subscribe());
+  sub.reset();
+  EXPECT_EQ(b.subscribers(), 0U);
+}
+
+}  // namespace
+}  // namespace electord

@@ -1,0 +1,229 @@
+// The electord executable end to end: exit codes, the control API of a running node, the event
+// log, SIGTERM. Skipped when the executable was not built next to this test program.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/daemon_test_util.hpp"
+
+namespace electord {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::slurp;
+using testing::TempDir;
+
+std::string electord_path() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const auto p = self.parent_path() / "electord";
+  return std::filesystem::exists(p) ? p.string() : std::string();
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+int exit_status(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+#pragma GCC diagnostic pop
+
+/// A running electord with stderr in a file.
+class Daemon {
+ public:
+  Daemon(const std::string& exe, std::vector<std::string> args, const std::string& stderr_file,
+         std::vector<std::string> env = {}) {
+    std::vector<std::string> argv_s = {exe};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    if (posix_spawn(&pid_, exe.c_str(), &fa, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  ~Daemon() {
+    if (pid_ > 0 && !status_) {
+      ::kill(pid_, SIGKILL);
+      wait(60s);
+    }
+  }
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  /// The exit status, once the process ended within `limit`.
+  std::optional<int> wait(std::chrono::milliseconds limit) {
+    if (status_) return status_;
+    const bool ended = testing::wait_until(
+        [&] {
+          int st = 0;
+          if (::waitpid(pid_, &st, WNOHANG) == pid_) status_ = exit_status(st);
+          return status_.has_value();
+        },
+        limit);
+    return ended ? status_ : std::nullopt;
+  }
+  void signal(int sig) const { ::kill(pid_, sig); }
+  [[nodiscard]] pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+/// A port that was free a moment ago (the kernel picks it).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+class Electord : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    exe = electord_path();
+    if (exe.empty()) GTEST_SKIP() << "electord not built";
+  }
+
+  /// Runs electord to its end (it must end by itself) and returns its exit code.
+  int run_to_end(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    Daemon d(exe, std::move(args), err_file, std::move(env));
+    const auto st = d.wait(60s);
+    EXPECT_TRUE(st) << "electord did not exit";
+    return st.value_or(-1);
+  }
+
+  std::string exe;
+  TempDir dir;
+  std::string err_file = dir.file("stderr");
+};
+
+TEST_F(Electord, BadValueExitsTwoNamingKeyAndValue) {
+  EXPECT_EQ(
+      run_to_end({"--name", "a", "--listen", "127.0.0.1:1", "--insecure", "--quorum-size", "x"}),
+      2);
+  EXPECT_NE(slurp(err_file).find(
+                "electord: bad value for --quorum-size: \"x\" (expected an integer >= 1)"),
+            std::string::npos)
+      << slurp(err_file);
+}
+
+TEST_F(Electord, BadConfigFileExitsTwo) {
+  testing::write_file(dir.file("c.toml"), "name = \"a\"\nlisten = \"127.0.0.1:1\"\nspeed = 3\n");
+  EXPECT_EQ(run_to_end({"--config", dir.file("c.toml"), "--insecure"}), 2);
+  EXPECT_NE(slurp(err_file).find("unknown key \"speed\""), std::string::npos) << slurp(err_file);
+}
+
+TEST_F(Electord, MissingSecretExitsTwo) {
+  EXPECT_EQ(run_to_end({"--name", "a", "--listen", "127.0.0.1:1"}), 2);
+  EXPECT_NE(slurp(err_file).find("no cluster secret"), std::string::npos) << slurp(err_file);
+}
+
+TEST_F(Electord, UnixControlSocketExitsTwo) {
+  EXPECT_EQ(run_to_end({"--name", "a", "--listen", "127.0.0.1:1", "--insecure", "--control",
+                        "unix:/tmp/x.sock"}),
+            2);
+  EXPECT_NE(slurp(err_file).find("unix sockets are not supported"), std::string::npos);
+}
+
+TEST_F(Electord, HelpExitsZero) {
+  EXPECT_EQ(run_to_end({"--help"}), 0);
+}
+
+TEST_F(Electord, BusyControlPortExitsOne) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int busy = ntohs(a.sin_port);
+  EXPECT_EQ(run_to_end({"--name", "a", "--listen", "127.0.0.1:" + std::to_string(free_port()),
+                        "--insecure", "--control", "127.0.0.1:" + std::to_string(busy)}),
+            1);
+  ::close(fd);
+  EXPECT_NE(slurp(err_file).find("cannot listen on 127.0.0.1:" + std::to_string(busy)),
+            std::string::npos)
+      << slurp(err_file);
+}
+
+TEST_F(Electord, ServesTheControlApiAndStopsOnSigterm) {
+  const auto events = dir.file("events.jsonl");
+  const auto hook_out = dir.file("hook");
+  testing::write_file(dir.file("cookie"), "s3cret\n");
+  Daemon d(
+      exe,
+      {"--name", "solo", "--listen", "127.0.0.1:" + std::to_string(free_port()), "--control",
+       "127.0.0.1:0", "--cookie-file", dir.file("cookie"), "--election-delay", "50", "--event-log",
+       events, "--post-election-hook", "echo \"$ELECTOR_LEADER $ELECTOR_ROLE\" >> " + hook_out},
+      err_file);
+  // Port 0: the start line says which port the control API got.
+  int port = 0;
+  const std::regex started(R"(control API http://127\.0\.0\.1:(\d+))");
+  ASSERT_TRUE(testing::wait_until([&] {
+    std::smatch m;
+    const auto text = slurp(err_file);
+    if (!std::regex_search(text, m, started)) return false;
+    port = std::stoi(m[1]);
+    return true;
+  })) << slurp(err_file);
+  EXPECT_NE(slurp(err_file).find("secure (secret from --cookie-file"), std::string::npos);
+
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(20, 0);
+  ASSERT_TRUE(testing::wait_until([&] {
+    const auto r = c.Get("/v1/leader");
+    return r && r->status == 200 && nlohmann::json::parse(r->body)["leader"] == "solo";
+  })) << slurp(err_file);
+  const auto st = c.Get("/v1/status");
+  ASSERT_TRUE(st);
+  const auto j = nlohmann::json::parse(st->body);
+  EXPECT_EQ(j["name"], "solo");
+  EXPECT_EQ(j["control"], "127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(j["pid"], d.pid());
+  ASSERT_TRUE(testing::wait_until([&] { return slurp(hook_out) == "solo leader\n"; }))
+      << slurp(hook_out);
+  ASSERT_TRUE(testing::wait_until([&] {
+    return slurp(events).find("\"event\":\"leadership_acquired\"") != std::string::npos;
+  }));
+
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(30s), 0) << slurp(err_file);
+  // The handover was logged as an event before the exit.
+  EXPECT_NE(slurp(events).find("\"event\":\"leadership_lost\""), std::string::npos)
+      << slurp(events);
+}
+
+}  // namespace
+}  // namespace electord

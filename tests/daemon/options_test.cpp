@@ -1,0 +1,597 @@
+#include "daemon/options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace electord {
+namespace {
+
+using Files = std::map<std::string, std::string>;
+
+OptionsResult load(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+                   Files files = {}) {
+  OptionsInput in;
+  in.args = std::move(args);
+  in.env = std::move(env);
+  in.read_file = [files](const std::string& path,
+                         std::string& error) -> std::optional<std::string> {
+    const auto it = files.find(path);
+    if (it == files.end()) {
+      error = "No such file or directory";
+      return std::nullopt;
+    }
+    return it->second;
+  };
+  return load_options(in);
+}
+
+std::vector<std::string> base(std::vector<std::string> more = {}) {
+  std::vector<std::string> a = {"--name", "box1", "--listen", "127.0.0.1:7001", "--insecure"};
+  a.insert(a.end(), more.begin(), more.end());
+  return a;
+}
+
+std::string joined(const std::vector<std::string>& errors) {
+  std::string s;
+  for (const auto& e : errors) s += e + "\n";
+  return s;
+}
+
+/// Expects exactly one error, naming `origin` and `value`, and returns it.
+std::string single_error(const OptionsResult& r, const std::string& origin,
+                         const std::string& value) {
+  EXPECT_FALSE(r.settings.has_value());
+  EXPECT_EQ(r.errors.size(), 1U) << joined(r.errors);
+  if (r.errors.empty()) return {};
+  const auto& e = r.errors.front();
+  EXPECT_EQ(e.rfind("electord: ", 0), 0U) << e;
+  EXPECT_NE(e.find(origin), std::string::npos) << e;
+  EXPECT_NE(e.find("\"" + value + "\""), std::string::npos) << e;
+  return e;
+}
+
+TEST(Options, DefaultsWithTheRequiredFlags) {
+  const auto r = load(base());
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  const auto& s = *r.settings;
+  EXPECT_EQ(s.node.name, "box1");
+  EXPECT_EQ(s.node.listen, "127.0.0.1:7001");
+  EXPECT_TRUE(s.node.seeds.empty());
+  EXPECT_EQ(s.control, "127.0.0.1:7947");
+  EXPECT_EQ(s.control_addr.host, "127.0.0.1");
+  EXPECT_EQ(s.control_addr.port, 7947);
+  EXPECT_EQ(s.node.control, "127.0.0.1:7947");
+  EXPECT_EQ(s.node.strategy, "uptime_high");
+  EXPECT_EQ(s.node.priority, 0);
+  EXPECT_EQ(s.node.election_delay, elector::ms(1000));
+  EXPECT_EQ(s.node.quorum_size, 1);
+  EXPECT_TRUE(s.node.candidate_node);
+  EXPECT_EQ(s.node.hooks_execution, elector::HooksExecution::local);
+  EXPECT_TRUE(s.node.automatic_elections);
+  EXPECT_EQ(s.node.hook_timeout, elector::ms(1000));
+  EXPECT_EQ(s.node.heartbeat_interval, elector::ms(100));
+  EXPECT_TRUE(s.node.insecure);
+  EXPECT_TRUE(s.node.cookie.empty());
+  EXPECT_EQ(s.log_format, LogFormat::text);
+  EXPECT_EQ(s.log_level, LogLevel::info);
+  EXPECT_TRUE(s.event_log.empty());
+  EXPECT_TRUE(s.node.state_file.empty());
+}
+
+TEST(Options, EveryFlag) {
+  const auto r = load({"--name=box2",
+                       "--listen",
+                       "10.0.0.2:7002",
+                       "--seeds",
+                       "10.0.0.1:7001,10.0.0.3:7003",
+                       "--seeds",
+                       "[::1]:7004",
+                       "--control",
+                       "127.0.0.1:17002",
+                       "--cookie-file",
+                       "/s",
+                       "--strategy",
+                       "priority",
+                       "--priority",
+                       "-3",
+                       "--election-delay",
+                       "250",
+                       "--quorum-size",
+                       "3",
+                       "--candidate",
+                       "false",
+                       "--hooks-execution",
+                       "global",
+                       "--automatic-elections",
+                       "false",
+                       "--pre-election-hook",
+                       "echo a; echo b",
+                       "--pre-election-hook",
+                       "echo c",
+                       "--post-election-hook",
+                       "logger done",
+                       "--hook-timeout",
+                       "1500",
+                       "--heartbeat-interval",
+                       "50",
+                       "--event-log",
+                       "/tmp/ev.jsonl",
+                       "--log-format",
+                       "json",
+                       "--log-level",
+                       "debug",
+                       "--state-file",
+                       "/var/lib/x/term"},
+                      {}, {{"/s", "sekrit\n"}});
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  const auto& s = *r.settings;
+  EXPECT_EQ(s.node.name, "box2");
+  EXPECT_EQ(s.node.listen, "10.0.0.2:7002");
+  EXPECT_EQ(s.node.seeds,
+            (std::vector<std::string>{"10.0.0.1:7001", "10.0.0.3:7003", "[::1]:7004"}));
+  EXPECT_EQ(s.control_addr.port, 17002);
+  EXPECT_EQ(s.node.control, "127.0.0.1:17002");
+  EXPECT_EQ(s.node.cookie, "sekrit");
+  EXPECT_FALSE(s.node.insecure);
+  EXPECT_EQ(s.secret_source, "--cookie-file /s");
+  EXPECT_EQ(s.node.strategy, "priority");
+  EXPECT_EQ(s.node.priority, -3);
+  EXPECT_EQ(s.node.election_delay, elector::ms(250));
+  EXPECT_EQ(s.node.quorum_size, 3);
+  EXPECT_FALSE(s.node.candidate_node);
+  EXPECT_EQ(s.node.hooks_execution, elector::HooksExecution::global);
+  EXPECT_FALSE(s.node.automatic_elections);
+  EXPECT_EQ(s.node.pre_election_hooks, (std::vector<std::string>{"echo a; echo b", "echo c"}));
+  EXPECT_EQ(s.node.post_election_hooks, (std::vector<std::string>{"logger done"}));
+  EXPECT_EQ(s.node.hook_timeout, elector::ms(1500));
+  EXPECT_EQ(s.node.heartbeat_interval, elector::ms(50));
+  EXPECT_EQ(s.event_log, "/tmp/ev.jsonl");
+  EXPECT_EQ(s.log_format, LogFormat::json);
+  EXPECT_EQ(s.log_level, LogLevel::debug);
+  EXPECT_EQ(s.node.state_file, "/var/lib/x/term");
+}
+
+constexpr const char* kFullToml = R"(
+name = "box3"
+listen = "127.0.0.1:7003"
+seeds = ["127.0.0.1:7001", "127.0.0.1:7002"]
+control = "127.0.0.1:17003"
+cookie_file = "/etc/elector/cookie"
+strategy = "priority"
+priority = 3
+election_delay = 500
+quorum_size = 2
+candidate = false
+hooks_execution = "global"
+automatic_elections = false
+pre_election_hooks = ["echo pre1", "echo pre2"]
+post_election_hooks = ["echo post"]
+hook_timeout = 2000
+heartbeat_interval = 200
+event_log = "/tmp/box3.jsonl"
+log_format = "json"
+log_level = "warn"
+state_file = "/tmp/box3.term"
+)";
+
+TEST(Options, EveryTomlKey) {
+  const auto r = load({"--config", "/c.toml"}, {},
+                      {{"/c.toml", kFullToml}, {"/etc/elector/cookie", "abc\r\n\n"}});
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  const auto& s = *r.settings;
+  EXPECT_EQ(s.config_file, "/c.toml");
+  EXPECT_EQ(s.node.name, "box3");
+  EXPECT_EQ(s.node.listen, "127.0.0.1:7003");
+  EXPECT_EQ(s.node.seeds, (std::vector<std::string>{"127.0.0.1:7001", "127.0.0.1:7002"}));
+  EXPECT_EQ(s.control_addr.port, 17003);
+  EXPECT_EQ(s.node.cookie, "abc");
+  EXPECT_EQ(s.node.strategy, "priority");
+  EXPECT_EQ(s.node.priority, 3);
+  EXPECT_EQ(s.node.election_delay, elector::ms(500));
+  EXPECT_EQ(s.node.quorum_size, 2);
+  EXPECT_FALSE(s.node.candidate_node);
+  EXPECT_EQ(s.node.hooks_execution, elector::HooksExecution::global);
+  EXPECT_FALSE(s.node.automatic_elections);
+  EXPECT_EQ(s.node.pre_election_hooks, (std::vector<std::string>{"echo pre1", "echo pre2"}));
+  EXPECT_EQ(s.node.post_election_hooks, (std::vector<std::string>{"echo post"}));
+  EXPECT_EQ(s.node.hook_timeout, elector::ms(2000));
+  EXPECT_EQ(s.node.heartbeat_interval, elector::ms(200));
+  EXPECT_EQ(s.event_log, "/tmp/box3.jsonl");
+  EXPECT_EQ(s.log_format, LogFormat::json);
+  EXPECT_EQ(s.log_level, LogLevel::warn);
+  EXPECT_EQ(s.node.state_file, "/tmp/box3.term");
+}
+
+TEST(Options, TomlAcceptsSingularNamesAndCommaSeparatedSeeds) {
+  const auto r = load({"--config", "/c.toml"}, {},
+                      {{"/c.toml",
+                        "name = \"a\"\nlisten = \"h:1\"\ninsecure = true\nseeds = \"h:2, h:3\"\n"
+                        "pre_election_hook = \"echo x\"\ncandidate_node = false\n"}});
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(r.settings->node.seeds, (std::vector<std::string>{"h:2", "h:3"}));
+  EXPECT_EQ(r.settings->node.pre_election_hooks, (std::vector<std::string>{"echo x"}));
+  EXPECT_FALSE(r.settings->node.candidate_node);
+}
+
+TEST(Options, EveryEnvironmentVariable) {
+  const std::map<std::string, std::string> env = {
+      {"ELECTOR_NAME", "envbox"},
+      {"ELECTOR_LISTEN", "127.0.0.1:7100"},
+      {"ELECTOR_SEEDS", "127.0.0.1:7101,127.0.0.1:7102"},
+      {"ELECTOR_CONTROL", "127.0.0.1:0"},
+      {"ELECTOR_COOKIE", "from-env\n"},
+      {"ELECTOR_STRATEGY", "runtime_low"},
+      {"ELECTOR_PRIORITY", "9"},
+      {"ELECTOR_ELECTION_DELAY", "0"},
+      {"ELECTOR_QUORUM_SIZE", "4"},
+      {"ELECTOR_CANDIDATE", "false"},
+      {"ELECTOR_HOOKS_EXECUTION", "global"},
+      {"ELECTOR_AUTOMATIC_ELECTIONS", "0"},
+      {"ELECTOR_PRE_ELECTION_HOOK", "echo a, b"},
+      {"ELECTOR_POST_ELECTION_HOOK", "echo c"},
+      {"ELECTOR_HOOK_TIMEOUT", "10"},
+      {"ELECTOR_HEARTBEAT_INTERVAL", "20"},
+      {"ELECTOR_EVENT_LOG", "/tmp/e"},
+      {"ELECTOR_LOG_FORMAT", "json"},
+      {"ELECTOR_LOG_LEVEL", "trace"},
+      {"ELECTOR_STATE_FILE", "/tmp/t"},
+      {"ELECTOR_NODE", "ignored: set for hooks, not a setting"},
+  };
+  const auto r = load({}, env);
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  const auto& s = *r.settings;
+  EXPECT_EQ(s.node.name, "envbox");
+  EXPECT_EQ(s.node.listen, "127.0.0.1:7100");
+  EXPECT_EQ(s.node.seeds, (std::vector<std::string>{"127.0.0.1:7101", "127.0.0.1:7102"}));
+  EXPECT_EQ(s.control_addr.port, 0);
+  EXPECT_EQ(s.node.cookie, "from-env");
+  EXPECT_EQ(s.secret_source, "ELECTOR_COOKIE");
+  EXPECT_EQ(s.node.strategy, "runtime_low");
+  EXPECT_EQ(s.node.priority, 9);
+  EXPECT_EQ(s.node.election_delay, elector::ms(0));
+  EXPECT_EQ(s.node.quorum_size, 4);
+  EXPECT_FALSE(s.node.candidate_node);
+  EXPECT_EQ(s.node.hooks_execution, elector::HooksExecution::global);
+  EXPECT_FALSE(s.node.automatic_elections);
+  // A hook command is never split at commas.
+  EXPECT_EQ(s.node.pre_election_hooks, (std::vector<std::string>{"echo a, b"}));
+  EXPECT_EQ(s.node.post_election_hooks, (std::vector<std::string>{"echo c"}));
+  EXPECT_EQ(s.node.hook_timeout, elector::ms(10));
+  EXPECT_EQ(s.node.heartbeat_interval, elector::ms(20));
+  EXPECT_EQ(s.event_log, "/tmp/e");
+  EXPECT_EQ(s.log_format, LogFormat::json);
+  EXPECT_EQ(s.log_level, LogLevel::trace);
+  EXPECT_EQ(s.node.state_file, "/tmp/t");
+}
+
+TEST(Options, CommandLineBeatsEnvironmentBeatsFile) {
+  const Files files = {{"/c.toml", "quorum_size = 3\npriority = 7\nstrategy = \"priority\"\n"}};
+  const auto file_only = load(base({"--config", "/c.toml"}), {}, files);
+  ASSERT_TRUE(file_only.settings) << joined(file_only.errors);
+  EXPECT_EQ(file_only.settings->node.quorum_size, 3);
+
+  const auto env_wins = load(base({"--config", "/c.toml"}), {{"ELECTOR_QUORUM_SIZE", "4"}}, files);
+  ASSERT_TRUE(env_wins.settings) << joined(env_wins.errors);
+  EXPECT_EQ(env_wins.settings->node.quorum_size, 4);
+  EXPECT_EQ(env_wins.settings->node.priority, 7);  // untouched keys keep the file's value
+
+  const auto cli_wins = load(base({"--config", "/c.toml", "--quorum-size", "5"}),
+                             {{"ELECTOR_QUORUM_SIZE", "4"}}, files);
+  ASSERT_TRUE(cli_wins.settings) << joined(cli_wins.errors);
+  EXPECT_EQ(cli_wins.settings->node.quorum_size, 5);
+  EXPECT_EQ(cli_wins.settings->node.strategy, "priority");
+}
+
+TEST(Options, CommandLineHooksReplaceTheFileList) {
+  const Files files = {{"/c.toml", "pre_election_hooks = [\"a\", \"b\"]\n"}};
+  const auto r = load(base({"--config", "/c.toml", "--pre-election-hook", "c"}), {}, files);
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(r.settings->node.pre_election_hooks, (std::vector<std::string>{"c"}));
+}
+
+TEST(Options, ConfigFileFromTheEnvironment) {
+  const auto r = load({"--insecure"}, {{"ELECTOR_CONFIG", "/c.toml"}},
+                      {{"/c.toml", "name = \"x\"\nlisten = \"127.0.0.1:1\"\n"}});
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(r.settings->node.name, "x");
+  EXPECT_EQ(r.settings->config_file, "/c.toml");
+}
+
+TEST(Options, EmptyEnvironmentVariablesCountAsUnset) {
+  const auto r = load(base(), {{"ELECTOR_QUORUM_SIZE", ""}, {"ELECTOR_COOKIE", ""}});
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(r.settings->node.quorum_size, 1);
+}
+
+struct BadValue {
+  std::vector<std::string> args;
+  std::string origin;
+  std::string value;
+  std::string why;  // part of the explanation
+};
+
+void PrintTo(const BadValue& b, std::ostream* os) {
+  *os << b.origin << " \"" << b.value << "\"";
+}
+
+/// "quorum_size_3" for --quorum-size x as the 3rd case: readable and unique.
+std::string case_name(const ::testing::TestParamInfo<BadValue>& info) {
+  std::string name;
+  for (const char c : info.param.origin) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+      name += c;
+    } else if (!name.empty() && name.back() != '_') {
+      name += '_';
+    }
+  }
+  return name + "_" + std::to_string(info.index);
+}
+
+class OptionsBadValue : public ::testing::TestWithParam<BadValue> {};
+
+TEST_P(OptionsBadValue, IsRejectedNamingTheKeyAndTheValue) {
+  const auto& p = GetParam();
+  const auto e = single_error(load(base(p.args)), p.origin, p.value);
+  EXPECT_NE(e.find(p.why), std::string::npos) << e;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryKey, OptionsBadValue,
+    ::testing::Values(
+        BadValue{{"--quorum-size", "x"}, "--quorum-size", "x", "expected an integer >= 1"},
+        BadValue{{"--quorum-size", "0"}, "--quorum-size", "0", "expected an integer >= 1"},
+        BadValue{{"--quorum-size", "3000000000"}, "--quorum-size", "3000000000", ">= 1"},
+        BadValue{{"--priority", "high"}, "--priority", "high", "expected an integer"},
+        BadValue{{"--election-delay", "-1"}, "--election-delay", "-1", "milliseconds"},
+        BadValue{{"--election-delay", "1s"}, "--election-delay", "1s", "milliseconds"},
+        BadValue{{"--hook-timeout", "0"}, "--hook-timeout", "0", "milliseconds"},
+        BadValue{{"--heartbeat-interval", "0"}, "--heartbeat-interval", "0", "milliseconds"},
+        BadValue{{"--heartbeat-interval", "99999999999999"},
+                 "--heartbeat-interval",
+                 "99999999999999",
+                 "milliseconds"},
+        BadValue{{"--strategy", "fastest"}, "--strategy", "fastest", "uptime_high"},
+        BadValue{{"--candidate", "maybe"}, "--candidate", "maybe", "true or false"},
+        BadValue{{"--automatic-elections", "2"}, "--automatic-elections", "2", "true or false"},
+        BadValue{{"--hooks-execution", "everywhere"},
+                 "--hooks-execution",
+                 "everywhere",
+                 "local or global"},
+        BadValue{{"--log-format", "xml"}, "--log-format", "xml", "text or json"},
+        BadValue{{"--log-level", "loud"}, "--log-level", "loud", "trace"},
+        BadValue{{"--listen", "nohostport"}, "--listen", "nohostport", "HOST:PORT"},
+        BadValue{{"--listen", "127.0.0.1:0"}, "--listen", "127.0.0.1:0", "1..65535"},
+        BadValue{{"--listen", "127.0.0.1:70000"}, "--listen", "127.0.0.1:70000", "HOST:PORT"},
+        BadValue{{"--seeds", "127.0.0.1:1,bad"}, "--seeds", "127.0.0.1:1,bad", "\"bad\""},
+        BadValue{{"--control", "localhost"}, "--control", "localhost", "HOST:PORT"},
+        BadValue{{"--control", "unix:/run/elector.sock"},
+                 "--control",
+                 "unix:/run/elector.sock",
+                 "unix sockets are not supported"},
+        BadValue{{"--name", "two words"}, "--name", "two words", "without spaces"},
+        BadValue{{"--pre-election-hook", " "}, "--pre-election-hook", " ", "non-empty"}),
+    case_name);
+
+TEST(Options, BadEnvironmentValueNamesTheVariable) {
+  const auto e =
+      single_error(load(base(), {{"ELECTOR_PRIORITY", "first"}}), "ELECTOR_PRIORITY", "first");
+  EXPECT_NE(e.find("expected an integer"), std::string::npos);
+}
+
+TEST(Options, BadTomlValueNamesTheKeyAndTheFile) {
+  const auto r = load(base({"--config", "/c.toml"}), {}, {{"/c.toml", "quorum_size = \"3\"\n"}});
+  const auto e = single_error(r, "quorum_size in /c.toml", "3");
+  EXPECT_NE(e.find("expected an integer >= 1"), std::string::npos);
+
+  const auto f = load(base({"--config", "/c.toml"}), {}, {{"/c.toml", "election_delay = 1.5\n"}});
+  single_error(f, "election_delay in /c.toml", "1.5");
+}
+
+TEST(Options, EveryBadValueIsReported) {
+  const auto r = load(base({"--quorum-size", "x", "--priority", "y", "--log-level", "z"}));
+  EXPECT_FALSE(r.settings);
+  EXPECT_EQ(r.errors.size(), 3U) << joined(r.errors);
+}
+
+TEST(Options, UnknownTomlKeysAreErrors) {
+  const auto r = load(base({"--config", "/c.toml"}), {},
+                      {{"/c.toml", "quorum_sise = 2\nquorum-size = 2\ncookie = \"s\"\n"}});
+  EXPECT_FALSE(r.settings);
+  const auto all = joined(r.errors);
+  EXPECT_EQ(r.errors.size(), 3U) << all;
+  EXPECT_NE(all.find("unknown key \"quorum_sise\" in config file \"/c.toml\""), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("unknown key \"quorum-size\""), std::string::npos) << all;
+  EXPECT_NE(all.find("did you mean quorum_size?"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown key \"cookie\""), std::string::npos) << all;
+  EXPECT_NE(all.find("cookie_file"), std::string::npos) << all;
+}
+
+TEST(Options, TomlTablesAndConfigKeyAreUnknown) {
+  const auto r =
+      load(base({"--config", "/c.toml"}), {},
+           {{"/c.toml", "config = \"/other.toml\"\n[membership]\nprobe_interval = 1\n"}});
+  EXPECT_EQ(r.errors.size(), 2U) << joined(r.errors);
+  const auto all = joined(r.errors);
+  EXPECT_NE(all.find("\"config\""), std::string::npos) << all;
+  EXPECT_NE(all.find("\"membership\""), std::string::npos) << all;
+}
+
+TEST(Options, BothSpellingsOfAKeyInOneFileAreAnError) {
+  const auto r = load(base({"--config", "/c.toml"}), {},
+                      {{"/c.toml", "pre_election_hook = \"a\"\npre_election_hooks = [\"b\"]\n"}});
+  ASSERT_EQ(r.errors.size(), 1U) << joined(r.errors);
+  EXPECT_NE(r.errors[0].find("pre_election_hook"), std::string::npos);
+  EXPECT_NE(r.errors[0].find("pre_election_hooks"), std::string::npos);
+}
+
+TEST(Options, TomlSyntaxErrorNamesTheFileAndLine) {
+  const auto r =
+      load(base({"--config", "/c.toml"}), {}, {{"/c.toml", "name = \"a\"\nlisten = \n"}});
+  ASSERT_EQ(r.errors.size(), 1U) << joined(r.errors);
+  EXPECT_NE(r.errors[0].find("cannot parse config file \"/c.toml\": line 2"), std::string::npos)
+      << r.errors[0];
+}
+
+TEST(Options, MissingConfigFileIsNamed) {
+  const auto r = load(base({"--config", "/nope.toml"}));
+  ASSERT_EQ(r.errors.size(), 1U) << joined(r.errors);
+  EXPECT_NE(r.errors[0].find("--config \"/nope.toml\": No such file"), std::string::npos)
+      << r.errors[0];
+}
+
+TEST(Options, UnknownFlagAndMissingValue) {
+  const auto a = load(base({"--quorum", "2"}));
+  ASSERT_EQ(a.errors.size(), 1U) << joined(a.errors);
+  EXPECT_NE(a.errors[0].find("--quorum"), std::string::npos) << a.errors[0];
+  const auto b = load(base({"--quorum-size"}));
+  ASSERT_EQ(b.errors.size(), 1U) << joined(b.errors);
+  EXPECT_NE(b.errors[0].find("--quorum-size"), std::string::npos) << b.errors[0];
+}
+
+TEST(Options, NameAndListenAreRequired) {
+  const auto r = load({"--insecure"});
+  EXPECT_FALSE(r.settings);
+  const auto all = joined(r.errors);
+  EXPECT_NE(all.find("missing --name"), std::string::npos) << all;
+  EXPECT_NE(all.find("missing --listen"), std::string::npos) << all;
+}
+
+TEST(Options, NoSecretIsRefusedWithBothWaysAndTheInsecureFlag) {
+  const auto r = load({"--name", "a", "--listen", "127.0.0.1:1"});
+  EXPECT_FALSE(r.settings);
+  ASSERT_EQ(r.errors.size(), 1U) << joined(r.errors);
+  const auto& e = r.errors[0];
+  EXPECT_NE(e.find("no cluster secret"), std::string::npos) << e;
+  EXPECT_NE(e.find("--cookie-file"), std::string::npos) << e;
+  EXPECT_NE(e.find("ELECTOR_COOKIE"), std::string::npos) << e;
+  EXPECT_NE(e.find("--insecure"), std::string::npos) << e;
+}
+
+TEST(Options, InsecureIsAllowedAndCanBeTurnedOff) {
+  const auto r = load({"--name", "a", "--listen", "127.0.0.1:1", "--insecure"});
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_TRUE(r.settings->node.insecure);
+  EXPECT_TRUE(r.settings->secret_source.empty());
+  const auto off = load({"--name", "a", "--listen", "127.0.0.1:1", "--insecure=false"},
+                        {{"ELECTOR_INSECURE", "true"}});
+  EXPECT_FALSE(off.settings);  // the command line turned it off again: no secret
+}
+
+TEST(Options, SecretWinsOverInsecureWithAWarning) {
+  const auto r = load(base(), {{"ELECTOR_COOKIE", "s3"}});
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(r.settings->node.cookie, "s3");
+  EXPECT_FALSE(r.settings->node.insecure);
+  ASSERT_EQ(r.settings->warnings.size(), 1U);
+  EXPECT_NE(r.settings->warnings[0].find("insecure ignored"), std::string::npos);
+}
+
+TEST(Options, SecretPrecedence) {
+  const Files files = {{"/c.toml", "cookie_file = \"/toml-secret\"\n"},
+                       {"/toml-secret", "from-toml\n"},
+                       {"/cli-secret", "from-cli"}};
+  const std::vector<std::string> args = {"--name",      "a",        "--listen",
+                                         "127.0.0.1:1", "--config", "/c.toml"};
+  const auto from_file = load(args, {}, files);
+  ASSERT_TRUE(from_file.settings) << joined(from_file.errors);
+  EXPECT_EQ(from_file.settings->node.cookie, "from-toml");
+
+  const auto env_beats_file = load(args, {{"ELECTOR_COOKIE", "from-env"}}, files);
+  ASSERT_TRUE(env_beats_file.settings) << joined(env_beats_file.errors);
+  EXPECT_EQ(env_beats_file.settings->node.cookie, "from-env");
+
+  auto cli_args = args;
+  cli_args.insert(cli_args.end(), {"--cookie-file", "/cli-secret"});
+  const auto cli_beats_env = load(cli_args, {{"ELECTOR_COOKIE", "from-env"}}, files);
+  ASSERT_TRUE(cli_beats_env.settings) << joined(cli_beats_env.errors);
+  EXPECT_EQ(cli_beats_env.settings->node.cookie, "from-cli");
+
+  const auto both_env =
+      load(args, {{"ELECTOR_COOKIE", "x"}, {"ELECTOR_COOKIE_FILE", "/cli-secret"}}, files);
+  ASSERT_EQ(both_env.errors.size(), 1U) << joined(both_env.errors);
+  EXPECT_NE(both_env.errors[0].find("both ELECTOR_COOKIE and ELECTOR_COOKIE_FILE"),
+            std::string::npos);
+}
+
+TEST(Options, UnreadableOrEmptyCookieFile) {
+  const auto missing = load({"--name", "a", "--listen", "127.0.0.1:1", "--cookie-file", "/nope"});
+  ASSERT_EQ(missing.errors.size(), 1U) << joined(missing.errors);
+  EXPECT_NE(missing.errors[0].find("cannot read --cookie-file \"/nope\""), std::string::npos)
+      << missing.errors[0];
+  const auto empty = load({"--name", "a", "--listen", "127.0.0.1:1", "--cookie-file", "/empty"}, {},
+                          {{"/empty", "\n"}});
+  ASSERT_EQ(empty.errors.size(), 1U) << joined(empty.errors);
+  EXPECT_NE(empty.errors[0].find("empty"), std::string::npos) << empty.errors[0];
+}
+
+TEST(Options, HelpAndVersion) {
+  const auto h = load({"--help"});
+  EXPECT_TRUE(h.errors.empty());
+  EXPECT_FALSE(h.settings);
+  for (const char* flag : {"--name",
+                           "--listen",
+                           "--seeds",
+                           "--control",
+                           "--config",
+                           "--cookie-file",
+                           "--insecure",
+                           "--strategy",
+                           "--priority",
+                           "--election-delay",
+                           "--quorum-size",
+                           "--candidate",
+                           "--hooks-execution",
+                           "--automatic-elections",
+                           "--pre-election-hook",
+                           "--post-election-hook",
+                           "--hook-timeout",
+                           "--heartbeat-interval",
+                           "--event-log",
+                           "--log-format",
+                           "--log-level",
+                           "--state-file"}) {
+    EXPECT_NE(h.output.find(flag), std::string::npos) << flag;
+  }
+  const auto v = load({"--version"});
+  EXPECT_TRUE(v.errors.empty());
+  EXPECT_EQ(v.output.rfind("electord ", 0), 0U) << v.output;
+}
+
+TEST(Options, TheExampleConfigFileLoads) {
+  const auto example = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
+                       "docs" / "electord.example.toml";
+  OptionsInput in;
+  in.args = {"--config", example.string()};
+  in.env = {{"ELECTOR_COOKIE", "test"}};  // instead of the example's cookie file
+  const auto r = load_options(in);
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(r.settings->node.name, "box1");
+  EXPECT_EQ(r.settings->node.quorum_size, 2);
+  EXPECT_EQ(r.settings->node.post_election_hooks.size(), 1U);
+}
+
+TEST(HostPort, Parse) {
+  EXPECT_EQ(parse_host_port("127.0.0.1:80")->host, "127.0.0.1");
+  EXPECT_EQ(parse_host_port("127.0.0.1:80")->port, 80);
+  EXPECT_EQ(parse_host_port("[::1]:7947")->host, "::1");
+  EXPECT_EQ(format_host_port(*parse_host_port("[::1]:7947")), "[::1]:7947");
+  EXPECT_FALSE(parse_host_port("::1:80"));
+  EXPECT_FALSE(parse_host_port(":80"));
+  EXPECT_FALSE(parse_host_port("h:"));
+  EXPECT_FALSE(parse_host_port("h:-1"));
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("localhost"));
+  EXPECT_TRUE(is_loopback_host("::1"));
+  EXPECT_FALSE(is_loopback_host("0.0.0.0"));
+  EXPECT_FALSE(is_loopback_host("10.1.2.3"));
+}
+
+}  // namespace
+}  // namespace electord

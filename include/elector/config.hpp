@@ -34,8 +34,9 @@ struct MembershipTuning {
   Duration reconnect_interval = ms(2000);
   /// How long a dead member is remembered before it is forgotten.
   Duration dead_reap = ms(120000);
-  /// Most membership updates piggybacked on one message.
-  int max_piggyback = 8;
+  /// Most membership updates piggybacked on one message (16 keep a gossip datagram under ~1,400
+  /// bytes, the size of one Ethernet frame).
+  int max_piggyback = 16;
   /// Most updates waiting to be gossiped; beyond it the most-sent are dropped (anti-entropy heals).
   int max_broadcast_queue = 512;
   Duration join_retry_min = ms(100);

@@ -461,7 +461,7 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out) {
   while (hb_sent_.size() > 16) hb_sent_.erase(hb_sent_.begin());
   last_hb_sent_ = now;
   next_heartbeat_ = now + T_;
-  broadcast(mem, Heartbeat{leader_term_, seq, round_}, out);
+  broadcast(mem, Heartbeat{leader_term_, seq, round_, cfg_.quorum_size > 1}, out);
 }
 
 void Election::recompute_lease(const Membership& mem) {
@@ -602,7 +602,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
     election_finished(now, out);
   }
   leader_round_ = b.election_round;
-  out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true});
+  if (b.want_ack) out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true});
 }
 
 void Election::handle(Time now, const Envelope& env, const Resign& b, const Membership& mem,

@@ -93,6 +93,10 @@ struct Heartbeat {
   std::uint64_t seq = 0;
   /// Incremented by the leader each time it runs an election; followers see elections through it.
   std::uint64_t election_round = 0;
+  /// Whether the leader needs this heartbeat acknowledged. Only a lease that needs other
+  /// supporters (quorum_size > 1) does; with q = 1 followers answer only to refuse, which halves
+  /// the idle traffic of a big cluster.
+  bool want_ack = true;
 };
 struct HeartbeatResp {
   std::uint64_t term = 0;

@@ -106,6 +106,7 @@ void put(Writer& w, const Heartbeat& m) {
   w.varint(m.term);
   w.varint(m.seq);
   w.varint(m.election_round);
+  w.boolean(m.want_ack);
 }
 void put(Writer& w, const HeartbeatResp& m) {
   w.varint(m.term);
@@ -318,6 +319,7 @@ void get(Reader& r, Heartbeat& m) {
   m.term = r.varint();
   m.seq = r.varint();
   m.election_round = r.varint();
+  m.want_ack = r.boolean();
 }
 void get(Reader& r, HeartbeatResp& m) {
   m.term = r.varint();

@@ -93,7 +93,7 @@ std::vector<Body> every_kind() {
       PreVoteReq{5},
       VoteReq{6, true},
       VoteResp{7, true, true, "promised to node-l", -2500, "node-l"},
-      Heartbeat{8, 99, 4},
+      Heartbeat{8, 99, 4, false},
       HeartbeatResp{8, 99, true},
       Resign{9, "node-s", true},
       ElectForward{true},
@@ -187,10 +187,12 @@ TEST(Codec, RoundTripElection) {
   EXPECT_EQ(resp.promise_left_ms, -2500);
   EXPECT_EQ(resp.leader, "node-l");
 
-  const auto hb = std::get<Heartbeat>(round_trip(envelope(Heartbeat{8, 99, 4})).body);
+  const auto hb = std::get<Heartbeat>(round_trip(envelope(Heartbeat{8, 99, 4, false})).body);
   EXPECT_EQ(hb.term, 8u);
   EXPECT_EQ(hb.seq, 99u);
   EXPECT_EQ(hb.election_round, 4u);
+  EXPECT_FALSE(hb.want_ack);
+  EXPECT_TRUE(std::get<Heartbeat>(round_trip(envelope(Heartbeat{8, 99, 4, true})).body).want_ack);
 
   const auto hr = std::get<HeartbeatResp>(round_trip(envelope(HeartbeatResp{8, 99, true})).body);
   EXPECT_EQ(hr.term, 8u);

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   std::int64_t election_delay_ms = 1000;
   double loss = 0;
   bool verbose = false;
+  bool stats = false;
+  std::int64_t stagger_us = -1;
   app.add_option("--nodes", nodes, "number of nodes")->check(CLI::Range(1, 100000));
   app.add_option("--seed", seed, "seed of every random choice");
   app.add_flag("--faults", faults, "inject random faults, then heal and check liveness");
@@ -37,6 +39,11 @@ int main(int argc, char** argv) {
   app.add_option("--election-delay", election_delay_ms, "election_delay in ms")
       ->check(CLI::Range(0, 600000));
   app.add_option("--loss", loss, "message loss probability")->check(CLI::Range(0.0, 0.9));
+  app.add_option("--stagger-us", stagger_us,
+                 "delay between node starts in microseconds (default: 2 s spread over the nodes, "
+                 "between 50 us and 1 ms)")
+      ->check(CLI::Range(0, 10000000));
+  app.add_flag("--stats", stats, "print the messages sent, by kind");
   app.add_flag("-v,--verbose", verbose, "print faults, violations and leadership events");
   try {
     app.parse(argc, argv);
@@ -54,8 +61,10 @@ int main(int argc, char** argv) {
   opt.base.quorum_size = quorum;
   opt.base.heartbeat_interval = ms(heartbeat_ms);
   opt.base.election_delay = ms(election_delay_ms);
-  opt.start_stagger = std::max(Duration(std::chrono::microseconds(50)),
-                               std::min(Duration(ms(1)), Duration(ms(2000)) / nodes));
+  opt.start_stagger = stagger_us >= 0
+                          ? Duration(std::chrono::microseconds(stagger_us))
+                          : std::max(Duration(std::chrono::microseconds(50)),
+                                     std::min(Duration(ms(1)), Duration(ms(2000)) / nodes));
   sim::Cluster c(opt);
   c.set_tracing(false);
   const Time t0 = c.now();
@@ -102,6 +111,11 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(n->term()),
                   static_cast<unsigned long long>(n->max_term()), n->membership().up_count(),
                   view.c_str());
+    }
+  }
+  if (stats) {
+    for (const auto& [kind, count] : c.stats().by_kind) {
+      std::printf("messages %s=%llu\n", kind.c_str(), static_cast<unsigned long long>(count));
     }
   }
   const auto& v = c.invariants().violations();

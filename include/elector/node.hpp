@@ -98,6 +98,9 @@ struct TransportStats {
   std::uint64_t messages_out = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
+  /// Messages by kind (ping, ack, gossip, push_pull, heartbeat, vote, ...): what the traffic is.
+  std::map<std::string, std::uint64_t> in_by_kind;
+  std::map<std::string, std::uint64_t> out_by_kind;
   /// Packets dropped, by reason: truncated, malformed, oversized, unauthenticated, replayed,
   /// stale, send_queue_full, ...
   std::map<std::string, std::uint64_t> dropped;

@@ -276,7 +276,21 @@ void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Mem
 
 void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Membership& mem,
                       Outbox& out) {
-  if (!campaign_ || b.term != campaign_->term || b.pre != campaign_->pre) return;
+  if (!campaign_) {
+    // A vote that arrives after the campaign was won still shows that the voter reaches us and
+    // backs us: if it is the best candidate (it was excluded, e.g. it had resigned when its
+    // quorum went away, and the majority answered first), it gets the leadership by handover,
+    // as in become_leader.
+    if (role_ == Role::leader && !b.pre && b.granted && b.term == leader_term_) {
+      const auto order = ranking(now, mem, true);
+      const std::string& from = env.header.self.name;
+      if (!order.empty() && order.front() == from && !handover_failed_.count(from)) {
+        schedule(now, "better_candidate");
+      }
+    }
+    return;
+  }
+  if (b.term != campaign_->term || b.pre != campaign_->pre) return;
   if (now >= campaign_->deadline) {
     // Answers that waited (a frozen candidate) are too old: the lease they would give has run.
     campaign_failed(now, mem, out);

@@ -41,6 +41,12 @@ class Page {
     out_.append(escape_label(label_value)).append("\"} ");
     out_.append(std::to_string(value)).append("\n");
   }
+  void sample2(std::string_view name, std::string_view l1, std::string_view v1, std::string_view l2,
+               std::string_view v2, std::uint64_t value) {
+    out_.append(name).append("{").append(l1).append("=\"").append(escape_label(v1));
+    out_.append("\",").append(l2).append("=\"").append(escape_label(v2)).append("\"} ");
+    out_.append(std::to_string(value)).append("\n");
+  }
   std::string take() { return std::move(out_); }
 
  private:
@@ -75,6 +81,14 @@ std::string render_metrics(const elector::NodeStatus& status,
   p.family("elector_messages_total", "counter", "Protocol messages received and sent.");
   p.sample("elector_messages_total", "direction", "in", stats.messages_in);
   p.sample("elector_messages_total", "direction", "out", stats.messages_out);
+  p.family("elector_messages_by_kind_total", "counter",
+           "Protocol messages received and sent, by kind.");
+  for (const auto& [kind, n] : stats.in_by_kind) {
+    p.sample2("elector_messages_by_kind_total", "direction", "in", "kind", kind, n);
+  }
+  for (const auto& [kind, n] : stats.out_by_kind) {
+    p.sample2("elector_messages_by_kind_total", "direction", "out", "kind", kind, n);
+  }
   p.family("elector_bytes_total", "counter", "Protocol bytes received and sent.");
   p.sample("elector_bytes_total", "direction", "in", stats.bytes_in);
   p.sample("elector_bytes_total", "direction", "out", stats.bytes_out);

@@ -1,5 +1,7 @@
 #include "net/connection.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace elector::net {
@@ -25,7 +27,7 @@ void Connection::start() {
   asio::error_code ec;
   // Heartbeats and votes are small and latency-bound: never hold them back to fill a segment.
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  read_header();
+  read_more();
   write_next();
 }
 
@@ -41,7 +43,9 @@ bool Connection::queue(Packet p) {
 void Connection::close_after_flush() {
   closing_by_us = true;
   close_when_flushed_ = true;
-  if (!started_ || (!writing_ && queue_.empty())) close_now();
+  // A connection still connecting keeps its queue: a Leave or Resign sent just before stop()
+  // goes out once the connect completes (or is dropped with the connection if it fails).
+  if (started_ && !writing_ && queue_.empty()) close_now();
 }
 
 void Connection::close_now() {
@@ -60,36 +64,53 @@ void Connection::finish() {
   owner_->closed(shared_from_this());
 }
 
-void Connection::read_header() {
+void Connection::read_more() {
+  // One buffer for the whole stream: a read takes whatever has arrived (often several frames),
+  // so a small frame costs one system call, not a header read plus a body read.
+  if (rbuf_.size() - rlen_ < kReadChunk / 2)
+    rbuf_.resize(std::max(rbuf_.size(), rlen_ + kReadChunk));
   auto self = shared_from_this();
-  asio::async_read(socket_, asio::buffer(header_), [self](const asio::error_code& ec, std::size_t) {
-    if (ec) {
-      self->close_now();
-      return;
-    }
-    const std::uint32_t len = static_cast<std::uint32_t>(self->header_[0]) |
-                              (static_cast<std::uint32_t>(self->header_[1]) << 8) |
-                              (static_cast<std::uint32_t>(self->header_[2]) << 16) |
-                              (static_cast<std::uint32_t>(self->header_[3]) << 24);
-    if (len > wire::kMaxPacket) {
-      self->owner_->oversized(self);
-      return;
-    }
-    self->read_body(len);
-  });
+  socket_.async_read_some(asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
+                          [self](const asio::error_code& ec, std::size_t n) {
+                            if (ec) {
+                              self->close_now();
+                              return;
+                            }
+                            self->rlen_ += n;
+                            if (self->parse_frames()) self->read_more();
+                          });
 }
 
-void Connection::read_body(std::uint32_t len) {
-  body_.resize(len);
-  auto self = shared_from_this();
-  asio::async_read(socket_, asio::buffer(body_), [self](const asio::error_code& ec, std::size_t) {
-    if (ec) {
-      self->close_now();
-      return;
+bool Connection::parse_frames() {
+  std::size_t pos = 0;
+  while (!closed_ && rlen_ - pos >= 4) {
+    const std::uint8_t* h = rbuf_.data() + pos;
+    const std::uint32_t len =
+        static_cast<std::uint32_t>(h[0]) | (static_cast<std::uint32_t>(h[1]) << 8) |
+        (static_cast<std::uint32_t>(h[2]) << 16) | (static_cast<std::uint32_t>(h[3]) << 24);
+    if (len > wire::kMaxPacket) {
+      owner_->oversized(shared_from_this());
+      return false;
     }
-    self->owner_->packet(self, self->body_);
-    if (!self->closed_) self->read_header();
-  });
+    if (rlen_ - pos - 4 < len) {
+      // An incomplete frame: make room for all of it.
+      if (rbuf_.size() < len + 4) rbuf_.resize(len + 4);
+      break;
+    }
+    owner_->packet(shared_from_this(), std::span<const std::uint8_t>(h + 4, len));
+    pos += 4 + len;
+  }
+  if (closed_) return false;
+  if (pos > 0) {
+    std::memmove(rbuf_.data(), rbuf_.data() + pos, rlen_ - pos);
+    rlen_ -= pos;
+  }
+  // A burst of big frames may have grown the buffer: give the memory back once it is drained.
+  if (rlen_ == 0 && rbuf_.size() > 4 * kReadChunk) {
+    rbuf_.resize(kReadChunk);
+    rbuf_.shrink_to_fit();
+  }
+  return true;
 }
 
 void Connection::write_next() {

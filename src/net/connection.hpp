@@ -63,8 +63,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Time last_used{};
 
  private:
-  void read_header();
-  void read_body(std::uint32_t len);
+  void read_more();
+  /// Hands every complete frame in the read buffer to the owner; false once the stream is over.
+  bool parse_frames();
   void write_next();
   void finish();
 
@@ -79,9 +80,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool started_ = false;
   bool close_when_flushed_ = false;
   bool closed_ = false;
-  std::array<std::uint8_t, 4> header_{};
+  static constexpr std::size_t kReadChunk = 1024;
   std::array<std::uint8_t, 4> out_header_{};
-  std::vector<std::uint8_t> body_;
+  std::vector<std::uint8_t> rbuf_;
+  std::size_t rlen_ = 0;
 };
 
 }  // namespace elector::net

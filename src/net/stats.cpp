@@ -1,6 +1,17 @@
 #include "net/stats.hpp"
 
+#include <utility>
+
 namespace elector::net {
+
+namespace {
+
+template <std::size_t... I>
+std::array<const char*, sizeof...(I)> kind_names(std::index_sequence<I...>) {
+  return {body_name(Body(std::in_place_index<I>))...};
+}
+
+}  // namespace
 
 const char* to_string(Drop d) {
   switch (d) {
@@ -34,6 +45,11 @@ TransportStats Stats::snapshot() const {
   s.messages_out = messages_out_.load(std::memory_order_relaxed);
   s.bytes_in = bytes_in_.load(std::memory_order_relaxed);
   s.bytes_out = bytes_out_.load(std::memory_order_relaxed);
+  static const auto names = kind_names(std::make_index_sequence<kKinds>());
+  for (std::size_t i = 0; i < kKinds; ++i) {
+    if (const auto v = in_kind_[i].load(std::memory_order_relaxed)) s.in_by_kind[names[i]] = v;
+    if (const auto v = out_kind_[i].load(std::memory_order_relaxed)) s.out_by_kind[names[i]] = v;
+  }
   for (std::size_t i = 0; i < dropped_.size(); ++i) {
     const auto v = dropped_[i].load(std::memory_order_relaxed);
     if (v != 0) s.dropped[to_string(static_cast<Drop>(i))] = v;

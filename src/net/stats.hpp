@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/messages.hpp"
 #include "elector/node.hpp"
 
 namespace elector::net {
@@ -28,13 +29,16 @@ const char* to_string(Drop d);
 
 class Stats {
  public:
-  void in(std::size_t bytes) {
+  /// `kind` is the index of the message's Body alternative.
+  void in(std::size_t kind, std::size_t bytes) {
     messages_in_.fetch_add(1, std::memory_order_relaxed);
     bytes_in_.fetch_add(bytes, std::memory_order_relaxed);
+    if (kind < kKinds) in_kind_[kind].fetch_add(1, std::memory_order_relaxed);
   }
-  void out(std::size_t bytes) {
+  void out(std::size_t kind, std::size_t bytes) {
     messages_out_.fetch_add(1, std::memory_order_relaxed);
     bytes_out_.fetch_add(bytes, std::memory_order_relaxed);
+    if (kind < kKinds) out_kind_[kind].fetch_add(1, std::memory_order_relaxed);
   }
   void drop(Drop d) {
     dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
@@ -44,6 +48,8 @@ class Stats {
  private:
   std::atomic<std::uint64_t> messages_in_{0}, messages_out_{0}, bytes_in_{0}, bytes_out_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Drop::count_)> dropped_{};
+  static constexpr std::size_t kKinds = std::variant_size_v<Body>;
+  std::array<std::atomic<std::uint64_t>, kKinds> in_kind_{}, out_kind_{};
 };
 
 }  // namespace elector::net

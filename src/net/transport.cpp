@@ -220,7 +220,11 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
 
   void wake_at(Time t) {
     if (stopped_.load()) return;
-    post([self = shared_from_this(), t] { self->arm(t); });
+    if (on_loop_thread()) {
+      arm(t);
+    } else {
+      post([self = shared_from_this(), t] { self->arm(t); });
+    }
   }
 
   TransportStats stats() const { return stats_.snapshot(); }
@@ -281,11 +285,26 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     }
     encode_buf_.clear();
     wire::encode(m.env, encode_buf_);
-    auto packet = seal(wire::PacketType::message, encode_buf_);
-    if (datagram_kind(m.env.body) && packet->size() <= opt_.max_datagram) {
-      send_datagram(m.to_addr, std::move(packet));
+    // A broadcast (heartbeats, votes) is the same envelope to every member: the receiver is not
+    // part of it, so one sealed packet serves them all. No receiver gets the same sealed packet
+    // twice (a deliberate resend would be dropped as a replay), so a repeated destination seals
+    // anew.
+    const auto ep = resolve(m.to_addr);
+    if (!ep) {
+      stats_.drop(Drop::unreachable);
+      return;
+    }
+    if (!last_sealed_ || encode_buf_ != last_encoded_ || !sealed_for_.insert(*ep).second) {
+      last_sealed_ = seal(wire::PacketType::message, encode_buf_);
+      last_encoded_.swap(encode_buf_);
+      sealed_for_.clear();
+      sealed_for_.insert(*ep);
+    }
+    const std::size_t kind = m.env.body.index();
+    if (datagram_kind(m.env.body) && last_sealed_->size() <= opt_.max_datagram) {
+      send_datagram(m.to_addr, kind, last_sealed_);
     } else {
-      send_stream(m.to_addr, std::move(packet));
+      send_stream(m.to_addr, kind, last_sealed_);
     }
   }
 
@@ -312,18 +331,20 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     return ep;
   }
 
-  void send_datagram(const std::string& addr, std::shared_ptr<const std::vector<std::uint8_t>> p) {
+  void send_datagram(const std::string& addr, std::size_t kind,
+                     std::shared_ptr<const std::vector<std::uint8_t>> p) {
     const auto ep = resolve(addr);
     if (!ep) {
       stats_.drop(Drop::unreachable);
       return;
     }
-    stats_.out(p->size());
+    stats_.out(kind, p->size());
     const udp::endpoint to(ep->address(), ep->port());
     udp_.async_send_to(asio::buffer(*p), to, [p](const asio::error_code&, std::size_t) {});
   }
 
-  void send_stream(const std::string& addr, std::shared_ptr<const std::vector<std::uint8_t>> p) {
+  void send_stream(const std::string& addr, std::size_t kind,
+                   std::shared_ptr<const std::vector<std::uint8_t>> p) {
     auto c = outgoing(addr);
     if (!c) {
       stats_.drop(Drop::unreachable);
@@ -335,7 +356,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
       stats_.drop(Drop::send_queue_full);
       return;
     }
-    stats_.out(n);
+    stats_.out(kind, n);
   }
 
   std::shared_ptr<Connection> outgoing(const std::string& addr) {
@@ -366,7 +387,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
 
   void say_goodbye(const std::shared_ptr<Connection>& c) {
     if (c->closed()) return;
-    if (c->started()) c->queue(seal(wire::PacketType::goodbye, {}));
+    c->queue(seal(wire::PacketType::goodbye, {}));
     c->close_after_flush();
   }
 
@@ -433,8 +454,9 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
       stats_.drop(drop_of(*err));
       return;
     }
-    stats_.in(wire_bytes);
-    if (handlers_.on_message) handlers_.on_message(std::move(std::get<Envelope>(decoded)));
+    auto& env = std::get<Envelope>(decoded);
+    stats_.in(env.body.index(), wire_bytes);
+    if (handlers_.on_message) handlers_.on_message(std::move(env));
   }
 
   void receive_datagram() {
@@ -502,6 +524,10 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   std::array<std::uint8_t, 65536> dgram_{};
   udp::endpoint dgram_from_;
   std::vector<std::uint8_t> encode_buf_;
+  std::vector<std::uint8_t> last_encoded_;
+  std::shared_ptr<const std::vector<std::uint8_t>> last_sealed_;
+  /// Destinations (resolved, so two spellings of one address count once) of last_sealed_.
+  std::set<tcp::endpoint> sealed_for_;
   Stats stats_;
   bool stopping_ = false;
   std::atomic<int> open_conns_{0};

@@ -98,6 +98,10 @@ const char* to_string(OpenError e) {
 Authenticator::Authenticator(bool secure, std::int64_t replay_window_ms)
     : secure_(secure), replay_window_ms_(replay_window_ms) {}
 
+struct Authenticator::KeyedMac {
+  crypto_auth_hmacsha256_state state;
+};
+
 Authenticator Authenticator::with_secret(std::string_view secret, std::int64_t replay_window_ms) {
   if (secret.empty()) throw std::invalid_argument("the cluster secret must not be empty");
   init_sodium();
@@ -109,6 +113,11 @@ Authenticator Authenticator::with_secret(std::string_view secret, std::int64_t r
       a.key_.data(), a.key_.size(), reinterpret_cast<const unsigned char*>(secret.data()),
       secret.size(), reinterpret_cast<const unsigned char*>(kKeyContext), sizeof(kKeyContext) - 1);
   if (rc != 0) throw std::runtime_error("deriving the cluster key failed");
+  // The key's inner and outer pads are hashed once here; each packet then costs only the hash
+  // of its own bytes (half the work for a small packet).
+  auto keyed = std::make_shared<KeyedMac>();
+  crypto_auth_hmacsha256_init(&keyed->state, a.key_.data(), a.key_.size());
+  a.keyed_ = std::move(keyed);
   return a;
 }
 
@@ -126,9 +135,16 @@ std::vector<std::uint8_t> Authenticator::seal(PacketType type, const Identity& s
   if (secure_) {
     const std::size_t n = out.size();
     out.resize(n + kMacBytes);
-    crypto_auth_hmacsha256(out.data() + n, out.data(), n, key_.data());
+    mac(out.data(), n, out.data() + n);
   }
   return out;
+}
+
+void Authenticator::mac(const std::uint8_t* data, std::size_t n, std::uint8_t* out) const {
+  crypto_auth_hmacsha256_state st = keyed_->state;
+  crypto_auth_hmacsha256_update(&st, data, n);
+  crypto_auth_hmacsha256_final(&st, out);
+  sodium_memzero(&st, sizeof st);
 }
 
 std::vector<std::uint8_t> Authenticator::refusal(std::string_view reason) {
@@ -182,8 +198,9 @@ std::variant<Opened, OpenError> Authenticator::open(std::span<const std::uint8_t
   if (secure_) {
     if (!has_mac) return OpenError::unauthenticated;
     const std::size_t signed_len = packet.size() - kMacBytes;
-    if (crypto_auth_hmacsha256_verify(packet.data() + signed_len, packet.data(), signed_len,
-                                      key_.data()) != 0) {
+    std::array<std::uint8_t, kMacBytes> expected{};
+    mac(packet.data(), signed_len, expected.data());
+    if (sodium_memcmp(expected.data(), packet.data() + signed_len, kMacBytes) != 0) {
       return OpenError::unauthenticated;
     }
   }

@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -108,7 +109,13 @@ class Authenticator {
 
   bool secure_ = false;
   std::int64_t replay_window_ms_ = 60000;
+  /// HMAC-SHA-256 of data[0, n) into out[0, 32).
+  void mac(const std::uint8_t* data, std::size_t n, std::uint8_t* out) const;
+
   std::vector<std::uint8_t> key_;  // 32 bytes when secure
+  /// The HMAC state after the key: copied for each packet (shared by copies of this object).
+  struct KeyedMac;
+  std::shared_ptr<const KeyedMac> keyed_;
   std::uint64_t next_seq_ = 1;
   std::map<std::string, Window> windows_;
 };

@@ -325,6 +325,8 @@ TEST_F(ControlServerTest, Metrics) {
   backend.transport.bytes_in = 98765;
   backend.transport.bytes_out = 97654;
   backend.transport.dropped = {{"unauthenticated", 2}, {"replayed", 0}};
+  backend.transport.in_by_kind = {{"heartbeat", 1100}, {"ping", 67}};
+  backend.transport.out_by_kind = {{"ack", 67}};
   auto c = client();
   const auto r = c.Get("/metrics");
   ASSERT_TRUE(r);
@@ -332,16 +334,25 @@ TEST_F(ControlServerTest, Metrics) {
   EXPECT_EQ(r->get_header_value("Content-Type"), kMetricsContentType);
   const std::string& m = r->body;
   for (const char* line :
-       {"elector_term 7\n", "elector_is_leader 1\n", "elector_members{state=\"alive\"} 5\n",
-        "elector_members{state=\"suspect\"} 0\n", "elector_members{state=\"dead\"} 1\n",
-        "elector_members{state=\"left\"} 0\n", "elector_elections_total 3\n",
+       {"elector_term 7\n",
+        "elector_is_leader 1\n",
+        "elector_members{state=\"alive\"} 5\n",
+        "elector_members{state=\"suspect\"} 0\n",
+        "elector_members{state=\"dead\"} 1\n",
+        "elector_members{state=\"left\"} 0\n",
+        "elector_elections_total 3\n",
         "elector_messages_total{direction=\"in\"} 1234\n",
         "elector_messages_total{direction=\"out\"} 1230\n",
+        "elector_messages_by_kind_total{direction=\"in\",kind=\"heartbeat\"} 1100\n",
+        "elector_messages_by_kind_total{direction=\"in\",kind=\"ping\"} 67\n",
+        "elector_messages_by_kind_total{direction=\"out\",kind=\"ack\"} 67\n",
         "elector_bytes_total{direction=\"in\"} 98765\n",
         "elector_bytes_total{direction=\"out\"} 97654\n",
         "elector_packets_dropped_total{reason=\"unauthenticated\"} 2\n",
-        "elector_packets_dropped_total{reason=\"replayed\"} 0\n", "elector_quorum_met 1\n",
-        "elector_settings_mismatch 2\n", "# TYPE elector_elections_total counter\n",
+        "elector_packets_dropped_total{reason=\"replayed\"} 0\n",
+        "elector_quorum_met 1\n",
+        "elector_settings_mismatch 2\n",
+        "# TYPE elector_elections_total counter\n",
         "# TYPE elector_term gauge\n"}) {
     EXPECT_NE(m.find(line), std::string::npos) << line << "\nin:\n" << m;
   }

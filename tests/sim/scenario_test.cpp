@@ -153,6 +153,29 @@ TEST(Scenario, QuorumNotMetMeansNoLeaderAndElectSaysSo) {
   EXPECT_TRUE(c.invariants().violations().empty());
 }
 
+// box1 resigns when its quorum goes away (excluding itself from the next election). When the
+// quorum returns, box2 may win before box1's vote arrives; box1's late vote still shows that it
+// is reachable, so box2 hands the leadership back to the best candidate.
+TEST(Scenario, QuorumReturnsAndTheBestCandidateLeadsAgain) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    auto o = options(5, seed);
+    o.base.quorum_size = 3;
+    o.base.strategy = "priority";
+    Cluster c(o);
+    c.start_all();
+    ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000))) << "seed " << seed;
+    for (const char* b : {"box3", "box4", "box5"}) c.crash(b);
+    ASSERT_TRUE(c.run_until([&] { return c.leaders_now().empty(); }, ms(2000))) << "seed " << seed;
+    c.run_for(ms(50));
+    for (const char* b : {"box3", "box4", "box5"}) {
+      c.restart(b);
+      c.run_for(ms(200));
+    }
+    EXPECT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(10000))) << "seed " << seed;
+    EXPECT_TRUE(c.invariants().violations().empty()) << "seed " << seed;
+  }
+}
+
 TEST(Scenario, PartitionOnlyMajorityKeepsALeader) {
   auto o = options(5);
   o.base.quorum_size = 3;

@@ -811,20 +811,23 @@ class RawClient {
   tcp::socket s_;
 };
 
+/// Waits until `p` reported a peer gone, then checks it was reported once, for `name` and `boot`.
+void expect_gone_once(Peer& p, const std::string& name, std::uint64_t boot) {
+  ASSERT_TRUE(p.rec.wait([&] { return !p.rec.gone.empty(); }));
+  p.barrier();
+  std::lock_guard lk(p.rec.mu);
+  ASSERT_EQ(p.rec.gone.size(), 1u);
+  EXPECT_EQ(p.rec.gone[0].first, name);
+  EXPECT_EQ(p.rec.gone[0].second, boot);
+}
+
 TEST(Transport, ConnectionClosedWithoutGoodbyeMeansPeerGone) {
   Peer b("b", 2, kSecret);
   RawClient x(b.addr());
   x.expect_hello("b");
   x.send(wire::PacketType::hello, wire::Identity{"x", 7});
   x.close();
-  ASSERT_TRUE(b.rec.wait([&] { return !b.rec.gone.empty(); }));
-  b.barrier();
-  {
-    std::lock_guard lk(b.rec.mu);
-    ASSERT_EQ(b.rec.gone.size(), 1u);
-    EXPECT_EQ(b.rec.gone[0].first, "x");
-    EXPECT_EQ(b.rec.gone[0].second, 7u);
-  }
+  expect_gone_once(b, "x", 7);
   b.t->stop();
 }
 
@@ -837,14 +840,7 @@ TEST(Transport, PeerIsLearntFromItsFirstMessageToo) {
          wire::encode(heartbeat_env("w", "127.0.0.1:1")));
   ASSERT_TRUE(b.rec.wait([&] { return !b.rec.messages.empty(); }));
   w.close();
-  ASSERT_TRUE(b.rec.wait([&] { return !b.rec.gone.empty(); }));
-  b.barrier();
-  {
-    std::lock_guard lk(b.rec.mu);
-    ASSERT_EQ(b.rec.gone.size(), 1u);
-    EXPECT_EQ(b.rec.gone[0].first, "w");
-    EXPECT_EQ(b.rec.gone[0].second, 9u);
-  }
+  expect_gone_once(b, "w", 9);
   b.t->stop();
 }
 

@@ -6,7 +6,7 @@ pkgs=(
   libasio-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcpp-httplib-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  jq procps
+  jq procps gnuplot-nox
 )
 missing=()
 for p in "${pkgs[@]}"; do

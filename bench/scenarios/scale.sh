@@ -39,6 +39,9 @@ scale_one() {
   local n="$1" reps="$2" idle_s="$3" dir t0 t_up res starts first last k logs=() pids
   local cpu0 cpu1 lcpu0 lcpu1 w0 w1 leader_pid mem series cpu_json='null' fail_json='null'
   log "scale: $n nodes (cluster up, agreement, $idle_s s idle, $reps crash failovers)"
+  # The kernel's complaints while this size runs (a full mesh of N processes is N(N-1) sockets).
+  local tcp_oom0
+  tcp_oom0=$(dmesg 2>/dev/null | grep -c 'TCP: out of memory' || true)
   scale_watchdog "$BENCH_WORK/scale-$n" "${BENCH_SCALE_BUDGET_S:-600}" "$BASHPID" >/dev/null 2>&1 &
   local watchdog=$!
   t0=$(mono_ns)
@@ -118,9 +121,11 @@ scale_one() {
   [ -f "$dir.aborted" ] && aborted=$(<"$dir.aborted")
   [ -z "$aborted" ] || warn "scale: $n nodes aborted by the watchdog: $aborted"
   jq -n --argjson n "$n" --argjson res "$res" --argjson cpu "$cpu_json" --argjson mem "$mem" \
-    --argjson fail "$fail_json" --argjson down "$(((w1 - w0) / 1000000))" --arg aborted "$aborted" '
+    --argjson fail "$fail_json" --argjson down "$(((w1 - w0) / 1000000))" --arg aborted "$aborted" \
+    --argjson tcp_oom "$(($(dmesg 2>/dev/null | grep -c 'TCP: out of memory' || true) - ${tcp_oom0:-0}))" '
     {nodes: $n} + $res + {idle_cpu: $cpu, memory: $mem, crash_failover: $fail, cluster_down_ms: $down,
-     aborted: (if $aborted == "" then null else $aborted end)}'
+     aborted: (if $aborted == "" then null else $aborted end),
+     kernel_tcp_out_of_memory_messages: $tcp_oom}'
 }
 
 scenario_scale() {
@@ -133,7 +138,7 @@ scenario_scale() {
   done
   foreign=$(foreign_electord | wc -l)
   ((foreign == 0)) || warn "scale: running next to $foreign foreign electord processes"
-  local opts="${BENCH_ELECTORD_OPTS:-}"
+  local opts="${BENCH_ELECTORD_OPTS:-}" placeholder
   scale_write() {
     printf '%s\n' "${runs[@]}" | jq -s --argjson f "$foreign" --arg opts "$opts" '
     {settings: {strategy: "priority", heartbeat_interval_ms: 100, election_delay_ms: 1000,
@@ -145,7 +150,13 @@ scenario_scale() {
   for n in $sizes; do
     reps="${BENCH_SCALE_REPS:-3}"
     ((n >= 1000)) && reps="${BENCH_SCALE_REPS:-2}"
-    runs+=("$(scale_one "$n" "$reps" "$idle" | jq -c .)")
+    # A placeholder first: if this run is killed outright while a size melts the machine down,
+    # scale.json still says which size was running.
+    placeholder="{\"nodes\":$n,\"completed\":false,\"note\":\"bench.sh was stopped while this size ran (started $(date -u +%H:%M:%SZ))\"}"
+    runs+=("$placeholder")
+    write_result scale "$(scale_write)" 2>/dev/null
+    unset 'runs[-1]'
+    runs+=("$(scale_one "$n" "$reps" "$idle" | jq -c '{completed: true} + .')")
     local r="${runs[-1]}"
     if [ "$(jq -r .agreed <<<"$r")" = true ]; then
       row scale "$n nodes: agreement after the last start" "$(jq -r '"\(.agreement_after_last_start_ms) ms (\(.leader) by \(.agreed_by))"' <<<"$r")" "≤ 5 s"

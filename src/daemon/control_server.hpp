@@ -1,43 +1,50 @@
 // The local HTTP/JSON control API (docs/control-api.md): leader, status, members, elections,
-// Prometheus metrics and the event stream.
+// Prometheus metrics and the event stream, served by http_server.hpp on TCP or a unix socket.
 //
-// Lifecycle: construct, bind() (so that a busy port is reported before the node joins a cluster),
-// start() (serves on its own thread), stop(). Workers are started on demand (task_queue.hpp);
-// each event stream holds one worker, so their number is capped (503 beyond it) to keep workers
-// for the other requests.
+// Lifecycle: construct, bind() (so that a busy address is reported before the node joins a
+// cluster), start() (serves on its own I/O thread), stop(). Requests are answered on the I/O
+// thread, except POST /v1/elect?sync=true, which waits for an election on a worker thread
+// (task_queue.hpp: started on demand, none while idle). Event streams hold no thread: publish()
+// wakes the I/O thread, which writes the new frames.
 //
-// Thread safety: publish() may be called from any thread, concurrently with requests. bind(),
-// start() and stop() are for the owning thread; stop() is idempotent and returns even while
-// event streams are open.
+// Thread safety: publish() and event_streams() may be called from any thread, concurrently with
+// requests. bind(), start() and stop() are for the owning thread; stop() is idempotent, returns
+// even while event streams are open, and waits for the elections that requests wait for (they
+// end when the node stops).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "daemon/control_backend.hpp"
 #include "daemon/event_stream.hpp"
+#include "daemon/http_server.hpp"
+#include "daemon/task_queue.hpp"
 
 namespace electord {
 
 struct ControlServerOptions {
+  /// An IP address or host name, or "unix:PATH" for a unix-domain socket (port then unused).
   std::string host = "127.0.0.1";
   /// 0: any free port (see port() after bind()).
   int port = 7947;
-  /// Most worker threads at once; idle ones end after `idle_thread`.
+  /// Most requests waiting for an election at once (more wait for a worker); an idle worker
+  /// ends after `idle_thread`.
   std::size_t max_threads = 16;
   std::chrono::milliseconds idle_thread{10'000};
-  /// Most event streams at once (keep it below max_threads).
+  /// Most connections at once; one more is answered 503 and closed.
+  std::size_t max_connections = 64;
+  /// A connection without a request for this long is closed.
+  std::chrono::milliseconds idle_connection{30'000};
+  /// Most event streams at once (beyond: 503).
   std::size_t max_event_streams = 8;
   /// Events waiting per stream before the oldest are dropped.
   std::size_t event_queue = 256;
   /// A comment line is sent on an idle event stream this often (also how soon a vanished client
-  /// is noticed).
+  /// is noticed, and how long a client may leave a write untaken).
   std::chrono::milliseconds keepalive{15'000};
   /// Default and maximum wait of POST /v1/elect?sync=true.
   std::chrono::milliseconds elect_timeout{5'000};
@@ -54,33 +61,38 @@ class ControlServer {
 
   /// Binds the listening socket. False with `error` set when it cannot.
   bool bind(std::string& error);
-  /// The bound port (after bind()).
+  /// The bound TCP port (after bind()); -1 for a unix socket.
   [[nodiscard]] int port() const { return port_; }
-  /// HOST:PORT actually bound.
+  /// HOST:PORT actually bound, or unix:PATH.
   [[nodiscard]] std::string address() const;
 
   /// Serves requests on a thread of its own.
   void start();
-  /// Ends event streams, stops accepting, waits for the requests in progress.
+  /// Ends event streams, stops accepting, closes the connections, joins every thread.
   void stop();
 
   /// Sends an event to every open event stream.
   void publish(std::string_view event_name, std::string_view json);
   [[nodiscard]] std::size_t event_streams() const { return events_.subscribers(); }
+  /// Connections open now.
+  [[nodiscard]] std::size_t connections() const { return http_.connections(); }
 
  private:
-  class HttpServer;
-  void routes();
+  void handle(const std::shared_ptr<HttpExchange>& ex);
+  HttpResponse leader();
+  HttpResponse status();
+  HttpResponse members();
+  void elect(const std::shared_ptr<HttpExchange>& ex);
+  void events(const std::shared_ptr<HttpExchange>& ex);
+  [[nodiscard]] bool is_unix() const;
 
   ControlBackend& backend_;
   ControlServerOptions opts_;
-  std::unique_ptr<HttpServer> svr_;
   EventBroadcaster events_;
+  ElasticTaskQueue workers_;
+  // Declared last: destroyed (stopped) first, while what its handlers use still exists.
+  HttpServer http_;
   int port_ = -1;
-  std::thread thread_;
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
 };
 
 }  // namespace electord

@@ -86,7 +86,9 @@ std::string format_host_port(const HostPort& hp) {
 }
 
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  // A unix socket (control "unix:PATH") is reachable from this host only.
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0 ||
+         host.rfind("unix:", 0) == 0;
 }
 
 std::optional<std::string> read_whole_file(const std::string& path, std::string& error) {
@@ -136,8 +138,9 @@ const KeyDef kKeys[] = {
     {"name", Kind::text, "NAME", "This node's name, unique in the cluster (required)"},
     {"listen", Kind::text, "HOST:PORT", "Address the cluster reaches this node at (required)"},
     {"seeds", Kind::list, "HOST:PORT,...", "Addresses of members to join through (repeatable)"},
-    {"control", Kind::text, "HOST:PORT",
-     "Address of the local HTTP/JSON control API (default 127.0.0.1:7947; port 0: any free one)"},
+    {"control", Kind::text, "HOST:PORT|unix:PATH",
+     "Address of the local HTTP/JSON control API (default 127.0.0.1:7947; port 0: any free one; "
+     "unix:PATH: a unix socket, mode 0600)"},
     {"config", Kind::text, "FILE.toml", "Read settings from this TOML file", false},
     {"cookie_file", Kind::text, "FILE",
      "File holding the cluster secret (or the secret itself in ELECTOR_COOKIE)"},
@@ -422,10 +425,18 @@ class Applier {
     } else if (key == "control") {
       const auto v = as_string(r);
       if (v && v->rfind("unix:", 0) == 0) {
-        return fail(r, "unix sockets are not supported yet; give HOST:PORT");
+        // The path goes into a sockaddr_un (108 bytes with the terminating NUL).
+        const auto path_size = v->size() - 5;
+        if (path_size == 0 || path_size > 107) {
+          return fail(r, "expected unix:PATH with a socket path of 1 to 107 bytes");
+        }
+        // The server tells the two apart by the prefix; there is no port.
+        s_.control = *v;
+        s_.control_addr = HostPort{*v, 0};
+        return;
       }
       const auto hp = v ? parse_host_port(*v) : std::nullopt;
-      if (!hp) return fail(r, "expected HOST:PORT");
+      if (!hp) return fail(r, "expected HOST:PORT or unix:PATH");
       s_.control = *v;
       s_.control_addr = *hp;
     } else if (key == "config" || key == "cookie_file" || key == "event_log" ||
@@ -720,7 +731,10 @@ OptionsResult load_options(const OptionsInput& in) {
   if (!errors.empty()) return result;
 
   load_secret(merged, in, applier.cookie_file(), settings, errors);
-  settings.node.control = format_host_port(settings.control_addr);
+  // A unix socket's address is gossiped as given ("unix:PATH").
+  settings.node.control = settings.control_addr.host.rfind("unix:", 0) == 0
+                              ? settings.control_addr.host
+                              : format_host_port(settings.control_addr);
 
   // 5. The library's own checks (combinations, and keys this daemon does not expose).
   for (const auto& e : elector::validate(settings.node)) {

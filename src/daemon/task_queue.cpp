@@ -11,15 +11,18 @@ ElasticTaskQueue::~ElasticTaskQueue() {
   shutdown();
 }
 
-void ElasticTaskQueue::enqueue(std::function<void()> fn) {
+bool ElasticTaskQueue::enqueue(std::function<void()> fn) {
   const std::lock_guard lock(mu_);
+  // No thread would run it: the caller answers the request itself.
+  if (shutdown_) return false;
   reap_locked();
   tasks_.push_back(std::move(fn));
-  if (idle_count_ < tasks_.size() && running_ < max_threads_ && !shutdown_) {
+  if (idle_count_ < tasks_.size() && running_ < max_threads_) {
     ++running_;
     threads_.emplace_back([this] { work(); });
   }
   cv_.notify_one();
+  return true;
 }
 
 void ElasticTaskQueue::shutdown() {

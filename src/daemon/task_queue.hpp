@@ -1,13 +1,11 @@
-// The control server's worker threads: started on demand, up to a cap, and ended after a while
-// without work.
+// The control server's worker threads for requests that block (POST /v1/elect?sync=true waits
+// for an election): started on demand, up to a cap, and ended after a while without work.
 //
-// httplib serves each connection on one worker from start to end, and an event stream holds its
-// worker for as long as the client listens; a fixed pool would then either be large (hundreds of
-// idle threads across the daemons of one machine) or be exhausted by a few `watch` clients. This
-// queue keeps no thread while idle and grows only while connections need one.
+// Such requests are rare, and a daemon is one of hundreds on a machine: a fixed pool would keep
+// idle threads (and their stacks) in every process. This queue keeps no thread while idle and
+// grows only while requests need one.
 //
-// Thread safety: enqueue() and shutdown() may be called from any thread (httplib calls them from
-// its accept thread).
+// Thread safety: enqueue() and shutdown() may be called from any thread.
 #pragma once
 
 #include <chrono>
@@ -19,21 +17,21 @@
 #include <thread>
 #include <vector>
 
-#include <httplib.h>
-
 namespace electord {
 
-class ElasticTaskQueue final : public httplib::TaskQueue {
+class ElasticTaskQueue final {
  public:
   /// At most `max_threads` run at once (more tasks wait); a thread idle for `idle` ends.
   ElasticTaskQueue(std::size_t max_threads, std::chrono::milliseconds idle);
-  ~ElasticTaskQueue() override;
+  /// shutdown()s.
+  ~ElasticTaskQueue();
   ElasticTaskQueue(const ElasticTaskQueue&) = delete;
   ElasticTaskQueue& operator=(const ElasticTaskQueue&) = delete;
 
-  void enqueue(std::function<void()> fn) override;
+  /// Queues `fn`. False (and `fn` dropped) after shutdown().
+  bool enqueue(std::function<void()> fn);
   /// Runs the tasks already queued, then joins every thread.
-  void shutdown() override;
+  void shutdown();
 
   [[nodiscard]] std::size_t threads() const;
 

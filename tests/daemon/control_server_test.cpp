@@ -5,10 +5,13 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -17,6 +20,7 @@
 
 #include "daemon/daemon_test_util.hpp"
 #include "daemon/event_json.hpp"
+#include "daemon/http_request.hpp"
 #include "daemon/metrics.hpp"
 
 namespace electord {
@@ -50,9 +54,20 @@ class FakeBackend final : public ControlBackend {
     return elect_result;
   }
   elector::ElectSyncResult elect_sync(elector::Duration timeout) override {
-    const std::lock_guard lock(mu);
+    std::unique_lock lock(mu);
     last_sync_timeout = timeout;
+    ++syncs_waiting;
+    cv.wait(lock, [&] { return !hold_sync; });
+    --syncs_waiting;
     return sync_result;
+  }
+  /// Lets held sync elections return.
+  void release_sync() {
+    {
+      const std::lock_guard lock(mu);
+      hold_sync = false;
+    }
+    cv.notify_all();
   }
   void clear_leader() override {
     const std::lock_guard lock(mu);
@@ -60,6 +75,10 @@ class FakeBackend final : public ControlBackend {
   }
 
   mutable std::mutex mu;
+  std::condition_variable cv;
+  /// While set, elect_sync() waits (as a real election would).
+  bool hold_sync = false;
+  int syncs_waiting = 0;
   LeaderView leader_view;
   elector::NodeStatus node_status;
   std::vector<elector::NodeMember> member_list;
@@ -94,6 +113,15 @@ class ControlServerTest : public ::testing::Test {
   }
 
   static json body(const httplib::Result& r) { return json::parse(r->body); }
+
+  /// Once every connection is gone, the server still answers a new client.
+  void expect_serves_again() {
+    ASSERT_TRUE(testing::wait_until([&] { return server->connections() == 0; }));
+    auto c = client();
+    const auto r = c.Get("/v1/leader");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
 
   FakeBackend backend;
   std::unique_ptr<ControlServer> server;
@@ -260,8 +288,8 @@ TEST_F(ControlServerTest, ClearLeader) {
   EXPECT_EQ(backend.clears, 1);
 }
 
-/// Sends `request` as is and returns everything the server answers until it closes.
-std::string raw_exchange(int port, const std::string& request) {
+/// A connected TCP socket to 127.0.0.1:`port` (reads time out after 20 s), or -1.
+int connect_tcp(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -269,16 +297,74 @@ std::string raw_exchange(int port, const std::string& request) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return "connect failed";
+    return -1;
   }
   timeval tv{20, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  return fd;
+}
+
+/// A connected unix-domain socket to `path` (reads time out after 20 s), or -1.
+int connect_unix(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{20, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+void send_text(int fd, const std::string& text) {
+  (void)::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+}
+
+/// Everything the server sends until it closes (or 20 s pass).
+std::string read_to_end(int fd) {
   std::string answer;
   char buf[4096];
   for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
     answer.append(buf, static_cast<std::size_t>(n));
   }
+  return answer;
+}
+
+/// One response with a Content-Length body (what came before the server closed, otherwise).
+std::string read_response(int fd) {
+  std::string data;
+  char buf[4096];
+  while (true) {
+    const auto head_end = data.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      const auto cl = data.find("Content-Length: ");
+      if (cl != std::string::npos && cl < head_end) {
+        const auto length = std::stoul(data.substr(cl + 16));
+        if (data.size() >= head_end + 4 + length) return data;
+      }
+    }
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return data;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+/// The JSON body of a whole response.
+json body_of(const std::string& response) {
+  const auto head_end = response.find("\r\n\r\n");
+  if (head_end == std::string::npos) return nullptr;
+  return json::parse(response.substr(head_end + 4), nullptr, false);
+}
+
+/// Sends `request` as is and returns everything the server answers until it closes.
+std::string raw_exchange(int port, const std::string& request) {
+  const int fd = connect_tcp(port);
+  if (fd < 0) return "connect failed";
+  send_text(fd, request);
+  auto answer = read_to_end(fd);
   ::close(fd);
   return answer;
 }
@@ -502,6 +588,328 @@ TEST_F(ControlServerTest, ConcurrentRequests) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 160);
+}
+
+TEST_F(ControlServerTest, UnixSocket) {
+  testing::TempDir dir;
+  const auto path = dir.file("control.sock");
+  // A socket file left by a daemon that was killed: replaced.
+  {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+    ::close(fd);
+  }
+  ControlServerOptions o;
+  o.host = "unix:" + path;
+  ControlServer unix_server(backend, o);
+  std::string err;
+  ASSERT_TRUE(unix_server.bind(err)) << err;
+  EXPECT_EQ(unix_server.address(), "unix:" + path);
+  EXPECT_EQ(unix_server.port(), -1);
+  unix_server.start();
+  struct stat st {};
+  ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+
+  backend.leader_view = {"box1", 7, true};
+  const int fd = connect_unix(path);
+  ASSERT_GE(fd, 0);
+  send_text(fd, "GET /v1/leader HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto a = read_response(fd);
+  EXPECT_EQ(a.rfind("HTTP/1.1 200 OK\r\n", 0), 0U) << a;
+  EXPECT_NE(a.find("Content-Type: application/json\r\n"), std::string::npos) << a;
+  EXPECT_EQ(body_of(a), (json{{"leader", "box1"}, {"term", 7}, {"is_leader", true}}));
+  send_text(fd, "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  a = read_to_end(fd);
+  ::close(fd);
+  EXPECT_EQ(body_of(a)["control"], "unix:" + path) << a;
+
+  // A second server on the same path: refused while the first listens.
+  ControlServer second(backend, o);
+  EXPECT_FALSE(second.bind(err));
+  EXPECT_NE(err.find("cannot listen on unix:" + path), std::string::npos) << err;
+  EXPECT_NE(err.find("another process is listening"), std::string::npos) << err;
+
+  unix_server.stop();
+  EXPECT_NE(::lstat(path.c_str(), &st), 0) << "the socket file outlived stop()";
+}
+
+TEST_F(ControlServerTest, UnixSocketPathThatIsNotASocket) {
+  testing::TempDir dir;
+  const auto path = dir.file("regular");
+  testing::write_file(path, "data");
+  ControlServerOptions o;
+  o.host = "unix:" + path;
+  ControlServer s(backend, o);
+  std::string err;
+  EXPECT_FALSE(s.bind(err));
+  EXPECT_NE(err.find("not a socket"), std::string::npos) << err;
+  EXPECT_EQ(testing::slurp(path), "data");
+}
+
+TEST_F(ControlServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  backend.leader_view = {"box1", 7, false};
+  const int fd = connect_tcp(server->port());
+  ASSERT_GE(fd, 0);
+  send_text(fd, "GET /v1/leader HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto a = read_response(fd);
+  EXPECT_EQ(a.rfind("HTTP/1.1 200", 0), 0U) << a;
+  EXPECT_EQ(a.find("Connection: close"), std::string::npos) << a;
+  EXPECT_EQ(server->connections(), 1U);
+  // The same connection again, then two requests sent at once (pipelined).
+  send_text(fd, "POST /v1/clear-leader HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  a = read_response(fd);
+  EXPECT_EQ(body_of(a), (json{{"result", "cleared"}})) << a;
+  send_text(fd,
+            "GET /v1/leader HTTP/1.1\r\nHost: x\r\n\r\n"
+            "GET /v1/members HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  a = read_to_end(fd);
+  ::close(fd);
+  EXPECT_EQ(a.rfind("HTTP/1.1 200", 0), 0U) << a;
+  const auto second = a.find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos) << a;
+  EXPECT_NE(a.find("Connection: close", second), std::string::npos) << a;
+  EXPECT_NE(a.find("{\"members\":[]}", second), std::string::npos) << a;
+  EXPECT_EQ(backend.clears, 1);
+  EXPECT_TRUE(testing::wait_until([&] { return server->connections() == 0; }));
+}
+
+TEST_F(ControlServerTest, Http10ClosesUnlessKeptAlive) {
+  const auto a = raw_exchange(server->port(), "GET /v1/leader HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(a.rfind("HTTP/1.1 200", 0), 0U) << a;
+  EXPECT_NE(a.find("Connection: close"), std::string::npos) << a;
+}
+
+TEST_F(ControlServerTest, BodyTooLargeIs413) {
+  const auto a = raw_exchange(
+      server->port(), "POST /v1/elect HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n" +
+                          std::string(70000, 'x'));
+  EXPECT_EQ(a.rfind("HTTP/1.1 413", 0), 0U) << a.substr(0, 200);
+  EXPECT_NE(body_of(a)["error"].get<std::string>().find("too large"), std::string::npos) << a;
+  EXPECT_EQ(backend.elects, 0);
+  // A body within the limit is read (and ignored) before the answer.
+  const auto ok = raw_exchange(server->port(),
+                               "POST /v1/elect HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                               "Connection: close\r\n\r\nhello");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0U) << ok;
+  EXPECT_EQ(backend.elects, 1);
+}
+
+TEST_F(ControlServerTest, HeaderTooLargeIs431) {
+  const auto a = raw_exchange(server->port(), "GET /v1/leader HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                                  std::string(20000, 'a') + "\r\n\r\n");
+  EXPECT_EQ(a.rfind("HTTP/1.1 431", 0), 0U) << a.substr(0, 200);
+  EXPECT_TRUE(body_of(a).contains("error")) << a;
+}
+
+TEST_F(ControlServerTest, MalformedRequestsAre400) {
+  for (const char* request :
+       {"GARBAGE\r\n\r\n", "GET /v1/leader\r\n\r\n", "GET v1/leader HTTP/1.1\r\n\r\n",
+        "GET /v1/leader HTTP/1.1\r\nNo colon here\r\n\r\n",
+        "GET /v1/leader HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+        "POST /v1/elect?sync=%zz HTTP/1.1\r\n\r\n"}) {
+    const auto a = raw_exchange(server->port(), request);
+    EXPECT_EQ(a.rfind("HTTP/1.1 400", 0), 0U) << request << "\n" << a;
+    EXPECT_NE(a.find("Connection: close"), std::string::npos) << a;
+    EXPECT_TRUE(body_of(a).contains("error")) << a;
+  }
+  auto a = raw_exchange(server->port(),
+                        "POST /v1/elect HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "0\r\n\r\n");
+  EXPECT_EQ(a.rfind("HTTP/1.1 411", 0), 0U) << a;
+  a = raw_exchange(server->port(), "GET /v1/leader HTTP/2.0\r\n\r\n");
+  EXPECT_EQ(a.rfind("HTTP/1.1 505", 0), 0U) << a;
+  EXPECT_EQ(backend.elects, 0);
+}
+
+TEST_F(ControlServerTest, QueryIsPercentDecoded) {
+  backend.sync_result = {elector::ElectResult::started, "box1", 8, false};
+  auto c = client();
+  const auto r = c.Post("/v1/elect?sync=%74rue&timeout_ms=%32%350");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(backend.last_sync_timeout, elector::ms(250));
+}
+
+TEST_F(ControlServerTest, HeadHasNoBody) {
+  const auto a = raw_exchange(server->port(),
+                              "HEAD /v1/leader HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(a.rfind("HTTP/1.1 200", 0), 0U) << a;
+  EXPECT_NE(a.find("Content-Length: "), std::string::npos) << a;
+  EXPECT_EQ(a.substr(a.find("\r\n\r\n") + 4), "") << a;
+}
+
+TEST_F(ControlServerTest, SyncElectionDoesNotBlockOtherRequests) {
+  backend.hold_sync = true;
+  backend.sync_result = {elector::ElectResult::started, "box1", 8, false};
+  std::thread waiter([&] {
+    auto c = client();
+    const auto r = c.Post("/v1/elect?sync=true");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  });
+  ASSERT_TRUE(testing::wait_until([&] {
+    const std::lock_guard lock(backend.mu);
+    return backend.syncs_waiting == 1;
+  }));
+  // Served while the election is pending; so are event streams.
+  auto c = client();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = c.Get("/v1/leader");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  backend.release_sync();
+  waiter.join();
+}
+
+TEST_F(ControlServerTest, ClientLeavingMidStreamIsUnsubscribed) {
+  const int fd = connect_tcp(server->port());
+  ASSERT_GE(fd, 0);
+  send_text(fd, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(testing::wait_until([&] { return server->event_streams() == 1; }));
+  server->publish("leader_changed", "{\"leader\":\"box1\"}");
+  std::string seen;
+  ASSERT_TRUE(testing::wait_until([&] {
+    char buf[4096];
+    const auto n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) seen.append(buf, static_cast<std::size_t>(n));
+    return seen.find("data: {\"leader\":\"box1\"}\n\n") != std::string::npos;
+  })) << seen;
+  EXPECT_EQ(seen.rfind("HTTP/1.1 200 OK\r\n", 0), 0U) << seen;
+  EXPECT_NE(seen.find("Content-Type: text/event-stream\r\n"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("Cache-Control: no-cache\r\n"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << seen;
+  ::close(fd);
+  // Noticed at once (long before the 15 s keepalive), and publishing afterwards is harmless.
+  ASSERT_TRUE(testing::wait_until([&] { return server->event_streams() == 0; }, 5s));
+  for (int i = 0; i < 100; ++i) server->publish("e", "{}");
+  expect_serves_again();
+}
+
+TEST_F(ControlServerTest, ClientLeavingMidRequestIsHarmless) {
+  for (const char* partial :
+       {"GET /v1/lea", "POST /v1/elect HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"}) {
+    const int fd = connect_tcp(server->port());
+    ASSERT_GE(fd, 0);
+    send_text(fd, partial);
+    ASSERT_TRUE(testing::wait_until([&] { return server->connections() == 1; }));
+    ::close(fd);
+    ASSERT_TRUE(testing::wait_until([&] { return server->connections() == 0; }));
+  }
+  EXPECT_EQ(backend.elects, 0);
+  auto c = client();
+  ASSERT_TRUE(c.Get("/v1/leader"));
+}
+
+TEST_F(ControlServerTest, IdleConnectionsAreClosed) {
+  ControlServerOptions o;
+  o.idle_connection = 200ms;
+  start(o);
+  const int fd = connect_tcp(server->port());
+  ASSERT_GE(fd, 0);
+  send_text(fd, "GET /v1/leader HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto a = read_response(fd);
+  EXPECT_EQ(a.rfind("HTTP/1.1 200", 0), 0U) << a;
+  // Nothing more is sent: the server closes the connection.
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(read_to_end(fd), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  ::close(fd);
+  EXPECT_TRUE(testing::wait_until([&] { return server->connections() == 0; }));
+}
+
+TEST_F(ControlServerTest, TooManyConnectionsAreRefused) {
+  ControlServerOptions o;
+  o.max_connections = 2;
+  start(o);
+  const int a = connect_tcp(server->port());
+  const int b = connect_tcp(server->port());
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  ASSERT_TRUE(testing::wait_until([&] { return server->connections() == 2; }));
+  const auto refused = raw_exchange(server->port(), "GET /v1/leader HTTP/1.1\r\n\r\n");
+  EXPECT_TRUE(refused.empty() || refused.rfind("HTTP/1.1 503", 0) == 0) << refused;
+  EXPECT_EQ(server->connections(), 2U);
+  ::close(a);
+  ::close(b);
+  expect_serves_again();
+}
+
+TEST_F(ControlServerTest, StopClosesEveryConnectionPromptly) {
+  const int idle = connect_tcp(server->port());
+  const int partial = connect_tcp(server->port());
+  send_text(partial, "GET /v1/le");
+  ASSERT_TRUE(testing::wait_until([&] { return server->connections() == 2; }));
+  const auto t0 = std::chrono::steady_clock::now();
+  server->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_EQ(read_to_end(idle), "");
+  EXPECT_EQ(read_to_end(partial), "");
+  ::close(idle);
+  ::close(partial);
+  // Nobody answers any more.
+  EXPECT_EQ(raw_exchange(server->port(), "GET /v1/leader HTTP/1.1\r\n\r\n").find("HTTP"),
+            std::string::npos);
+}
+
+TEST(HttpRequestParser, CutsRequestsOutOfTheBytes) {
+  std::string buf = "GET /a%20b?x=1&y=a+b%21&flag HTTP/1.1\r\nHost: h\r\nX-Y:  v \r\n\r\nPOST";
+  HttpRequest r;
+  auto p = parse_http_request(buf, HttpLimits{}, r);
+  ASSERT_EQ(p.state, HttpParse::State::complete) << p.message;
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.path, "/a b");
+  ASSERT_NE(r.param("y"), nullptr);
+  EXPECT_EQ(*r.param("y"), "a b!");
+  ASSERT_NE(r.param("flag"), nullptr);
+  EXPECT_EQ(*r.param("flag"), "");
+  EXPECT_EQ(r.param("z"), nullptr);
+  ASSERT_NE(r.header("x-y"), nullptr);
+  EXPECT_EQ(*r.header("x-y"), "v");
+  EXPECT_TRUE(r.keep_alive);
+  EXPECT_EQ(buf, "POST");
+
+  // The rest arrives in pieces: incomplete until the whole body is there.
+  buf += " /p HTTP/1.1\r\nContent-Length: 4\r\nConnection: close\r\n\r\nab";
+  p = parse_http_request(buf, HttpLimits{}, r);
+  EXPECT_EQ(p.state, HttpParse::State::incomplete);
+  buf += "cd";
+  p = parse_http_request(buf, HttpLimits{}, r);
+  ASSERT_EQ(p.state, HttpParse::State::complete) << p.message;
+  EXPECT_EQ(r.body, "abcd");
+  EXPECT_FALSE(r.keep_alive);
+  EXPECT_TRUE(buf.empty());
+}
+
+TEST(HttpRequestParser, LimitsAndErrors) {
+  HttpLimits small;
+  small.max_header_bytes = 64;
+  small.max_body_bytes = 10;
+  HttpRequest r;
+  std::string buf = "GET / HTTP/1.1\r\nX: " + std::string(100, 'a');
+  EXPECT_EQ(parse_http_request(buf, small, r).status, 431);  // before the head is complete
+  buf = "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n";
+  EXPECT_EQ(parse_http_request(buf, small, r).status, 413);
+  buf = "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n";
+  EXPECT_EQ(parse_http_request(buf, small, r).status, 413);
+  buf = "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n";
+  EXPECT_EQ(parse_http_request(buf, small, r).status, 400);
+  buf = "GET / HTTP/1.1\r\n folded\r\n\r\n";
+  EXPECT_EQ(parse_http_request(buf, small, r).status, 400);
+  buf = "BAD LINE\r\n";  // rejected without waiting for the rest of the head
+  EXPECT_EQ(parse_http_request(buf, small, r).status, 400);
+  buf = "GET / HTTP/1.1\r";
+  EXPECT_EQ(parse_http_request(buf, small, r).state, HttpParse::State::incomplete);
+  std::string out;
+  EXPECT_FALSE(percent_decode("%4", false, out));
+  EXPECT_FALSE(percent_decode("%g0", false, out));
+  EXPECT_TRUE(percent_decode("a+b%2B", false, out));
+  EXPECT_EQ(out, "a+b+");
 }
 
 TEST(EventBroadcaster, SlowSubscriberLosesOldestAndIsTold) {

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -148,11 +150,54 @@ TEST_F(Electord, MissingSecretExitsTwo) {
   EXPECT_NE(slurp(err_file).find("no cluster secret"), std::string::npos) << slurp(err_file);
 }
 
-TEST_F(Electord, UnixControlSocketExitsTwo) {
-  EXPECT_EQ(run_to_end({"--name", "a", "--listen", "127.0.0.1:1", "--insecure", "--control",
-                        "unix:/tmp/x.sock"}),
-            2);
-  EXPECT_NE(slurp(err_file).find("unix sockets are not supported"), std::string::npos);
+/// GET `path` over the unix socket at `socket_path`; the whole answer, or "" when nobody listens.
+std::string unix_get(const std::string& socket_path, const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  socket_path.copy(a.sun_path, sizeof a.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return {};
+  }
+  timeval tv{20, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+TEST_F(Electord, ServesTheControlApiOnAUnixSocket) {
+  const auto sock = dir.file("control.sock");
+  Daemon d(exe,
+           {"--name", "solo", "--listen", "127.0.0.1:" + std::to_string(free_port()), "--control",
+            "unix:" + sock, "--insecure", "--election-delay", "50"},
+           err_file);
+  ASSERT_TRUE(testing::wait_until([&] {
+    const auto a = unix_get(sock, "/v1/leader");
+    const auto body = a.find("\r\n\r\n");
+    return a.rfind("HTTP/1.1 200", 0) == 0 && body != std::string::npos &&
+           nlohmann::json::parse(a.substr(body + 4))["leader"] == "solo";
+  })) << slurp(err_file);
+  struct stat st {};
+  ASSERT_EQ(::lstat(sock.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  const auto a = unix_get(sock, "/v1/status");
+  const auto j = nlohmann::json::parse(a.substr(a.find("\r\n\r\n") + 4));
+  EXPECT_EQ(j["control"], "unix:" + sock);
+  // A unix socket is not reachable from other hosts: no warning about that.
+  EXPECT_EQ(slurp(err_file).find("reachable from other hosts"), std::string::npos)
+      << slurp(err_file);
+
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(30s), 0) << slurp(err_file);
+  EXPECT_FALSE(std::filesystem::exists(sock));
 }
 
 TEST_F(Electord, HelpExitsZero) {

@@ -370,13 +370,28 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{{"--listen", "127.0.0.1:70000"}, "--listen", "127.0.0.1:70000", "HOST:PORT"},
         BadValue{{"--seeds", "127.0.0.1:1,bad"}, "--seeds", "127.0.0.1:1,bad", "\"bad\""},
         BadValue{{"--control", "localhost"}, "--control", "localhost", "HOST:PORT"},
-        BadValue{{"--control", "unix:/run/elector.sock"},
+        BadValue{{"--control", "unix:"}, "--control", "unix:", "unix:PATH"},
+        BadValue{{"--control", "unix:/" + std::string(107, 'x')},
                  "--control",
-                 "unix:/run/elector.sock",
-                 "unix sockets are not supported"},
+                 "unix:/" + std::string(107, 'x'),
+                 "1 to 107 bytes"},
         BadValue{{"--name", "two words"}, "--name", "two words", "without spaces"},
         BadValue{{"--pre-election-hook", " "}, "--pre-election-hook", " ", "non-empty"}),
     case_name);
+
+TEST(Options, ControlOnAUnixSocket) {
+  for (const auto& r : {load(base({"--control", "unix:/run/elector.sock"})),
+                        load(base(), {{"ELECTOR_CONTROL", "unix:/run/elector.sock"}})}) {
+    ASSERT_TRUE(r.settings) << joined(r.errors);
+    const auto& s = *r.settings;
+    EXPECT_EQ(s.control, "unix:/run/elector.sock");
+    // The control server recognises the prefix; members see the address as given.
+    EXPECT_EQ(s.control_addr.host, "unix:/run/elector.sock");
+    EXPECT_EQ(s.node.control, "unix:/run/elector.sock");
+    // Reachable from this host only: no warning about an exposed control API.
+    EXPECT_TRUE(is_loopback_host(s.control_addr.host));
+  }
+}
 
 TEST(Options, BadEnvironmentValueNamesTheVariable) {
   const auto e =

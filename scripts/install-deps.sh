@@ -7,6 +7,7 @@ pkgs=(
   libspdlog-dev libfmt-dev libcpp-httplib-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   jq procps gnuplot-nox
+  iproute2 iptables clang libclang-rt-14-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -171,6 +171,7 @@ void Election::on_member_down(Time now, const std::string& name, const std::stri
   if (gone && support_ && support_->name == name) {
     const bool was_leader = leader_ && *leader_ == name;
     support_.reset();
+    if (follow_deferred(now, mem, out)) return;
     if (was_leader && role_ != Role::leader) {
       excluded_ = {name};
       leader_lost(now, "leader_lost", mem, out);
@@ -189,6 +190,7 @@ void Election::on_peer_gone(Time now, const std::string& name, std::uint64_t boo
   released_term_ = support_->term;
   support_.reset();
   released_ = name;
+  if (follow_deferred(now, mem, out)) return;
   if (was_leader) {
     excluded_ = {name};
     leader_lost(now, "leader_lost", mem, out);
@@ -561,6 +563,7 @@ void Election::handover(Time now, const std::string& successor, const std::strin
 
 void Election::follow(Time now, const MemberUpdate& leader, std::uint64_t term, Outbox& out) {
   support_ = Support{leader.name, leader.boot, term, now + promise_};
+  deferred_hb_.reset();
   term_ = std::max(term_, term);
   const bool changed = !leader_ || *leader_ != leader.name || leader_term_ != term;
   // A node that learns of a new leadership outside an election of its own (it joined, or the
@@ -574,6 +577,19 @@ void Election::follow(Time now, const MemberUpdate& leader, std::uint64_t term, 
     cleared_ = false;
     election_finished(now, out);
   }
+}
+
+bool Election::follow_deferred(Time now, const Membership& mem, Outbox& out) {
+  if (!deferred_hb_) return false;
+  const DeferredHeartbeat d = std::move(*deferred_hb_);
+  deferred_hb_.reset();
+  // One older than a heartbeat interval has been overtaken by a newer one, or its sender is
+  // gone. Following it late is safe: the leader counts its lease from the heartbeat's sending,
+  // before this node's promise, which starts now.
+  if (now - d.at > T_ || support_active(now)) return false;
+  handle(now, Envelope{d.header, d.hb, {}}, d.hb, mem, out);
+  return leader_ && *leader_ == d.header.self.name && leader_term_ == d.hb.term &&
+         support_active(now);
 }
 
 void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const Membership& mem,
@@ -591,7 +607,10 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   if (!sender || !sender->up() || sender->rec.boot != from.boot) return;
   if (from.name == released_ && b.term <= released_term_) return;
   const bool supporting_other = support_active(now) && support_->name != from.name;
-  if (supporting_other) return refuse();
+  if (supporting_other) {
+    if (b.term > support_->term) deferred_hb_ = DeferredHeartbeat{env.header, b, now};
+    return refuse();
+  }
   if (role_ == Role::leader) {
     // Two leaders meet (only possible with a quorum of half the cluster or less): the higher term
     // stays; on equal terms the smaller name.
@@ -743,7 +762,9 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
     const bool was_leader = leader_ && *leader_ == support_->name && role_ != Role::leader;
     const std::string lost = support_->name;
     support_.reset();
-    if (was_leader) {
+    if (follow_deferred(now, mem, out)) {
+      // Followed the newer leadership it had refused while its promise lasted.
+    } else if (was_leader) {
       excluded_ = {lost};
       leader_lost(now, "leader_lost", mem, out);
     }

@@ -136,10 +136,12 @@ class Election {
                 const Membership& mem, Outbox& out);
   void leader_lost(Time now, const std::string& reason, const Membership& mem, Outbox& out);
   void follow(Time now, const MemberUpdate& leader, std::uint64_t term, Outbox& out);
+  /// Called when the support this node gave has just ended: follows the newer leadership whose
+  /// heartbeat it had to refuse meanwhile, if any (true when it now follows it).
+  bool follow_deferred(Time now, const Membership& mem, Outbox& out);
   void set_leader(const std::optional<std::string>& leader, std::uint64_t term, Outbox& out);
   void schedule(Time now, const std::string& reason);
 
-  /// Eligible candidates, best first (excluded ones last).
   /// Eligible candidates, best first; those in excluded_ last unless `all` (pure strategy order).
   std::vector<std::string> ranking(Time now, const Membership& mem, bool all = false) const;
   [[nodiscard]] std::size_t voters(const Membership& mem) const;
@@ -193,6 +195,17 @@ class Election {
   Time successor_deadline_ = kNever;
   Time election_due_ = kNever;
   std::string due_reason_;
+
+  /// A heartbeat of a newer leadership refused while this node still backed the old leader.
+  /// When a crashed leader's peers learn of the crash at different moments, the first to learn
+  /// may win the election and send its first heartbeat to a peer that has not learnt yet; that
+  /// peer follows it the moment its own signal arrives instead of one heartbeat interval later.
+  struct DeferredHeartbeat {
+    Header header;
+    Heartbeat hb;
+    Time at{};
+  };
+  std::optional<DeferredHeartbeat> deferred_hb_;
 
   std::optional<Ongoing> ongoing_;
   std::uint64_t next_election_id_ = 1;

@@ -169,5 +169,34 @@ TEST(Election, SettingsMismatchIsReportedAndNotVotedFor) {
   EXPECT_EQ(net.count<SettingsMismatch>("b"), 1);
 }
 
+TEST(Election, PeerThatLearnsOfACrashLastFollowsTheNewLeaderAtOnce) {
+  Net net;
+  for (const char* n : {"a", "b", "c", "d", "e"}) net.add(config(n, 3));
+  net.advance(ms(1000));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const std::uint64_t old_term = net.nodes["a"]->term();
+  // a's process dies; b, c and d see its connection close, e not yet.
+  net.nodes.erase("a");
+  for (const char* n : {"b", "c", "d"}) net.nodes[n]->peer_gone(net.now, "a", 1);
+  net.pump();
+  std::string leader;
+  for (int i = 0; i < 40 && leader.empty(); ++i) {
+    net.advance(ms(1), ms(1));
+    for (const char* n : {"b", "c", "d"}) {
+      if (net.nodes[n]->is_leader(net.now)) leader = n;
+    }
+  }
+  ASSERT_FALSE(leader.empty());
+  // e got the new leader's heartbeat while it still backed a, and refused it.
+  NodeCore& e = *net.nodes["e"];
+  EXPECT_EQ(e.leader(), std::optional<std::string>("a"));
+  // Its own signal arrives: it follows the new leader at once, not one heartbeat later.
+  e.peer_gone(net.now, "a", 1);
+  net.pump();
+  EXPECT_EQ(e.leader(), std::optional<std::string>(leader));
+  EXPECT_GT(e.term(), old_term);
+  EXPECT_EQ(net.count<LeadershipAcquired>("e"), 0);
+}
+
 }  // namespace
 }  // namespace elector

@@ -124,7 +124,7 @@ void answer_pings(NodeCore& leader, Time now, const Ready& r) {
     const Member* target = leader.membership().find(m.to_name);
     if (target == nullptr) continue;
     Envelope ack;
-    ack.header.self = target->rec;
+    ack.header.self = target->record();
     ack.header.term = leader.term();
     ack.body = Ack{ping->seq};
     leader.receive(now, ack);

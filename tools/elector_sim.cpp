@@ -4,6 +4,7 @@
 //   violations=V leader=NAME term=T elections=E messages=M sim_ms=X
 // and the exit code is 1 when V > 0 (2 on bad usage). The same arguments replay the same run.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -11,6 +12,25 @@
 #include "sim/faults.hpp"
 
 using namespace elector;
+
+namespace {
+
+/// Messages per node per simulated second between two snapshots, by kind and in all: the idle
+/// traffic when nothing happens in the window (B5: it must not grow with N).
+void print_idle(const sim::Stats& a, const sim::Stats& b, Time from, Time to, int nodes) {
+  const double secs = static_cast<double>(to_ms(to - from)) / 1000.0;
+  if (secs <= 0) return;
+  const double per = 1.0 / (secs * nodes);
+  std::printf("idle window_ms=%lld per_node_per_s=%.3f\n", static_cast<long long>(to_ms(to - from)),
+              static_cast<double>(b.messages - a.messages) * per);
+  for (const auto& [kind, count] : b.by_kind) {
+    auto it = a.by_kind.find(kind);
+    const std::uint64_t before = it == a.by_kind.end() ? 0 : it->second;
+    std::printf("idle %s=%.3f\n", kind.c_str(), static_cast<double>(count - before) * per);
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"elector-sim: a simulated elector cluster with seeded faults"};
@@ -92,6 +112,10 @@ int main(int argc, char** argv) {
     std::printf("agreed on %s after %lldms\n", c.agreed_leader()->c_str(),
                 static_cast<long long>(to_ms(c.now() - healed)));
   }
+  // The last 5 s (at most half the run) are the idle window that --stats reports per node.
+  const Time window_start = std::max(c.now(), end - std::min(Duration(ms(5000)), (end - t0) / 2));
+  if (c.now() < window_start) c.run_until(window_start);
+  const sim::Stats at_window = c.stats();
   if (c.now() < end) c.run_until(end);
   if (liveness.empty() && !c.run_until(agreed, bound, check)) {
     liveness.push_back("no agreed leader at the end of the run");
@@ -117,6 +141,7 @@ int main(int argc, char** argv) {
     for (const auto& [kind, count] : c.stats().by_kind) {
       std::printf("messages %s=%llu\n", kind.c_str(), static_cast<unsigned long long>(count));
     }
+    print_idle(at_window, c.stats(), window_start, c.now(), nodes);
   }
   const auto& v = c.invariants().violations();
   for (const auto& s : v) std::printf("violation: %s\n", s.c_str());

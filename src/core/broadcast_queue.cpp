@@ -1,24 +1,36 @@
 #include "core/broadcast_queue.hpp"
 
-#include <limits>
-
 namespace elector {
 
-void BroadcastQueue::push(MemberUpdate u) {
-  const std::string name = u.name;
-  if (auto it = items_.find(name); it != items_.end()) {
-    order_.erase(Key{it->second.transmits, it->second.id, name});
+void BroadcastQueue::push(const MemberUpdate& u) {
+  const MemberInfo* info = dir_.intern(u);
+  if (auto it = items_.find(info->id); it != items_.end()) {
+    order_.erase(Key{it->second.transmits, it->second.id, info->id});
     items_.erase(it);
   }
   // Newer entries get smaller ids so that, among equally sent ones, the newest goes first.
   const std::uint64_t id = std::numeric_limits<std::uint64_t>::max() - next_id_++;
-  items_.emplace(name, Item{std::move(u), 0, id});
-  order_.insert(Key{0, id, name});
+  const std::uint32_t from = u.from.empty() ? kNobody : dir_.id(u.from);
+  items_.emplace(info->id, Item{info, u.age_ms, u.incarnation, from, u.status, 0, id});
+  order_.insert(Key{0, id, info->id});
   while (items_.size() > cap_) {
     auto last = std::prev(order_.end());
     items_.erase(std::get<2>(*last));
     order_.erase(last);
   }
+}
+
+MemberUpdate BroadcastQueue::to_update(const Item& item) const {
+  MemberUpdate u;
+  u.name = *item.info->name;
+  u.addr = item.info->addr;
+  u.boot = item.info->boot;
+  u.incarnation = item.incarnation;
+  u.status = item.status;
+  u.meta = item.info->meta;
+  u.age_ms = item.age_ms;
+  if (item.from != kNobody) u.from = dir_.name(item.from);
+  return u;
 }
 
 std::vector<MemberUpdate> BroadcastQueue::take(std::size_t max, int limit) {
@@ -27,14 +39,16 @@ std::vector<MemberUpdate> BroadcastQueue::take(std::size_t max, int limit) {
   for (auto it = order_.begin(); it != order_.end() && picked.size() < max; ++it) {
     picked.push_back(*it);
   }
+  out.reserve(picked.size());
   for (const auto& key : picked) {
     order_.erase(key);
     auto it = items_.find(std::get<2>(key));
-    out.push_back(it->second.update);
-    if (++it->second.transmits >= limit) {
+    Item& item = it->second;
+    out.push_back(to_update(item));
+    if (++item.transmits >= limit) {
       items_.erase(it);
     } else {
-      order_.insert(Key{it->second.transmits, it->second.id, it->first});
+      order_.insert(Key{item.transmits, item.id, it->first});
     }
   }
   return out;

@@ -49,7 +49,7 @@ bool Election::support_active(Time now) const {
 std::size_t Election::voters(const Membership& mem) const {
   std::size_t n = 1;  // self
   for (const auto& [name, m] : mem.members()) {
-    if (m.up() && m.rec.meta.settings_hash == settings_hash_) ++n;
+    if (m.up() && m.meta().settings_hash == settings_hash_) ++n;
   }
   return n;
 }
@@ -72,9 +72,9 @@ std::vector<std::string> Election::ranking(Time now, const Membership& mem, bool
     add(CandidateInfo{cfg_.name, cfg_.priority, started_, runtime_ms_});
   }
   for (const auto& [name, m] : mem.members()) {
-    if (m.rec.status != MemberStatus::alive || !m.rec.meta.candidate) continue;
-    if (m.rec.meta.settings_hash != settings_hash_) continue;
-    add(CandidateInfo{name, m.rec.meta.priority, m.started.value_or(now), m.runtime_ms});
+    if (m.status != MemberStatus::alive || !m.meta().candidate) continue;
+    if (m.meta().settings_hash != settings_hash_) continue;
+    add(CandidateInfo{name, m.meta().priority, m.started.value_or(now), m.runtime_ms});
   }
   auto by_rank = [&](const CandidateInfo& a, const CandidateInfo& b) {
     return ranks_before(*strategy_, a, b);
@@ -89,7 +89,7 @@ std::vector<std::string> Election::ranking(Time now, const Membership& mem, bool
 
 void Election::broadcast(const Membership& mem, const Body& b, Outbox& out) const {
   for (const auto& [name, m] : mem.members()) {
-    if (m.up()) out.send(name, m.rec.addr, b);
+    if (m.up()) out.send(name, m.addr(), b);
   }
 }
 
@@ -382,12 +382,12 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
     role_ = Role::candidate;
   }
   for (const auto& [name, m] : mem.members()) {
-    if (!m.up() || m.rec.meta.settings_hash != settings_hash_) continue;
+    if (!m.up() || m.meta().settings_hash != settings_hash_) continue;
     ++c.asked;
     if (pre) {
-      out.send(name, m.rec.addr, PreVoteReq{c.term});
+      out.send(name, m.addr(), PreVoteReq{c.term});
     } else {
-      out.send(name, m.rec.addr, VoteReq{c.term, designated});
+      out.send(name, m.addr(), VoteReq{c.term, designated});
     }
   }
   campaign_ = std::move(c);
@@ -410,7 +410,7 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out) {
     // Release the voters at once so that they may support whoever does lead.
     for (const auto& name : campaign_->granted) {
       if (const Member* m = mem.find(name))
-        out.send(name, m->rec.addr, Resign{campaign_->term, "", false});
+        out.send(name, m->addr(), Resign{campaign_->term, "", false});
     }
   }
   campaign_.reset();
@@ -604,7 +604,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   // A heartbeat that was overtaken by its sender's Resign or Leave (or its process's end) is old
   // news: following it would promise support to a leader that is gone.
   const Member* sender = mem.find(from.name);
-  if (!sender || !sender->up() || sender->rec.boot != from.boot) return;
+  if (!sender || !sender->up() || sender->boot() != from.boot) return;
   if (from.name == released_ && b.term <= released_term_) return;
   const bool supporting_other = support_active(now) && support_->name != from.name;
   if (supporting_other) {
@@ -706,7 +706,7 @@ ElectOutcome Election::elect(Time now, const Membership& mem, Outbox& out) {
   if (role_ == Role::leader) {
     reevaluate(now, "requested", mem, out);
   } else if (leader_) {
-    if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->rec.addr, ElectForward{false});
+    if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->addr(), ElectForward{false});
   } else {
     excluded_.clear();
     broadcast(mem, ElectForward{false}, out);
@@ -722,7 +722,7 @@ void Election::clear_leader(Time now, const Membership& mem, Outbox& out) {
     resign(now, now, "cleared", "", true, mem, out);
     election_finished(now, out);
   } else if (leader_) {
-    if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->rec.addr, ElectForward{true});
+    if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->addr(), ElectForward{true});
     return;
   }
   cleared_ = true;
@@ -777,9 +777,9 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
       const Member* m = mem.find(it->first);
       if (!m || !m->up()) continue;
       if (campaign_->pre) {
-        out.send(it->first, m->rec.addr, PreVoteReq{campaign_->term});
+        out.send(it->first, m->addr(), PreVoteReq{campaign_->term});
       } else {
-        out.send(it->first, m->rec.addr, VoteReq{campaign_->term, campaign_->designated});
+        out.send(it->first, m->addr(), VoteReq{campaign_->term, campaign_->designated});
       }
     }
   }

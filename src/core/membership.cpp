@@ -10,13 +10,15 @@ constexpr Duration kGossipInterval = ms(200);
 constexpr std::size_t kGossipFanout = 3;
 }  // namespace
 
-Membership::Membership(const MembershipTuning& tuning, MemberUpdate self, Time now, Rng& rng)
+Membership::Membership(const MembershipTuning& tuning, MemberUpdate self, Time now, Rng& rng,
+                       std::shared_ptr<MemberDirectory> directory)
     : t_(tuning),
       self_(std::move(self)),
       self_started_(now),
       rng_(rng),
+      dir_(directory ? std::move(directory) : std::make_shared<MemberDirectory>()),
       awareness_(tuning.awareness_max),
-      queue_(static_cast<std::size_t>(std::max(tuning.max_broadcast_queue, 1))) {
+      queue_(static_cast<std::size_t>(std::max(tuning.max_broadcast_queue, 1)), *dir_) {
   self_.status = MemberStatus::alive;
   self_.from.clear();
 }
@@ -50,8 +52,19 @@ MemberUpdate Membership::self_record(Time now) const {
 }
 
 const Member* Membership::find(const std::string& name) const {
-  auto it = members_.find(name);
-  return it == members_.end() ? nullptr : &it->second;
+  const auto id = dir_->find(name);
+  return id ? members_.find(*id) : nullptr;
+}
+
+Member* Membership::find_mut(const std::string& name) {
+  const auto id = dir_->find(name);
+  return id ? members_.find(*id) : nullptr;
+}
+
+MemberUpdate Membership::record_of(Time now, const Member& m) const {
+  MemberUpdate u = m.record();
+  u.age_ms = m.started ? to_ms(now - *m.started) : -1;
+  return u;
 }
 
 int Membership::retransmit_limit() const {
@@ -77,12 +90,7 @@ PushPull Membership::make_push_pull(Time now, bool join, bool want_reply) const 
   auto state = std::make_shared<std::vector<MemberUpdate>>();
   state->reserve(members_.size() + 1);
   state->push_back(self_record(now));
-  for (const auto& [name, m] : members_) {
-    MemberUpdate u = m.rec;
-    u.age_ms = m.started ? to_ms(now - *m.started) : -1;
-    u.from.clear();
-    state->push_back(std::move(u));
-  }
+  for (const auto& [name, m] : members_) state->push_back(record_of(now, m));
   PushPull p;
   p.state = std::move(state);
   p.join = join;
@@ -97,32 +105,47 @@ std::vector<MemberUpdate> Membership::take_gossip() {
 void Membership::set_status(Time now, Member& m, MemberStatus s, const std::string& reason,
                             Outbox& out) {
   const bool was_up = m.up();
-  if (m.rec.status == MemberStatus::suspect && m.suspicion) {
-    suspicion_deadlines_.erase({m.suspicion->deadline(), m.rec.name});
+  const std::uint32_t id = m.id();
+  if (m.status == MemberStatus::suspect) end_suspicion(id);
+  if (!was_up) {
+    if (auto d = down_at_.find(id); d != down_at_.end()) {
+      down_since_.erase({d->second, id});
+      down_at_.erase(d);
+    }
   }
-  if (!was_up) down_since_.erase({m.status_since, m.rec.name});
-  m.rec.status = s;
-  m.status_since = now;
-  if (s != MemberStatus::suspect) m.suspicion.reset();
+  m.status = s;
   const bool is_up = m.up();
-  if (!is_up) down_since_.insert({now, m.rec.name});
+  if (!is_up) {
+    down_at_[id] = now;
+    down_since_.insert({now, id});
+  }
   if (was_up && !is_up) {
     --up_count_;
-    out.events.emplace_back(MemberDown{m.rec.name, reason});
+    out.events.emplace_back(MemberDown{m.name(), reason});
   } else if (!was_up && is_up) {
     ++up_count_;
-    out.events.emplace_back(MemberUp{m.rec.name});
-    probe_order_.push_back(m.rec.name);  // then swapped to a random place
+    out.events.emplace_back(MemberUp{m.name()});
+    probe_order_.push_back(id);  // then swapped to a random place
     std::swap(probe_order_.back(), probe_order_[rng_.below(probe_order_.size())]);
   }
 }
 
-void Membership::start_suspicion(Time now, Member& m, const std::string& from) {
+void Membership::start_suspicion(Time now, const Member& m, const std::string& from) {
   const auto n = static_cast<int>(up_count_ + 1);
   const int expected = n - 2 < t_.indirect_checks ? 0 : t_.indirect_checks;
   const Duration min = suspicion_min();
-  m.suspicion.emplace(from, expected, min, min * t_.suspicion_max_timeout_mult, now);
-  suspicion_deadlines_.insert({m.suspicion->deadline(), m.rec.name});
+  const auto it = suspicions_
+                      .insert_or_assign(m.id(), Suspicion(from, expected, min,
+                                                          min * t_.suspicion_max_timeout_mult, now))
+                      .first;
+  suspicion_deadlines_.insert({it->second.deadline(), m.id()});
+}
+
+void Membership::end_suspicion(std::uint32_t id) {
+  if (auto it = suspicions_.find(id); it != suspicions_.end()) {
+    suspicion_deadlines_.erase({it->second.deadline(), id});
+    suspicions_.erase(it);
+  }
 }
 
 void Membership::refute(Time now, std::uint32_t incarnation) {
@@ -140,68 +163,67 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
     return false;
   }
   const bool spread = src != Source::state;
-  auto it = members_.find(u.name);
-  if (it == members_.end()) {
+  Member* found = find_mut(u.name);
+  if (!found) {
     if (u.status != MemberStatus::alive && u.status != MemberStatus::suspect) return false;
-    Member m;
-    m.rec = u;
-    m.rec.from.clear();
-    m.rec.status = MemberStatus::dead;  // set_status below makes it up and says so
-    if (u.age_ms >= 0) m.started = now - ms(u.age_ms);
-    m.status_since = now;
-    it = members_.emplace(u.name, std::move(m)).first;
-    down_since_.insert({now, u.name});
-    set_status(now, it->second, u.status, "", out);
-    if (u.status == MemberStatus::suspect) start_suspicion(now, it->second, u.from);
-    if (spread) queue_.push(it->second.rec);
+    Member fresh;
+    fresh.info = dir_->intern(u);
+    fresh.incarnation = u.incarnation;
+    fresh.status = MemberStatus::dead;  // set_status below makes it up and says so
+    if (u.age_ms >= 0) fresh.started = now - ms(u.age_ms);
+    Member& m = members_.insert(fresh);
+    down_at_[m.id()] = now;
+    down_since_.insert({now, m.id()});
+    set_status(now, m, u.status, "", out);
+    if (u.status == MemberStatus::suspect) start_suspicion(now, m, u.from);
+    if (spread) queue_.push(record_of(now, m));
     return true;
   }
-  Member& m = it->second;
-  if (u.boot < m.rec.boot) return false;
-  if (u.boot > m.rec.boot) {  // a new process under this name: the old one is gone
+  Member& m = *found;
+  if (u.boot < m.boot()) return false;
+  if (u.boot > m.boot()) {  // a new process under this name: the old one is gone
     if (m.up()) set_status(now, m, MemberStatus::dead, "restarted", out);
     const MemberStatus target = u.status;
-    m.rec = u;
-    m.rec.from.clear();
-    m.rec.status = MemberStatus::dead;
+    m.info = dir_->intern(u);
+    m.incarnation = u.incarnation;
+    m.status = MemberStatus::dead;
     m.runtime_ms = 0;
-    m.started = u.age_ms >= 0 ? std::optional<Time>(now - ms(u.age_ms)) : std::nullopt;
+    m.started = u.age_ms >= 0 ? MaybeTime(now - ms(u.age_ms)) : MaybeTime();
     if (target == MemberStatus::alive || target == MemberStatus::suspect) {
       set_status(now, m, target, "", out);
       if (target == MemberStatus::suspect) start_suspicion(now, m, u.from);
     } else if (target == MemberStatus::left) {
-      m.rec.status = MemberStatus::left;
+      m.status = MemberStatus::left;
     }
-    if (spread) queue_.push(m.rec);
+    if (spread) queue_.push(record_of(now, m));
     return true;
   }
   switch (u.status) {
     case MemberStatus::alive: {
-      if (u.incarnation <= m.rec.incarnation) return false;
-      m.rec.incarnation = u.incarnation;
-      m.rec.addr = u.addr;
-      m.rec.meta = u.meta;
+      if (u.incarnation <= m.incarnation) return false;
+      m.incarnation = u.incarnation;
+      if (u.addr != m.addr() || !(u.meta == m.meta())) m.info = dir_->intern(u);
       set_status(now, m, MemberStatus::alive, "", out);
-      if (spread) queue_.push(m.rec);
+      if (spread) queue_.push(record_of(now, m));
       return true;
     }
     case MemberStatus::suspect: {
-      const bool takes =
-          (m.rec.status == MemberStatus::alive && u.incarnation >= m.rec.incarnation) ||
-          (m.rec.status == MemberStatus::suspect && u.incarnation > m.rec.incarnation);
+      const bool takes = (m.status == MemberStatus::alive && u.incarnation >= m.incarnation) ||
+                         (m.status == MemberStatus::suspect && u.incarnation > m.incarnation);
       if (takes) {
-        m.rec.incarnation = u.incarnation;
+        m.incarnation = u.incarnation;
         set_status(now, m, MemberStatus::suspect, "", out);
         start_suspicion(now, m, u.from);
         if (spread) queue_.push(u);
         return true;
       }
-      if (m.rec.status == MemberStatus::suspect && u.incarnation == m.rec.incarnation &&
-          m.suspicion) {
-        const Time before = m.suspicion->deadline();
-        if (m.suspicion->confirm(u.from)) {
-          suspicion_deadlines_.erase({before, m.rec.name});
-          suspicion_deadlines_.insert({m.suspicion->deadline(), m.rec.name});
+      auto s = suspicions_.find(m.id());
+      if (m.status == MemberStatus::suspect && u.incarnation == m.incarnation &&
+          s != suspicions_.end()) {
+        const Time before = s->second.deadline();
+        if (s->second.confirm(u.from)) {
+          suspicion_deadlines_.erase({before, m.id()});
+          suspicion_deadlines_.insert({s->second.deadline(), m.id()});
           if (spread) queue_.push(u);
           return true;
         }
@@ -210,15 +232,15 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
     }
     case MemberStatus::dead:
     case MemberStatus::left: {
-      if (u.incarnation < m.rec.incarnation) return false;
+      if (u.incarnation < m.incarnation) return false;
       if (!m.up()) {
-        if (u.status == MemberStatus::left) m.rec.status = MemberStatus::left;
-        m.rec.incarnation = u.incarnation;
+        if (u.status == MemberStatus::left) m.status = MemberStatus::left;
+        m.incarnation = u.incarnation;
         return false;
       }
-      m.rec.incarnation = u.incarnation;
+      m.incarnation = u.incarnation;
       set_status(now, m, u.status, u.status == MemberStatus::left ? "left" : "failed", out);
-      if (spread) queue_.push(m.rec);
+      if (spread) queue_.push(record_of(now, m));
       return true;
     }
   }
@@ -229,9 +251,9 @@ void Membership::on_envelope(Time now, const Envelope& env, std::int64_t runtime
   const MemberUpdate& h = env.header.self;
   if (h.name == self_.name) return;
   apply(now, h, Source::direct, out);
-  if (auto it = members_.find(h.name); it != members_.end() && it->second.rec.boot == h.boot) {
-    if (h.age_ms >= 0) it->second.started = now - ms(h.age_ms);
-    it->second.runtime_ms = runtime_ms;
+  if (Member* m = find_mut(h.name); m && m->boot() == h.boot) {
+    if (h.age_ms >= 0) m->started = now - ms(h.age_ms);
+    m->runtime_ms = runtime_ms;
   }
   for (const auto& u : env.gossip) apply(now, u, Source::gossip, out);
   joined_ = true;
@@ -291,7 +313,7 @@ void Membership::handle(Time now, const Envelope& env, const PushPull& b, Outbox
 void Membership::reshuffle() {
   probe_order_.clear();
   for (const auto& [name, m] : members_) {
-    if (m.up()) probe_order_.push_back(name);
+    if (m.up()) probe_order_.push_back(m.id());
   }
   for (std::size_t i = probe_order_.size(); i > 1; --i) {
     std::swap(probe_order_[i - 1], probe_order_[rng_.below(i)]);
@@ -304,7 +326,7 @@ void Membership::start_probe(Time now, Outbox& out) {
   const Member* target = nullptr;
   for (int pass = 0; pass < 2 && !target; ++pass) {
     while (probe_pos_ < probe_order_.size()) {
-      const Member* m = find(probe_order_[probe_pos_++]);
+      const Member* m = members_.find(probe_order_[probe_pos_++]);
       if (m && m->up()) {
         target = m;
         break;
@@ -315,37 +337,37 @@ void Membership::start_probe(Time now, Outbox& out) {
   if (!target) return;
   Probe p;
   p.seq = next_seq_++;
-  p.target = target->rec.name;
-  p.boot = target->rec.boot;
+  p.target = target->id();
+  p.boot = target->boot();
   p.timeout_at = now + awareness_.scale(t_.probe_timeout);
   p.end_at = now + awareness_.scale(t_.probe_interval);
   probe_ = p;
-  out.send(target->rec.name, target->rec.addr, Ping{p.seq, p.target});
+  out.send(target->name(), target->addr(), Ping{p.seq, target->name()});
 }
 
 void Membership::finish_probe(Time now, Outbox& out) {
   const Probe p = *probe_;
   probe_.reset();
   if (p.indirect_sent) awareness_.apply(p.expected_nacks - p.nacks);
-  auto it = members_.find(p.target);
-  if (it == members_.end() || it->second.rec.boot != p.boot ||
-      it->second.rec.status != MemberStatus::alive) {
-    return;
-  }
-  MemberUpdate u = it->second.rec;
+  const Member* m = members_.find(p.target);
+  if (!m || m->boot() != p.boot || m->status != MemberStatus::alive) return;
+  MemberUpdate u = record_of(now, *m);
   u.status = MemberStatus::suspect;
   u.from = self_.name;
   apply(now, u, Source::gossip, out);
 }
 
-std::vector<const Member*> Membership::random_up(std::size_t k, const std::string& exclude) {
-  std::vector<const Member*> picked;
+std::vector<Member> Membership::random_up(std::size_t k, std::optional<std::uint32_t> exclude) {
+  std::vector<Member> picked;
   if (probe_order_.empty()) return picked;
   for (std::size_t tries = 0; tries < 4 * k + 4 && picked.size() < k; ++tries) {
-    const Member* m = find(probe_order_[rng_.below(probe_order_.size())]);
-    if (!m || !m->up() || m->rec.name == exclude) continue;
-    if (std::find(picked.begin(), picked.end(), m) != picked.end()) continue;
-    picked.push_back(m);
+    const std::uint32_t id = probe_order_[rng_.below(probe_order_.size())];
+    const Member* m = members_.find(id);
+    if (!m || !m->up() || id == exclude) continue;
+    if (std::any_of(picked.begin(), picked.end(), [&](const Member& p) { return p.id() == id; })) {
+      continue;
+    }
+    picked.push_back(*m);
   }
   return picked;
 }
@@ -357,10 +379,9 @@ void Membership::tick(Time now, Outbox& out) {
     probe_->indirect_sent = true;
     const auto helpers = random_up(static_cast<std::size_t>(t_.indirect_checks), probe_->target);
     probe_->expected_nacks = static_cast<int>(helpers.size());
-    if (const Member* target = find(probe_->target)) {
-      for (const Member* h : helpers) {
-        out.send(h->rec.name, h->rec.addr,
-                 PingReq{probe_->seq, target->rec.name, target->rec.addr});
+    if (const Member* target = members_.find(probe_->target)) {
+      for (const Member& h : helpers) {
+        out.send(h.name(), h.addr(), PingReq{probe_->seq, target->name(), target->addr()});
       }
     }
   }
@@ -380,26 +401,26 @@ void Membership::tick(Time now, Outbox& out) {
   }
 
   while (!suspicion_deadlines_.empty() && suspicion_deadlines_.begin()->first <= now) {
-    const std::string name = suspicion_deadlines_.begin()->second;
+    const std::uint32_t id = suspicion_deadlines_.begin()->second;
     suspicion_deadlines_.erase(suspicion_deadlines_.begin());
-    auto it = members_.find(name);
-    if (it == members_.end() || it->second.rec.status != MemberStatus::suspect) continue;
-    MemberUpdate u = it->second.rec;
+    const Member* m = members_.find(id);
+    if (!m || m->status != MemberStatus::suspect) continue;
+    MemberUpdate u = record_of(now, *m);
     u.status = MemberStatus::dead;
     u.from = self_.name;
-    it->second.suspicion.reset();
     apply(now, u, Source::gossip, out);
   }
 
-  if (!queue_.empty() && now >= next_gossip_) {
-    for (const Member* m : random_up(kGossipFanout, ""))
-      out.send(m->rec.name, m->rec.addr, Gossip{});
+  if (queue_.fresh(t_.retransmit_mult) && now >= next_gossip_) {
+    for (const Member& m : random_up(kGossipFanout, std::nullopt)) {
+      out.send(m.name(), m.addr(), Gossip{});
+    }
     next_gossip_ = now + kGossipInterval;
   }
 
   if (now >= next_push_pull_) {
-    for (const Member* m : random_up(1, "")) {
-      out.send(m->rec.name, m->rec.addr, make_push_pull(now, false, true));
+    for (const Member& m : random_up(1, std::nullopt)) {
+      out.send(m.name(), m.addr(), make_push_pull(now, false, true));
     }
     next_push_pull_ = now + push_pull_period();
   }
@@ -408,12 +429,12 @@ void Membership::tick(Time now, Outbox& out) {
     // Members that failed or left are contacted again until forgotten: a partition heals, and a
     // process restarted at the same address is found even if its seeds point elsewhere.
     std::vector<const Member*> dead;
-    for (const auto& [since, name] : down_since_) {
-      if (const Member* m = find(name)) dead.push_back(m);
+    for (const auto& [since, id] : down_since_) {
+      if (const Member* m = members_.find(id)) dead.push_back(m);
     }
     if (!dead.empty()) {
       const Member* m = dead[rng_.below(dead.size())];
-      out.send(m->rec.name, m->rec.addr, make_push_pull(now, false, true));
+      out.send(m->name(), m->addr(), make_push_pull(now, false, true));
     }
     if (up_count_ == 0 && !seeds_.empty() && !leaving_) {
       for (const auto& s : seeds_) out.send("", s, make_push_pull(now, true, true));
@@ -422,18 +443,19 @@ void Membership::tick(Time now, Outbox& out) {
   }
 
   while (!down_since_.empty() && down_since_.begin()->first + t_.dead_reap <= now) {
-    const std::string name = down_since_.begin()->second;
+    const std::uint32_t id = down_since_.begin()->second;
     down_since_.erase(down_since_.begin());
-    members_.erase(name);
+    down_at_.erase(id);
+    members_.erase(id);
   }
 }
 
 void Membership::peer_gone(Time now, const std::string& name, std::uint64_t boot, Outbox& out) {
-  auto it = members_.find(name);
-  if (it == members_.end() || !it->second.up()) return;
-  if (boot != 0 && it->second.rec.boot != boot) return;
-  set_status(now, it->second, MemberStatus::dead, "process_gone", out);
-  queue_.push(it->second.rec);
+  Member* m = find_mut(name);
+  if (!m || !m->up()) return;
+  if (boot != 0 && m->boot() != boot) return;
+  set_status(now, *m, MemberStatus::dead, "process_gone", out);
+  queue_.push(record_of(now, *m));
 }
 
 void Membership::leave(Time, Outbox& out) {
@@ -441,7 +463,7 @@ void Membership::leave(Time, Outbox& out) {
   ++self_.incarnation;
   self_.status = MemberStatus::left;
   for (const auto& [name, m] : members_) {
-    if (m.up()) out.send(name, m.rec.addr, Leave{});
+    if (m.up()) out.send(name, m.addr(), Leave{});
   }
 }
 
@@ -455,7 +477,7 @@ Time Membership::next_wakeup() const {
   }
   for (const auto& [seq, r] : relays_) t = std::min(t, r.deadline);
   if (!suspicion_deadlines_.empty()) t = std::min(t, suspicion_deadlines_.begin()->first);
-  if (!queue_.empty()) t = std::min(t, next_gossip_);
+  if (queue_.fresh(t_.retransmit_mult)) t = std::min(t, next_gossip_);
   if (!down_since_.empty()) t = std::min(t, down_since_.begin()->first + t_.dead_reap);
   return t;
 }

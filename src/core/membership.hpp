@@ -7,8 +7,12 @@
 // gossip (broadcast_queue.hpp); full-state push-pull for joins and anti-entropy; reconnects to
 // members thought dead, which heal partitions; and the transport's "process gone" signal.
 //
-// Idle cost per node does not depend on N: one probe per interval, gossip only when there is news,
-// one push-pull per (log-scaled) interval.
+// Idle cost per node does not depend on N: one probe per interval, dedicated gossip messages only
+// while there is fresh news (broadcast_queue.hpp), one push-pull per (log-scaled) interval.
+//
+// The view is compact (member_list.hpp): identities live once in a MemberDirectory, which the
+// caller may share between the cores of one thread (the simulator does); by default each
+// Membership has its own.
 //
 // Call order: construct, start(), then any sequence of on_envelope()/tick()/peer_gone() with
 // non-decreasing `now`; leave() last. Not thread-safe: one thread drives it.
@@ -23,6 +27,8 @@
 
 #include "core/awareness.hpp"
 #include "core/broadcast_queue.hpp"
+#include "core/member_directory.hpp"
+#include "core/member_list.hpp"
 #include "core/messages.hpp"
 #include "core/outbox.hpp"
 #include "core/rng.hpp"
@@ -31,22 +37,10 @@
 
 namespace elector {
 
-struct Member {
-  MemberUpdate rec;
-  /// When it started, on our clock (from its reported age); nullopt until heard.
-  std::optional<Time> started;
-  std::int64_t runtime_ms = 0;
-  Time status_since{};
-  std::optional<Suspicion> suspicion;
-
-  [[nodiscard]] bool up() const {
-    return rec.status == MemberStatus::alive || rec.status == MemberStatus::suspect;
-  }
-};
-
 class Membership {
  public:
-  Membership(const MembershipTuning& tuning, MemberUpdate self, Time now, Rng& rng);
+  Membership(const MembershipTuning& tuning, MemberUpdate self, Time now, Rng& rng,
+             std::shared_ptr<MemberDirectory> directory = nullptr);
 
   void start(Time now, const std::vector<std::string>& seeds, Outbox& out);
   /// Applies the header and gossip of any envelope, then handles membership bodies.
@@ -61,7 +55,8 @@ class Membership {
   [[nodiscard]] std::vector<MemberUpdate> take_gossip();
   [[nodiscard]] MemberUpdate self_record(Time now) const;
   [[nodiscard]] const Member* find(const std::string& name) const;
-  [[nodiscard]] const std::map<std::string, Member>& members() const { return members_; }
+  /// Every member but self, as (name, member) pairs, in directory id order.
+  [[nodiscard]] const MemberList& members() const { return members_; }
   /// Members up (alive or suspect), self excluded.
   [[nodiscard]] std::size_t up_count() const { return up_count_; }
   [[nodiscard]] bool joined() const { return joined_; }
@@ -74,7 +69,7 @@ class Membership {
   enum class Source { direct, gossip, state };
   struct Probe {
     std::uint64_t seq = 0;
-    std::string target;
+    std::uint32_t target = 0;  // directory id
     std::uint64_t boot = 0;
     Time timeout_at{};
     Time end_at{};
@@ -92,7 +87,11 @@ class Membership {
   bool apply(Time now, const MemberUpdate& u, Source src, Outbox& out);
   void refute(Time now, std::uint32_t incarnation);
   void set_status(Time now, Member& m, MemberStatus s, const std::string& reason, Outbox& out);
-  void start_suspicion(Time now, Member& m, const std::string& from);
+  void start_suspicion(Time now, const Member& m, const std::string& from);
+  void end_suspicion(std::uint32_t id);
+  /// `m`'s record with its age as of `now`, as gossiped and sent in full state.
+  [[nodiscard]] MemberUpdate record_of(Time now, const Member& m) const;
+  [[nodiscard]] Member* find_mut(const std::string& name);
   void handle(Time now, const Envelope& env, const Ping& b, Outbox& out);
   void handle(Time now, const Envelope& env, const Ack& b, Outbox& out);
   void handle(Time now, const Envelope& env, const Nack& b, Outbox& out);
@@ -102,7 +101,8 @@ class Membership {
   void start_probe(Time now, Outbox& out);
   void reshuffle();
   void finish_probe(Time now, Outbox& out);
-  std::vector<const Member*> random_up(std::size_t k, const std::string& exclude);
+  /// Up to k distinct up members at random; as copies, since adding members moves the view.
+  std::vector<Member> random_up(std::size_t k, std::optional<std::uint32_t> exclude);
   [[nodiscard]] int retransmit_limit() const;
   [[nodiscard]] Duration suspicion_min() const;
   [[nodiscard]] Duration push_pull_period() const;
@@ -111,9 +111,12 @@ class Membership {
   MemberUpdate self_;
   Time self_started_;
   Rng& rng_;
+  std::shared_ptr<MemberDirectory> dir_;
   Awareness awareness_;
   BroadcastQueue queue_;
-  std::map<std::string, Member> members_;
+  MemberList members_;
+  std::map<std::uint32_t, Suspicion> suspicions_;  // of suspect members, by directory id
+  std::map<std::uint32_t, Time> down_at_;          // when each dead or left member went down
   std::size_t up_count_ = 0;
 
   std::vector<std::string> seeds_;
@@ -124,12 +127,12 @@ class Membership {
 
   std::uint64_t next_seq_ = 1;
   std::optional<Probe> probe_;
-  std::vector<std::string> probe_order_;
+  std::vector<std::uint32_t> probe_order_;
   std::size_t probe_pos_ = 0;
   Time next_probe_ = kNever;
   std::map<std::uint64_t, Relay> relays_;
-  std::set<std::pair<Time, std::string>> suspicion_deadlines_;
-  std::set<std::pair<Time, std::string>> down_since_;  // dead or left, oldest first
+  std::set<std::pair<Time, std::uint32_t>> suspicion_deadlines_;
+  std::set<std::pair<Time, std::uint32_t>> down_since_;  // dead or left, oldest first
   Time next_gossip_{};
   Time next_push_pull_ = kNever;
   Time next_reconnect_ = kNever;

@@ -14,12 +14,13 @@ MemberUpdate self_update(const Config& cfg, std::uint64_t boot, std::uint64_t ha
 }  // namespace
 
 NodeCore::NodeCore(const Config& cfg, std::uint64_t boot, std::uint64_t seed, Time now,
-                   std::uint64_t term)
+                   std::uint64_t term, std::shared_ptr<MemberDirectory> directory)
     : cfg_(cfg),
       boot_(boot),
       settings_hash_(election_settings_hash(cfg)),
       rng_(seed),
-      membership_(cfg.membership, self_update(cfg, boot, settings_hash_), now, rng_),
+      membership_(cfg.membership, self_update(cfg, boot, settings_hash_), now, rng_,
+                  std::move(directory)),
       election_(cfg, strategy_of(cfg), settings_hash_, term, now, rng_) {}
 
 void NodeCore::start(Time now) {
@@ -129,9 +130,8 @@ Time NodeCore::next_wakeup() const {
 std::vector<MemberView> NodeCore::members() const {
   std::vector<MemberView> v;
   for (const auto& [name, m] : membership_.members()) {
-    v.push_back(MemberView{name, m.rec.addr, m.rec.status, m.rec.meta.priority,
-                           m.rec.meta.candidate, m.rec.meta.settings_hash == settings_hash_,
-                           m.rec.meta.control});
+    v.push_back(MemberView{name, m.addr(), m.status, m.meta().priority, m.meta().candidate,
+                           m.meta().settings_hash == settings_hash_, m.meta().control});
   }
   return v;
 }

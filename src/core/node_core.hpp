@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,8 +54,10 @@ class NodeCore {
   /// `boot` must grow across restarts of the same node name (a restarted process supersedes the
   /// old one); `seed` feeds the node's own random generator. `cfg` must have passed validate().
   /// `term`: the highest term the node knew before a restart, if the caller kept it (0 if not).
+  /// `directory`: where member identities are stored, shared with other cores driven by the same
+  /// thread (the simulator's); null for one of its own.
   NodeCore(const Config& cfg, std::uint64_t boot, std::uint64_t seed, Time now,
-           std::uint64_t term = 0);
+           std::uint64_t term = 0, std::shared_ptr<MemberDirectory> directory = nullptr);
 
   void start(Time now);
   void receive(Time now, const Envelope& env);

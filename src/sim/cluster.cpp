@@ -53,6 +53,7 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
 
 Cluster::Cluster(Options opt)
     : opt_(std::move(opt)),
+      directory_(std::make_shared<MemberDirectory>()),
       rng_(opt_.seed),
       loss_(opt_.loss),
       group_(static_cast<std::size_t>(opt_.nodes), 0),
@@ -70,6 +71,7 @@ Cluster::Cluster(Options opt)
     n->cfg.listen = n->addr;
     if (opt_.priority_by_index) n->cfg.priority = i + 1;
     if (opt_.per_node) opt_.per_node(n->cfg);
+    directory_->id(n->name);
     by_name_[n->name] = i;
     by_addr_[n->addr] = i;
     names_.push_back(n->name);
@@ -145,7 +147,7 @@ void Cluster::start(const std::string& name) {
     if (i != n.index) cfg.seeds.push_back(nodes_[static_cast<std::size_t>(i)]->addr);
   }
   const std::uint64_t seed = mix(opt_.seed, mix(static_cast<std::uint64_t>(n.index), n.boots));
-  n.core = std::make_unique<NodeCore>(cfg, n.boots, seed, now_, n.kept_term);
+  n.core = std::make_unique<NodeCore>(cfg, n.boots, seed, now_, n.kept_term, directory_);
   process(n, [&](NodeCore& c) { c.start(now_); });
 }
 

@@ -126,6 +126,10 @@ class Cluster {
   [[nodiscard]] Duration latency();
 
   Options opt_;
+  /// Member identities shared by every node's view (they are the same in all of them): a view
+  /// then costs 32 bytes a member instead of a few hundred. Names are entered in index order, so
+  /// every view iterates box1, box2, ... (see core/member_directory.hpp; one thread uses it).
+  std::shared_ptr<MemberDirectory> directory_;
   Rng rng_;
   Time now_{};
   double loss_ = 0;

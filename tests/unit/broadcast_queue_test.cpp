@@ -23,6 +23,13 @@ MemberUpdate upd(const std::string& name, std::uint32_t incarnation = 0,
   return u;
 }
 
+/// "m<i>" (built by appending: GCC 12's -Wrestrict misfires on "m" + std::to_string(i) at -O3).
+std::string numbered(int i) {
+  std::string s = "m";
+  s += std::to_string(i);
+  return s;
+}
+
 std::vector<std::string> names(const std::vector<MemberUpdate>& v) {
   std::vector<std::string> out;
   for (const auto& u : v) out.push_back(u.name);
@@ -30,14 +37,16 @@ std::vector<std::string> names(const std::vector<MemberUpdate>& v) {
 }
 
 TEST(BroadcastQueue, StartsEmpty) {
-  BroadcastQueue q(16);
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
   EXPECT_TRUE(q.empty());
   EXPECT_EQ(q.size(), 0u);
   EXPECT_TRUE(q.take(8, 4).empty());
 }
 
 TEST(BroadcastQueue, PushThenTakeReturnsTheUpdate) {
-  BroadcastQueue q(16);
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
   q.push(upd("a", 3, MemberStatus::suspect));
   EXPECT_FALSE(q.empty());
   EXPECT_EQ(q.size(), 1u);
@@ -50,7 +59,8 @@ TEST(BroadcastQueue, PushThenTakeReturnsTheUpdate) {
 }
 
 TEST(BroadcastQueue, NewerPushReplacesOlderForSameName) {
-  BroadcastQueue q(16);
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
   q.push(upd("a", 1, MemberStatus::alive));
   q.push(upd("a", 2, MemberStatus::dead));
   EXPECT_EQ(q.size(), 1u);
@@ -61,7 +71,8 @@ TEST(BroadcastQueue, NewerPushReplacesOlderForSameName) {
 }
 
 TEST(BroadcastQueue, ReplacementResetsTheTransmitCount) {
-  BroadcastQueue q(16);
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
   q.push(upd("a", 1));
   ASSERT_EQ(q.take(8, 3).size(), 1u);
   ASSERT_EQ(q.take(8, 3).size(), 1u);
@@ -75,7 +86,8 @@ TEST(BroadcastQueue, ReplacementResetsTheTransmitCount) {
 }
 
 TEST(BroadcastQueue, TakenAtMostLimitTimesThenGone) {
-  BroadcastQueue q(16);
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
   q.push(upd("a"));
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(q.take(8, 4).size(), 1u) << "take " << i;
@@ -86,7 +98,8 @@ TEST(BroadcastQueue, TakenAtMostLimitTimesThenGone) {
 }
 
 TEST(BroadcastQueue, LimitOneSendsOnce) {
-  BroadcastQueue q(16);
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
   q.push(upd("a"));
   q.push(upd("b"));
   EXPECT_EQ(q.take(8, 1).size(), 2u);
@@ -94,7 +107,8 @@ TEST(BroadcastQueue, LimitOneSendsOnce) {
 }
 
 TEST(BroadcastQueue, LeastTransmittedFirst) {
-  BroadcastQueue q(16);
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
   q.push(upd("a"));
   q.push(upd("b"));
   // Both sent once.
@@ -110,7 +124,8 @@ TEST(BroadcastQueue, LeastTransmittedFirst) {
 }
 
 TEST(BroadcastQueue, NewestFirstAmongEquallySent) {
-  BroadcastQueue q(16);
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
   q.push(upd("a"));
   q.push(upd("b"));
   q.push(upd("c"));
@@ -119,8 +134,9 @@ TEST(BroadcastQueue, NewestFirstAmongEquallySent) {
 
 TEST(BroadcastQueue, EveryUpdateGetsItsTurn) {
   // With a small `max`, repeated takes spread the transmissions evenly.
-  BroadcastQueue q(64);
-  for (int i = 0; i < 10; ++i) q.push(upd("m" + std::to_string(i)));
+  MemberDirectory dir;
+  BroadcastQueue q(64, dir);
+  for (int i = 0; i < 10; ++i) q.push(upd(numbered(i)));
   std::map<std::string, int> sent;
   for (int round = 0; round < 10; ++round) {
     for (const auto& u : q.take(3, 3)) ++sent[u.name];
@@ -131,8 +147,9 @@ TEST(BroadcastQueue, EveryUpdateGetsItsTurn) {
 }
 
 TEST(BroadcastQueue, TakeReturnsAtMostMax) {
-  BroadcastQueue q(64);
-  for (int i = 0; i < 20; ++i) q.push(upd("m" + std::to_string(i)));
+  MemberDirectory dir;
+  BroadcastQueue q(64, dir);
+  for (int i = 0; i < 20; ++i) q.push(upd(numbered(i)));
   const auto got = q.take(8, 4);
   EXPECT_EQ(got.size(), 8u);
   const auto got_names = names(got);
@@ -144,7 +161,8 @@ TEST(BroadcastQueue, TakeReturnsAtMostMax) {
 }
 
 TEST(BroadcastQueue, CapEvictsOldestUnsentFirst) {
-  BroadcastQueue q(3);
+  MemberDirectory dir;
+  BroadcastQueue q(3, dir);
   q.push(upd("a"));
   q.push(upd("b"));
   q.push(upd("c"));
@@ -155,7 +173,8 @@ TEST(BroadcastQueue, CapEvictsOldestUnsentFirst) {
 }
 
 TEST(BroadcastQueue, CapEvictsTheMostSent) {
-  BroadcastQueue q(3);
+  MemberDirectory dir;
+  BroadcastQueue q(3, dir);
   q.push(upd("old"));
   ASSERT_EQ(q.take(1, 10).size(), 1u);  // "old" sent once
   q.push(upd("x"));
@@ -167,9 +186,10 @@ TEST(BroadcastQueue, CapEvictsTheMostSent) {
 }
 
 TEST(BroadcastQueue, CapNeverExceeded) {
-  BroadcastQueue q(5);
+  MemberDirectory dir;
+  BroadcastQueue q(5, dir);
   for (int i = 0; i < 100; ++i) {
-    q.push(upd("m" + std::to_string(i)));
+    q.push(upd(numbered(i)));
     EXPECT_LE(q.size(), 5u);
     if (i % 7 == 0) (void)q.take(2, 3);
   }
@@ -177,6 +197,44 @@ TEST(BroadcastQueue, CapNeverExceeded) {
   // The newest push is always kept.
   const auto got = names(q.take(10, 3));
   EXPECT_NE(std::find(got.begin(), got.end(), "m99"), got.end());
+}
+
+TEST(BroadcastQueue, FreshUntilEverySentEagerTimes) {
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
+  EXPECT_FALSE(q.fresh(2));
+  q.push(upd("a"));
+  q.push(upd("b"));
+  EXPECT_TRUE(q.fresh(2));
+  (void)q.take(1, 10);  // one of them sent once
+  EXPECT_TRUE(q.fresh(2));
+  (void)q.take(2, 10);  // one sent twice, the other once
+  EXPECT_TRUE(q.fresh(2));
+  (void)q.take(1, 10);  // both sent twice: only piggybacking is left for them
+  EXPECT_FALSE(q.fresh(2));
+  EXPECT_EQ(q.size(), 2u);
+  q.push(upd("c"));  // news makes it fresh again
+  EXPECT_TRUE(q.fresh(2));
+}
+
+TEST(BroadcastQueue, TakenUpdatesCarryTheAccuserAndAge) {
+  MemberDirectory dir;
+  BroadcastQueue q(16, dir);
+  MemberUpdate u = upd("a", 4, MemberStatus::suspect);
+  u.from = "c";
+  u.age_ms = 1234;
+  u.meta.priority = 9;
+  q.push(u);
+  const auto got = q.take(1, 4);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].name, "a");
+  EXPECT_EQ(got[0].addr, "a:1");
+  EXPECT_EQ(got[0].boot, 1u);
+  EXPECT_EQ(got[0].incarnation, 4u);
+  EXPECT_EQ(got[0].status, MemberStatus::suspect);
+  EXPECT_EQ(got[0].from, "c");
+  EXPECT_EQ(got[0].age_ms, 1234);
+  EXPECT_EQ(got[0].meta.priority, 9);
 }
 
 }  // namespace

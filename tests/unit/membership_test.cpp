@@ -178,7 +178,7 @@ std::vector<std::string> downs(const Node& n, const std::string& member) {
 std::optional<MemberStatus> status(const Membership& m, const std::string& member) {
   const Member* x = m.find(member);
   if (!x) return std::nullopt;
-  return x->rec.status;
+  return x->status;
 }
 
 TEST(Membership, SeedJoinSendsPushPullToTheSeedAddress) {
@@ -241,8 +241,8 @@ TEST(Membership, TwoNodesKnowEachOtherAfterJoin) {
   EXPECT_EQ(status(*a.m, "b"), MemberStatus::alive);
   EXPECT_EQ(status(*b.m, "a"), MemberStatus::alive);
   ASSERT_NE(a.m->find("b"), nullptr);
-  EXPECT_EQ(a.m->find("b")->rec.addr, addr_of("b"));
-  EXPECT_EQ(a.m->find("b")->rec.meta.settings_hash, 77u);
+  EXPECT_EQ(a.m->find("b")->addr(), addr_of("b"));
+  EXPECT_EQ(a.m->find("b")->meta().settings_hash, 77u);
   // Nobody lists itself as a member.
   EXPECT_EQ(a.m->find("a"), nullptr);
   EXPECT_EQ(b.m->find("b"), nullptr);
@@ -462,8 +462,8 @@ TEST(Membership, HigherBootReplacesTheMember) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"down:restarted", "up"}));
   ASSERT_NE(a.m->find("b"), nullptr);
-  EXPECT_EQ(a.m->find("b")->rec.boot, 2u);
-  EXPECT_EQ(a.m->find("b")->rec.status, MemberStatus::alive);
+  EXPECT_EQ(a.m->find("b")->boot(), 2u);
+  EXPECT_EQ(a.m->find("b")->status, MemberStatus::alive);
   EXPECT_EQ(a.m->up_count(), 1u);
 }
 
@@ -471,7 +471,7 @@ TEST(Membership, UpdateOfAnOlderBootIsIgnored) {
   Net net;
   Node& a = net.add("a");
   net.add("b", "a", 5);
-  ASSERT_EQ(a.m->find("b")->rec.boot, 5u);
+  ASSERT_EQ(a.m->find("b")->boot(), 5u);
   MemberUpdate old;
   old.name = "b";
   old.addr = addr_of("b");
@@ -484,7 +484,7 @@ TEST(Membership, UpdateOfAnOlderBootIsIgnored) {
   a.m->on_envelope(net.now, env, 0, a.out);
   net.flush();
   EXPECT_EQ(status(*a.m, "b"), MemberStatus::alive);
-  EXPECT_EQ(a.m->find("b")->rec.boot, 5u);
+  EXPECT_EQ(a.m->find("b")->boot(), 5u);
   EXPECT_TRUE(downs(a, "b").empty());
 }
 
@@ -539,7 +539,7 @@ TEST(Membership, SuspicionIsRefutedAcrossTheCluster) {
       [&] {
         for (Node* n : {&a, &c}) {
           const Member* x = n->m->find("b");
-          if (!x || x->rec.status != MemberStatus::alive || x->rec.incarnation != 1) return false;
+          if (!x || x->status != MemberStatus::alive || x->incarnation != 1) return false;
         }
         return true;
       },

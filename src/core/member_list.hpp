@@ -1,0 +1,113 @@
+// One node's view of the other members, compact: 32 bytes a member plus the shared identity in
+// the MemberDirectory. Contiguous, ordered by directory id (the order names were first seen by
+// the directory), so iteration is deterministic and new names are appended at the end.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/member_directory.hpp"
+#include "core/messages.hpp"
+#include "elector/time.hpp"
+
+namespace elector {
+
+/// std::optional<Time> in 8 bytes (the earliest representable instant stands for "unknown"):
+/// a view holds one per member, and a view of 10,000 members exists 10,000 times in a simulation.
+class MaybeTime {
+ public:
+  MaybeTime() = default;
+  MaybeTime(std::nullopt_t) {}  // NOLINT(google-explicit-constructor): reads as optional's
+  MaybeTime(Time t) : t_(t) {}  // NOLINT(google-explicit-constructor)
+  [[nodiscard]] bool has_value() const { return t_ != kNone; }
+  explicit operator bool() const { return has_value(); }
+  [[nodiscard]] Time operator*() const { return t_; }
+  [[nodiscard]] Time value_or(Time other) const { return has_value() ? t_ : other; }
+
+ private:
+  static constexpr Time kNone = Time::min();
+  Time t_ = kNone;
+};
+
+/// One member as this node sees it.
+struct Member {
+  const MemberInfo* info = nullptr;  // name, address, boot, metadata (shared)
+  /// When it started, on our clock (from its reported age); unknown until heard.
+  MaybeTime started;
+  std::int64_t runtime_ms = 0;
+  std::uint32_t incarnation = 0;
+  MemberStatus status = MemberStatus::dead;
+
+  [[nodiscard]] const std::string& name() const { return *info->name; }
+  [[nodiscard]] const std::string& addr() const { return info->addr; }
+  [[nodiscard]] std::uint64_t boot() const { return info->boot; }
+  [[nodiscard]] const MemberMeta& meta() const { return info->meta; }
+  [[nodiscard]] std::uint32_t id() const { return info->id; }
+  [[nodiscard]] bool up() const {
+    return status == MemberStatus::alive || status == MemberStatus::suspect;
+  }
+  /// The record as gossiped (age unknown, no accuser).
+  [[nodiscard]] MemberUpdate record() const {
+    MemberUpdate u;
+    u.name = name();
+    u.addr = addr();
+    u.boot = boot();
+    u.incarnation = incarnation;
+    u.status = status;
+    u.meta = meta();
+    return u;
+  }
+};
+
+class MemberList {
+ public:
+  using Entry = std::pair<const std::string&, const Member&>;
+  /// Yields (name, member) pairs, as iterating a map by name would.
+  class Iterator {
+   public:
+    using Base = std::vector<Member>::const_iterator;
+    explicit Iterator(Base it) : it_(it) {}
+    Entry operator*() const { return {it_->name(), *it_}; }
+    Iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    bool operator==(const Iterator&) const = default;
+
+   private:
+    Base it_;
+  };
+
+  [[nodiscard]] Iterator begin() const { return Iterator(v_.begin()); }
+  [[nodiscard]] Iterator end() const { return Iterator(v_.end()); }
+  [[nodiscard]] std::size_t size() const { return v_.size(); }
+  [[nodiscard]] bool empty() const { return v_.empty(); }
+
+  [[nodiscard]] const Member* find(std::uint32_t id) const {
+    auto it = lower(id);
+    return it != v_.end() && it->id() == id ? &*it : nullptr;
+  }
+  [[nodiscard]] Member* find(std::uint32_t id) {
+    return const_cast<Member*>(std::as_const(*this).find(id));
+  }
+  /// Adds `m`, whose id must not be in the list. Invalidates pointers to members.
+  Member& insert(const Member& m) { return *v_.insert(lower(m.id()), m); }
+  /// Removes the member with `id`, if any. Invalidates pointers to members.
+  void erase(std::uint32_t id) {
+    auto it = lower(id);
+    if (it != v_.end() && it->id() == id) v_.erase(it);
+  }
+
+ private:
+  [[nodiscard]] std::vector<Member>::const_iterator lower(std::uint32_t id) const {
+    return std::lower_bound(v_.begin(), v_.end(), id,
+                            [](const Member& m, std::uint32_t k) { return m.id() < k; });
+  }
+  std::vector<Member> v_;
+};
+
+}  // namespace elector

@@ -1,0 +1,449 @@
+#include "harness.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "fault_log.hpp"
+#include "network.hpp"
+#include "quorum.hpp"
+#include "schedule.hpp"
+
+namespace chaos {
+
+namespace {
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+volatile std::sig_atomic_t g_stop = 0;
+
+enum class State { down, running, frozen, stopping };
+
+struct Node {
+  std::string name;
+  int incarnation = -1;
+  pid_t pid = 0;
+  State state = State::down;
+  std::int64_t term_at = 0;        // when SIGTERM was sent
+  bool restart_when_down = false;  // a restart came while it was still stopping
+};
+
+void sleep_until(std::int64_t t) {
+  const auto now = mono_ns();
+  if (t <= now) return;
+  timespec ts{static_cast<time_t>((t - now) / 1'000'000'000),
+              static_cast<long>((t - now) % 1'000'000'000)};
+  nanosleep(&ts, nullptr);  // a signal cuts it short: the loop looks at g_stop
+}
+
+class Harness {
+ public:
+  explicit Harness(const HarnessOptions& o)
+      : o_(o), log_((fs::create_directories(o.dir), o.dir + "/faults.jsonl")) {
+    fs::create_directories(o_.dir + "/events");
+    fs::create_directories(o_.dir + "/logs");
+    fs::create_directories(o_.dir + "/state");
+    fs::create_directories(o_.dir + "/net");
+    log_fd_ =
+        ::open((o_.dir + "/harness.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    cookie_ = o_.dir + "/cookie";
+    {
+      std::ofstream c(cookie_);
+      c << "chaos-" << o_.seed;
+    }
+    ::chmod(cookie_.c_str(), 0600);
+    for (int i = 0; i < o_.nodes; ++i) nodes_.push_back(Node{"box" + std::to_string(i + 1)});
+  }
+
+  ~Harness() {
+    if (log_fd_ >= 0) ::close(log_fd_);
+  }
+
+  int run() {
+    if (o_.partitions) {
+      std::string why;
+      net_ = Network::create("ech" + std::to_string(getpid()), o_.nodes, log_fd_, o_.dir + "/net",
+                             why);
+      if (!net_) std::printf("chaos: running without partitions: %s\n", why.c_str());
+    } else {
+      std::printf("chaos: running without partitions (--no-partitions)\n");
+    }
+    ScheduleParams sp;
+    sp.seed = o_.seed;
+    sp.nodes = o_.nodes;
+    sp.faults_from_ms = o_.warmup_ms;
+    sp.faults_until_ms = (o_.duration_s - o_.quiet_s) * 1000;
+    // The schedule depends on the seed and the options only, never on this machine: without
+    // namespaces the partitions it draws are skipped, not replaced.
+    const auto schedule = make_schedule(sp);
+    {
+      std::ofstream s(o_.dir + "/schedule.txt");
+      for (const auto& a : schedule) s << describe(a) << "\n";
+    }
+    Json names = Json::array();
+    for (const auto& n : nodes_) names.push_back(n.name);
+    t0_ = mono_ns();
+    log_.write(t0_, "run_start",
+               {{"seed", o_.seed},
+                {"nodes", names},
+                {"quorum_size", o_.quorum_size},
+                {"heartbeat_interval_ms", o_.heartbeat_ms},
+                {"election_delay_ms", o_.election_delay_ms},
+                {"duration_s", o_.duration_s},
+                {"quiet_s", o_.quiet_s},
+                {"netns", net_ != nullptr},
+                {"scheduled_actions", schedule.size()}});
+    for (int i = 0; i < o_.nodes; ++i) start(i);
+    note_quorum();
+
+    const std::int64_t final_at = t0_ + (o_.duration_s - o_.quiet_s) * 1'000'000'000;
+    const std::int64_t end_at = t0_ + o_.duration_s * 1'000'000'000;
+    std::size_t next = 0;
+    std::int64_t next_progress = t0_ + 10'000'000'000;
+    while (!g_stop) {
+      const auto now = mono_ns();
+      housekeeping(now);
+      if (now >= final_at) break;
+      while (next < schedule.size() && at(schedule[next]) <= mono_ns()) apply(schedule[next++]);
+      if (now >= next_progress) {
+        std::printf("chaos: %3lld s, %zu/%zu actions\n",
+                    static_cast<long long>((now - t0_) / 1'000'000'000), next, schedule.size());
+        std::fflush(stdout);
+        next_progress += 10'000'000'000;
+      }
+      std::int64_t wake = std::min(now + 5'000'000, final_at);
+      if (next < schedule.size()) wake = std::min(wake, at(schedule[next]));
+      sleep_until(wake);
+    }
+    if (!g_stop) {
+      final_heal();
+      while (!g_stop && mono_ns() < end_at) {
+        housekeeping(mono_ns());
+        sleep_until(std::min(mono_ns() + 5'000'000, end_at));
+      }
+    }
+    log_.write(mono_ns(), g_stop ? "aborted" : "run_end");
+    // Some time before the shutdown, so that what the shutdown makes the nodes log (a leader
+    // whose supporters leave dates the end of its lease back to its last heartbeat) does not
+    // fall before run_end, where the checker looks for the agreed leader.
+    const auto grace = mono_ns() + std::max<std::int64_t>(500, 10 * o_.heartbeat_ms) * 1'000'000;
+    while (!g_stop && mono_ns() < grace) {
+      housekeeping(mono_ns());
+      sleep_until(std::min(mono_ns() + 5'000'000, grace));
+    }
+    shutdown();
+    net_.reset();
+    log_.write(mono_ns(), "shutdown_done");
+    return g_stop ? 1 : 0;
+  }
+
+ private:
+  std::int64_t at(const Action& a) const { return t0_ + a.at_ms * 1'000'000; }
+
+  Json who(const Node& n) const {
+    return {{"node", n.name}, {"incarnation", n.incarnation}, {"pid", n.pid}};
+  }
+
+  std::string listen(int i) const {
+    return net_ ? net_->address(i) + ":" + std::to_string(o_.base_port)
+                : "127.0.0.1:" + std::to_string(o_.base_port + i + 1);
+  }
+
+  std::vector<std::string> electord_args(int i) const {
+    const auto& n = nodes_[static_cast<std::size_t>(i)];
+    std::string seeds;
+    for (int j = 0; j < o_.nodes; ++j) {
+      if (j != i) seeds += (seeds.empty() ? "" : ",") + listen(j);
+    }
+    const std::string control = o_.dir + "/" + n.name + ".sock";
+    return {o_.bin_dir + "/electord", "--name", n.name, "--listen", listen(i), "--seeds", seeds,
+            // A unix socket needs no port and is reachable from outside the namespace.
+            "--control", control.size() < 100 ? "unix:" + control : "127.0.0.1:0", "--cookie-file",
+            cookie_, "--strategy", o_.strategy, "--priority", std::to_string(i + 1),
+            "--quorum-size", std::to_string(o_.quorum_size), "--heartbeat-interval",
+            std::to_string(o_.heartbeat_ms), "--election-delay",
+            std::to_string(o_.election_delay_ms), "--event-log", o_.dir + "/" + event_log(n),
+            "--state-file", o_.dir + "/state/" + n.name, "--log-level", "info"};
+  }
+
+  static std::string event_log(const Node& n) {
+    return "events/" + n.name + "." + std::to_string(n.incarnation) + ".jsonl";
+  }
+
+  void start(int i) {
+    auto& n = nodes_[static_cast<std::size_t>(i)];
+    ++n.incarnation;
+    const auto args = electord_args(i);
+    const std::string netns_path = net_ ? "/run/netns/" + net_->netns(i) : "";
+    const std::string out =
+        o_.dir + "/logs/" + n.name + "." + std::to_string(n.incarnation) + ".log";
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const pid_t parent = getpid();
+    const auto t = mono_ns();
+    const pid_t pid = fork();
+    if (pid == 0) {
+      // Dies with the harness, whatever kills it; its own process group keeps a terminal's ^C
+      // away from it (the harness stops it).
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(1);
+      setpgid(0, 0);
+      if (!netns_path.empty()) {
+        const int fd = ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(126);
+      }
+      const int null_fd = ::open("/dev/null", O_RDONLY);
+      const int log_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(null_fd, 0);
+      dup2(log_fd, 1);
+      dup2(log_fd, 2);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    if (pid < 0) {
+      log_.write(t, "skipped", {{"action", "start"}, {"node", n.name}, {"why", "fork failed"}});
+      return;
+    }
+    n.pid = pid;
+    n.state = State::running;
+    n.restart_when_down = false;
+    Json j = who(n);
+    j["event_log"] = event_log(n);
+    log_.write(t, "start", j);
+  }
+
+  // Sends `sig`, with the clock read right before kill(2).
+  void send(Node& n, int sig, const std::string& fault, const Json& extra = Json::object()) {
+    Json j = who(n);
+    for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+    const auto t = mono_ns();
+    ::kill(n.pid, sig);
+    log_.write(t, fault, j);
+  }
+
+  void skip(const Action& a, const std::string& why) {
+    log_.write(mono_ns(), "skipped", {{"action", describe(a)}, {"why", why}});
+  }
+
+  void apply(const Action& a) {
+    if (a.kind == ActionKind::partition || a.kind == ActionKind::heal) {
+      if (!net_) return skip(a, "no network namespaces");
+      if (a.kind == ActionKind::partition) return cut(a.group);
+      return heal();
+    }
+    auto& n = nodes_[static_cast<std::size_t>(a.node)];
+    switch (a.kind) {
+      case ActionKind::kill:
+        if (n.state != State::running && n.state != State::frozen) return skip(a, "not running");
+        send(n, SIGKILL, "kill");
+        // Reaped (and logged as exit) by housekeeping; down from now on.
+        n.state = State::stopping;
+        n.term_at = INT64_MAX;
+        break;
+      case ActionKind::freeze:
+        if (n.state != State::running) return skip(a, "not running");
+        send(n, SIGSTOP, "freeze");
+        n.state = State::frozen;
+        break;
+      case ActionKind::thaw:
+        if (n.state != State::frozen) return skip(a, "not frozen");
+        send(n, SIGCONT, "thaw");
+        n.state = State::running;
+        break;
+      case ActionKind::stop:
+        if (n.state != State::running) return skip(a, "not running");
+        send(n, SIGTERM, "term");
+        n.state = State::stopping;
+        n.term_at = mono_ns();
+        break;
+      case ActionKind::restart:
+        if (n.state == State::stopping) {
+          n.restart_when_down = true;
+        } else if (n.state == State::down) {
+          start(a.node);
+        } else {
+          return skip(a, "still running");
+        }
+        break;
+      default:
+        break;
+    }
+    note_quorum();
+  }
+
+  Json names(const std::vector<int>& idx) const {
+    Json j = Json::array();
+    for (int i : idx) j.push_back(nodes_[static_cast<std::size_t>(i)].name);
+    return j;
+  }
+
+  void cut(const std::vector<int>& group) {
+    std::vector<int> rest;
+    for (int i = 0; i < o_.nodes; ++i) {
+      if (std::find(group.begin(), group.end(), i) == group.end()) rest.push_back(i);
+    }
+    const auto t = mono_ns();
+    const bool ok = net_->cut(group);
+    log_.write(
+        t, "partition",
+        {{"groups", Json::array({names(group), names(rest)})}, {"done_ns", mono_ns()}, {"ok", ok}});
+    cut_ = group;
+    note_quorum();
+  }
+
+  void heal() {
+    const auto t = mono_ns();
+    const bool ok = net_->heal();
+    log_.write(t, "heal", {{"done_ns", mono_ns()}, {"ok", ok}});
+    cut_.reset();
+    note_quorum();
+  }
+
+  // Reaps what ended, restarts what waited for that, kills what would not stop.
+  void housekeeping(std::int64_t now) {
+    for (int i = 0; i < o_.nodes; ++i) {
+      auto& n = nodes_[static_cast<std::size_t>(i)];
+      if (n.pid <= 0) continue;
+      int status = 0;
+      const pid_t r = waitpid(n.pid, &status, WNOHANG);
+      if (r == n.pid) {
+        exited(i, status);
+      } else if (n.state == State::stopping && now - n.term_at > o_.stop_timeout_ms * 1'000'000) {
+        send(n, SIGKILL, "kill", {{"why", "stop_timeout"}});
+        n.term_at = INT64_MAX;
+      }
+    }
+  }
+
+  void exited(int i, int status) {
+    auto& n = nodes_[static_cast<std::size_t>(i)];
+    Json j = who(n);
+    if (WIFSIGNALED(status)) {
+      j["signal"] = WTERMSIG(status);
+    } else {
+      j["code"] = WEXITSTATUS(status);
+    }
+    log_.write(mono_ns(), "exit", j);
+    n.pid = 0;
+    n.state = State::down;
+    if (n.restart_when_down) start(i);
+    note_quorum();
+  }
+
+  // Logs when a quorum of running nodes on one side of the network appears or goes.
+  void note_quorum() {
+    std::vector<bool> up;
+    std::vector<int> side;
+    Json members = Json::array();
+    for (int i = 0; i < o_.nodes; ++i) {
+      const bool running = nodes_[static_cast<std::size_t>(i)].state == State::running;
+      up.push_back(running);
+      const bool in_group = cut_ && std::find(cut_->begin(), cut_->end(), i) != cut_->end();
+      side.push_back(in_group ? 1 : 0);
+      if (running) members.push_back(nodes_[static_cast<std::size_t>(i)].name);
+    }
+    const bool q = quorum_connected(up, side, o_.quorum_size);
+    if (q != quorum_) {
+      log_.write(mono_ns(), q ? "quorum_connected" : "quorum_lost", {{"running", members}});
+      quorum_ = q;
+    }
+  }
+
+  void final_heal() {
+    log_.write(mono_ns(), "final_heal");
+    if (cut_) heal();
+    for (int i = 0; i < o_.nodes; ++i) {
+      auto& n = nodes_[static_cast<std::size_t>(i)];
+      if (n.state == State::frozen) {
+        send(n, SIGCONT, "thaw");
+        n.state = State::running;
+      } else if (n.state == State::down) {
+        start(i);
+      } else if (n.state == State::stopping) {
+        n.restart_when_down = true;
+      }
+    }
+    note_quorum();
+  }
+
+  // Every process started is stopped by PID: thawed, asked to stop, killed if it does not.
+  void shutdown() {
+    for (auto& n : nodes_) {
+      n.restart_when_down = false;
+      if (n.pid <= 0) continue;
+      if (n.state == State::frozen) send(n, SIGCONT, "thaw", {{"why", "shutdown"}});
+      if (n.state == State::running || n.state == State::frozen) {
+        send(n, SIGTERM, "term", {{"why", "shutdown"}});
+        n.state = State::stopping;
+        n.term_at = mono_ns();
+      }
+    }
+    const auto deadline = mono_ns() + o_.stop_timeout_ms * 1'000'000;
+    while (true) {
+      housekeeping(std::min(mono_ns(), deadline - 1));
+      bool left = false;
+      for (const auto& n : nodes_) left = left || n.pid > 0;
+      if (!left) break;
+      if (mono_ns() >= deadline) {
+        for (int i = 0; i < o_.nodes; ++i) {
+          auto& n = nodes_[static_cast<std::size_t>(i)];
+          if (n.pid <= 0) continue;
+          send(n, SIGCONT, "thaw", {{"why", "shutdown"}});
+          send(n, SIGKILL, "kill", {{"why", "stop_timeout"}});
+          int status = 0;
+          waitpid(n.pid, &status, 0);
+          exited(i, status);
+        }
+        break;
+      }
+      sleep_until(mono_ns() + 5'000'000);
+    }
+  }
+
+  HarnessOptions o_;
+  FaultLog log_;
+  int log_fd_ = -1;
+  std::string cookie_;
+  std::unique_ptr<Network> net_;
+  std::vector<Node> nodes_;
+  std::optional<std::vector<int>> cut_;
+  bool quorum_ = false;
+  std::int64_t t0_ = 0;
+};
+
+}  // namespace
+
+void request_stop() {
+  g_stop = 1;
+}
+
+int run_harness(const HarnessOptions& o) {
+  try {
+    Harness h(o);
+    return h.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chaos: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace chaos

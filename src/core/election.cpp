@@ -218,6 +218,11 @@ std::string Election::refusal(Time now, const MemberUpdate& from, std::uint64_t 
                               const Membership& mem) const {
   if (from.meta.settings_hash != settings_hash_) return "settings_mismatch";
   if (!from.meta.candidate) return "not_candidate";
+  // Only a member that is up, in the process this node knows, is voted for: a request from one
+  // that left, failed or restarted since is old news (delayed, or replayed by its owner, who
+  // still has the secret).
+  const Member* m = mem.find(from.name);
+  if (!m || !m->up() || m->rec.boot != from.boot) return "not_member";
   if (now < quiet_until_) return "restarting";
   if (campaign_ && ranks_before_candidate(now, from, mem)) {
     // Both campaign (e.g. the better one was still in its quiet period when the other's

@@ -25,7 +25,8 @@ Config config(const std::string& name, int quorum = 1) {
 struct Net {
   std::map<std::string, std::unique_ptr<NodeCore>> nodes;
   std::map<std::string, std::vector<Event>> events;
-  std::set<std::string> cut;  // nodes whose messages are dropped both ways
+  std::set<std::string> cut;                           // nodes whose messages are dropped both ways
+  std::vector<std::pair<std::string, Outgoing>> sent;  // every message, with its sender
   Time now = kT0;
 
   NodeCore& add(Config cfg, std::uint64_t boot = 1) {
@@ -42,7 +43,10 @@ struct Net {
       for (auto& [name, n] : nodes) {
         Ready r = n->take_ready();
         for (auto& e : r.events) events[name].push_back(e);
-        for (auto& m : r.messages) q.emplace_back(name, std::move(m));
+        for (auto& m : r.messages) {
+          sent.emplace_back(name, m);
+          q.emplace_back(name, std::move(m));
+        }
       }
     };
     collect();
@@ -196,6 +200,49 @@ TEST(Election, PeerThatLearnsOfACrashLastFollowsTheNewLeaderAtOnce) {
   EXPECT_EQ(e.leader(), std::optional<std::string>(leader));
   EXPECT_GT(e.term(), old_term);
   EXPECT_EQ(net.count<LeadershipAcquired>("e"), 0);
+}
+
+TEST(Election, VoteRequestFromANodeThatLeftIsRefused) {
+  Net net;
+  // c ranks best, so that b, campaigning alone, would not refuse it as a worse candidate.
+  int priority = 3;
+  for (const char* n : {"a", "b", "c"}) {
+    Config cfg = config(n, 2);
+    cfg.strategy = "priority";
+    cfg.priority = priority--;
+    net.add(cfg);
+  }
+  net.advance(ms(1000));
+  // A message c sent while it was a member, kept (delayed in the network, or replayed by c's
+  // owner, who still has the secret).
+  Envelope kept;
+  for (const auto& [from, m] : net.sent) {
+    if (from == "c") kept = m.env;
+  }
+  ASSERT_EQ(kept.header.self.name, "c");
+  net.nodes["c"]->stop(net.now);
+  net.pump();
+  net.nodes.erase("c");
+  net.nodes["a"]->stop(net.now);
+  net.pump();
+  net.nodes.erase("a");
+  // b is alone now: whatever it held runs out, and it backs no one.
+  net.advance(ms(600));
+  NodeCore& b = *net.nodes["b"];
+  ASSERT_FALSE(b.leader().has_value());
+  const std::uint64_t term = b.max_term();
+  kept.body = VoteReq{term + 100, false};
+  kept.gossip.clear();
+  net.sent.clear();
+  b.receive(net.now, kept);
+  net.pump();
+  for (const auto& [from, m] : net.sent) {
+    const auto* resp = std::get_if<VoteResp>(&m.env.body);
+    if (from == "b" && resp) {
+      EXPECT_FALSE(resp->granted) << resp->reason;
+    }
+  }
+  EXPECT_LT(b.max_term(), term + 100);
 }
 
 }  // namespace

@@ -222,7 +222,7 @@ std::string Election::refusal(Time now, const MemberUpdate& from, std::uint64_t 
   // that left, failed or restarted since is old news (delayed, or replayed by its owner, who
   // still has the secret).
   const Member* m = mem.find(from.name);
-  if (!m || !m->up() || m->rec.boot != from.boot) return "not_member";
+  if (!m || !m->up() || m->boot() != from.boot) return "not_member";
   if (now < quiet_until_) return "restarting";
   if (campaign_ && ranks_before_candidate(now, from, mem)) {
     // Both campaign (e.g. the better one was still in its quiet period when the other's

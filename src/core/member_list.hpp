@@ -63,6 +63,13 @@ struct Member {
   }
 };
 
+/// Makes room for one more element, growing by a quarter instead of doubling: views are many
+/// and big, and a doubled vector of 10,000 members can waste 40% of its 512 KB.
+template <class T>
+void grow_for_one_more(std::vector<T>& v) {
+  if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 4 + 8);
+}
+
 class MemberList {
  public:
   using Entry = std::pair<const std::string&, const Member&>;
@@ -95,7 +102,11 @@ class MemberList {
     return const_cast<Member*>(std::as_const(*this).find(id));
   }
   /// Adds `m`, whose id must not be in the list. Invalidates pointers to members.
-  Member& insert(const Member& m) { return *v_.insert(lower(m.id()), m); }
+  Member& insert(const Member& m) {
+    const auto at = lower(m.id()) - v_.begin();
+    grow_for_one_more(v_);
+    return *v_.insert(v_.begin() + at, m);
+  }
   /// Removes the member with `id`, if any. Invalidates pointers to members.
   void erase(std::uint32_t id) {
     auto it = lower(id);

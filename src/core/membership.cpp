@@ -125,6 +125,7 @@ void Membership::set_status(Time now, Member& m, MemberStatus s, const std::stri
   } else if (!was_up && is_up) {
     ++up_count_;
     out.events.emplace_back(MemberUp{m.name()});
+    grow_for_one_more(probe_order_);
     probe_order_.push_back(id);  // then swapped to a random place
     std::swap(probe_order_.back(), probe_order_[rng_.below(probe_order_.size())]);
   }

@@ -456,7 +456,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   awaiting_successor_.clear();
   retry_at_ = kNever;
   cleared_ = false;
-  recompute_lease(mem);
+  recompute_lease(now, mem);
   out.events.emplace_back(LeadershipAcquired{c.term});
   set_leader(cfg_.name, c.term, out);
   election_finished(now, out);
@@ -485,20 +485,23 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out) {
   broadcast(mem, Heartbeat{leader_term_, seq, round_, cfg_.quorum_size > 1}, out);
 }
 
-void Election::recompute_lease(const Membership& mem) {
+void Election::recompute_lease(Time now, const Membership& mem) {
   const auto q = static_cast<std::size_t>(std::max(cfg_.quorum_size, 1));
   std::vector<Time> ends{last_hb_sent_ + lease_};
   for (const auto& [name, sent] : acked_) {
     const Member* m = mem.find(name);
     if (m && m->up()) ends.push_back(sent + lease_);
   }
-  if (ends.size() < q) {
-    lease_end_ = std::min(lease_end_, last_hb_sent_);
-    return;
+  Time end{};  // fewer than q entries: the lease ends at once
+  if (ends.size() >= q) {
+    std::nth_element(ends.begin(), ends.begin() + static_cast<std::ptrdiff_t>(q - 1), ends.end(),
+                     std::greater<>());
+    end = ends[q - 1];
   }
-  std::nth_element(ends.begin(), ends.begin() + static_cast<std::ptrdiff_t>(q - 1), ends.end(),
-                   std::greater<>());
-  lease_end_ = ends[q - 1];
+  // Losing a supporter can put the q-th latest end in the past (an older acknowledgement, say
+  // of a member cut off since). The lease then ends now, or when it stood to end if that came
+  // first (a late tick after a freeze), not earlier: until now is_leader() answered from it.
+  lease_end_ = end >= now ? end : std::max(end, std::min(lease_end_, now));
 }
 
 void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, const Membership& mem,
@@ -753,7 +756,7 @@ void Election::stop(Time now, const Membership& mem, Outbox& out) {
 void Election::tick(Time now, const Membership& mem, Outbox& out) {
   if (stopped_) return;
   if (role_ == Role::leader) {
-    recompute_lease(mem);
+    recompute_lease(now, mem);
     if (now >= lease_end_) {
       // The lease ran out before it was renewed (frozen, slow, or cut off from the quorum).
       resign(now, lease_end_, "lease_expired", "", false, mem, out);

@@ -125,7 +125,7 @@ class Election {
   void campaign_failed(Time now, const Membership& mem, Outbox& out);
   void become_leader(Time now, const Membership& mem, Outbox& out);
   void send_heartbeats(Time now, const Membership& mem, Outbox& out);
-  void recompute_lease(const Membership& mem);
+  void recompute_lease(Time now, const Membership& mem);
   void step_down(Time now, Time effective, const std::string& reason, Outbox& out);
   /// Steps down and tells every member at once, releasing them from their promise.
   void resign(Time now, Time effective, const std::string& reason, const std::string& successor,

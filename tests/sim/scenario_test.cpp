@@ -101,6 +101,30 @@ TEST(Scenario, FrozenLeaderIsReplacedAndStepsDownAtLeaseEnd) {
   EXPECT_TRUE(c.invariants().violations().empty());
 }
 
+// A leader whose lease rests on its last q - 1 live supporters loses one of them: the lease ends
+// when it learns of that, not at the end of an older, stale acknowledgement (is_leader() was true
+// until then), so the reported end is not back-dated.
+TEST(Scenario, LosingASupporterEndsTheLeaseWhenItIsLearnedNotEarlier) {
+  auto o = options(5);
+  o.base.quorum_size = 3;
+  Cluster c(o);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  c.run_for(ms(1000));
+  // box4 and box5 stop acknowledging but stay up in box1's view for a while.
+  c.freeze("box4");
+  c.freeze("box5");
+  c.run_for(ms(500));  // longer than the lease: only box2 and box3 keep it
+  ASSERT_TRUE(c.node("box1")->is_leader(c.now()));
+  const Time crash = c.now();
+  c.crash("box3");  // signalled: box1 drops it from the lease at once
+  c.run_for(ms(300));
+  const auto lost = events_of<LeadershipLost>(c, "box1");
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_GE(lost[0].effective, crash);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
 TEST(Scenario, PriorityBox1ReturnsAndLeadsWithoutALongGap) {
   auto o = options(4);
   o.base.strategy = "priority";

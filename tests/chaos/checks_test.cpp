@@ -245,6 +245,13 @@ TEST(ChaosCheck, UnreadableLinesAreProblems) {
   EXPECT_FALSE(problem.empty());
 }
 
+TEST(ChaosCheck, ACutThatWasNotAppliedIsAProblem) {
+  auto b = handover_run();
+  b.fault(1500, "partition", {{"groups", {{"box1"}, {"box2", "box3"}}}, {"ok", false}});
+  b.end_all(2000, 3);
+  EXPECT_EQ(check(b.build()).problems.size(), 1u);
+}
+
 TEST(ChaosCheck, AMissingRunStartIsAProblem) {
   EXPECT_FALSE(check(parse_fault_log({})).problems.empty());
 }

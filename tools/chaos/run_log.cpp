@@ -128,6 +128,9 @@ RunLog parse_fault_log(const std::vector<std::string>& lines) {
     } else if (fault == "run_end") {
       run.ended = true;
     }
+    if ((fault == "partition" || fault == "heal") && !get_or<bool>(*j, "ok", true)) {
+      run.problems.push_back("fault log: a " + fault + " was not fully applied (iptables failed)");
+    }
     static const char* counted[] = {"kill", "term", "freeze", "thaw", "partition", "heal"};
     for (const char* c : counted) {
       if (fault == c && get_or<std::string>(*j, "why", "") != "shutdown") ++run.faults[fault];

@@ -32,6 +32,10 @@ struct Answer {
   json body;  // null when the body is not JSON
 };
 
+void authorize(httplib::Client& cli, const Endpoint& ep) {
+  if (!ep.token.empty()) cli.set_bearer_token_auth(ep.token);
+}
+
 void set_timeouts(httplib::Client& cli, std::chrono::milliseconds connect,
                   std::chrono::milliseconds read) {
   cli.set_connection_timeout(connect);
@@ -86,6 +90,7 @@ namespace {
 Answer get(const Endpoint& ep, std::chrono::milliseconds timeout, const std::string& path) {
   httplib::Client cli(ep.host, ep.port);
   set_timeouts(cli, timeout, timeout);
+  authorize(cli, ep);
   return finish(ep, "GET " + path, cli.Get(path));
 }
 
@@ -114,6 +119,7 @@ ElectOutcome NodeClient::elect(bool sync, std::chrono::milliseconds sync_timeout
   // The node holds a sync request open for up to sync_timeout; allow it that long plus the usual
   // margin before calling it unresponsive.
   set_timeouts(cli, timeout_, sync ? sync_timeout + timeout_ : timeout_);
+  authorize(cli, endpoint_);
   httplib::Result res = cli.Post(path);
   ElectOutcome out;
   if (!res && sync && res.error() == httplib::Error::Read) {
@@ -174,6 +180,7 @@ void NodeClient::clear_leader() const {
   const std::string what = "POST /v1/clear-leader";
   httplib::Client cli(endpoint_.host, endpoint_.port);
   set_timeouts(cli, timeout_, timeout_);
+  authorize(cli, endpoint_);
   const Answer a = finish(endpoint_, what, cli.Post("/v1/clear-leader"));
   if (a.status != 200) http_failure(endpoint_, what, a);
 }

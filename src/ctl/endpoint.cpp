@@ -1,6 +1,10 @@
 #include "ctl/endpoint.hpp"
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "ctl/errors.hpp"
 
@@ -34,7 +38,7 @@ std::optional<Endpoint> try_parse_endpoint(std::string_view text) {
   const auto* end = port.data() + port.size();
   const auto [ptr, ec] = std::from_chars(port.data(), end, value);
   if (ec != std::errc() || ptr != end || value == 0 || value > 65535) return std::nullopt;
-  return Endpoint{std::string(host), static_cast<std::uint16_t>(value)};
+  return Endpoint{std::string(host), static_cast<std::uint16_t>(value), {}};
 }
 
 Endpoint parse_endpoint(std::string_view text, std::string_view source) {
@@ -49,6 +53,19 @@ Endpoint parse_endpoint(std::string_view text, std::string_view source) {
                      "': expected HOST:PORT with a port from 1 to 65535");
   }
   return *endpoint;
+}
+
+std::string read_token_file(const std::string& path, std::string_view source) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw UsageError(std::string(source) + " '" + path + "': cannot read: " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string token = text.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  if (token.empty()) throw UsageError(std::string(source) + " '" + path + "': the file is empty");
+  return token;
 }
 
 }  // namespace elector::ctl

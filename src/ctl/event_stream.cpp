@@ -17,6 +17,7 @@ struct EventStream::Impl {
     client.set_connection_timeout(kConnectTimeout);
     client.set_read_timeout(kSilenceLimit);
     client.set_write_timeout(kConnectTimeout);
+    if (!ep.token.empty()) client.set_bearer_token_auth(ep.token);
   }
   httplib::Client client;
 };

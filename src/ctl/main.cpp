@@ -33,6 +33,11 @@ int run(int argc, char** argv) {
   auto* control_opt = app.add_option("--control", control,
                                      "the node's control address HOST:PORT (default "
                                      "$ELECTOR_CONTROL, else 127.0.0.1:7947)");
+  std::string token_file;
+  auto* token_opt =
+      app.add_option("--token-file", token_file,
+                     "file holding the node's control token, for a node on another host (default "
+                     "$ELECTOR_CONTROL_TOKEN_FILE)");
 
   // Commands on one node. fallthrough: `electorctl leader --control X` works too.
   auto node_command = [&](const char* name, const char* help) {
@@ -134,10 +139,16 @@ int run(int argc, char** argv) {
   // The environment is read here rather than by CLI11 so that an error can name its source.
   auto node = [&]() {
     const char* env = std::getenv("ELECTOR_CONTROL");
-    if (control_opt->count() == 0 && env != nullptr && *env != '\0') {
-      return ctl::parse_endpoint(env, "ELECTOR_CONTROL");
+    ctl::Endpoint ep = control_opt->count() == 0 && env != nullptr && *env != '\0'
+                           ? ctl::parse_endpoint(env, "ELECTOR_CONTROL")
+                           : ctl::parse_endpoint(control, "--control");
+    const char* token_env = std::getenv("ELECTOR_CONTROL_TOKEN_FILE");
+    if (token_opt->count() != 0) {
+      ep.token = ctl::read_token_file(token_file, "--token-file");
+    } else if (token_env != nullptr && *token_env != '\0') {
+      ep.token = ctl::read_token_file(token_env, "ELECTOR_CONTROL_TOKEN_FILE");
     }
-    return ctl::parse_endpoint(control, "--control");
+    return ep;
   };
   const bool stdin_is_terminal = ::isatty(STDIN_FILENO) == 1;
   ctl::ConsoleIo console_io{std::cin, std::cout, std::cerr, stdin_is_terminal ? STDIN_FILENO : -1};

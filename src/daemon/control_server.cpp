@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/control_access.hpp"
 #include "daemon/event_json.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/options.hpp"
@@ -172,6 +173,11 @@ void ControlServer::publish(std::string_view event_name, std::string_view json) 
 
 void ControlServer::handle(const std::shared_ptr<HttpExchange>& ex) {
   const auto& req = ex->request();
+  if (const auto access = control_access(req, opts_.token); access.status != 0) {
+    auto r = error_reply(access.status, access.message);
+    if (access.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return ex->respond(std::move(r));
+  }
   // HEAD is GET without the body (the server leaves it out).
   const bool get = req.method == "GET" || req.method == "HEAD";
   const bool post = req.method == "POST";

@@ -49,6 +49,9 @@ struct ControlServerOptions {
   /// Default and maximum wait of POST /v1/elect?sync=true.
   std::chrono::milliseconds elect_timeout{5'000};
   std::chrono::milliseconds max_elect_timeout{600'000};
+  /// What a client on another host must send to be answered (control_access.hpp); empty: such
+  /// clients are refused.
+  std::string token;
 };
 
 class ControlServer {

@@ -29,6 +29,10 @@ struct HttpRequest {
   std::string body;
   /// 0 for HTTP/1.0, 1 for HTTP/1.1.
   int minor_version = 1;
+  /// The client's address ("127.0.0.1:40522", "unix", ...) and whether it is on this host
+  /// (peer_address.hpp); set by the server, not parsed.
+  std::string peer;
+  bool peer_local = false;
   /// Whether the connection may carry another request after this one (HTTP/1.1 unless
   /// "Connection: close"; HTTP/1.0 only with "Connection: keep-alive").
   bool keep_alive = true;

@@ -28,6 +28,8 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
+#include "daemon/peer_address.hpp"
+
 namespace electord {
 
 namespace {
@@ -134,7 +136,11 @@ struct HttpServer::Impl {
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
   HttpConnection(HttpServer::Impl& server, Socket socket)
-      : server_(server), socket_(std::move(socket)), timer_(server.io) {}
+      : server_(server), socket_(std::move(socket)), timer_(server.io) {
+    asio::error_code ec;
+    const auto remote = socket_.remote_endpoint(ec);
+    if (!ec) peer_ = describe_peer(remote.data(), remote.size());
+  }
 
   void start() {
     arm_timer(server_.opts.idle_timeout);
@@ -271,6 +277,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     timer_.cancel();  // a handler may take long (elect?sync=true): not an idle connection
     keep_alive_ = request.keep_alive;
     head_only_ = request.method == "HEAD";
+    request.peer = peer_.text;
+    request.peer_local = peer_.local;
     auto exchange =
         std::make_shared<HttpExchange>(std::move(request), weak_from_this(), server_.gate);
     try {
@@ -361,6 +369,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   HttpServer::Impl& server_;
   Socket socket_;
+  PeerAddress peer_{"unknown", false};
   asio::steady_timer timer_;
   std::uint64_t timer_gen_ = 0;
   Phase phase_ = Phase::reading;

@@ -82,15 +82,21 @@ int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
   }
 
   if (!electord::is_loopback_host(s.control_addr.host)) {
-    spdlog::warn(
-        "the control API on {} is reachable from other hosts and has no authentication: anyone "
-        "who reaches it can trigger elections and clear the leader",
-        s.control);
+    if (s.control_token.empty()) {
+      spdlog::warn(
+          "the control API listens on {}, but without control_token_file it answers only clients "
+          "of this host",
+          s.control);
+    } else {
+      spdlog::info("the control API on {} answers other hosts that send the control token",
+                   s.control);
+    }
   }
   electord::NodeBackend backend;
   electord::ControlServerOptions copts;
   copts.host = s.control_addr.host;
   copts.port = s.control_addr.port;
+  copts.token = s.control_token;
   electord::ControlServer server(backend, copts);
   std::string bind_error;
   if (!server.bind(bind_error)) {

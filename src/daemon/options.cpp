@@ -142,6 +142,9 @@ const KeyDef kKeys[] = {
      "Address of the local HTTP/JSON control API (default 127.0.0.1:7947; port 0: any free one; "
      "unix:PATH: a unix socket, mode 0600)"},
     {"config", Kind::text, "FILE.toml", "Read settings from this TOML file", false},
+    {"control_token_file", Kind::text, "FILE",
+     "File holding the token that admits clients of other hosts to the control API "
+     "(Authorization: Bearer); without it only this host's clients are answered"},
     {"cookie_file", Kind::text, "FILE",
      "File holding the cluster secret (or the secret itself in ELECTOR_COOKIE)"},
     {"insecure", Kind::boolean, "",
@@ -440,11 +443,12 @@ class Applier {
       s_.control = *v;
       s_.control_addr = *hp;
     } else if (key == "config" || key == "cookie_file" || key == "event_log" ||
-               key == "state_file") {
+               key == "state_file" || key == "control_token_file") {
       const auto v = as_string(r);
       if (!v) return fail(r, "expected a file name");
       if (key == "config") s_.config_file = *v;
       if (key == "cookie_file") cookie_file_ = *v;
+      if (key == "control_token_file") control_token_file_ = *v;
       if (key == "event_log") s_.event_log = *v;
       if (key == "state_file") cfg.state_file = *v;
     } else if (key == "insecure") {
@@ -505,6 +509,7 @@ class Applier {
   }
 
   [[nodiscard]] const std::string& cookie_file() const { return cookie_file_; }
+  [[nodiscard]] const std::string& control_token_file() const { return control_token_file_; }
 
  private:
   static bool has_space_or_control(const std::string& s) {
@@ -542,6 +547,7 @@ class Applier {
   Settings& s_;
   std::vector<std::string>& errors_;
   std::string cookie_file_;
+  std::string control_token_file_;
 };
 
 std::string strip_trailing_newlines(std::string s) {
@@ -604,6 +610,31 @@ void load_secret(const Values& values, const OptionsInput& in, const std::string
     s.warnings.push_back("insecure ignored: a cluster secret is set (" + s.secret_source +
                          "), messages are authenticated");
     s.node.insecure = false;
+  }
+}
+
+/// Fills settings.control_token from control_token_file, if one is given.
+void load_control_token(const Values& values, const OptionsInput& in, const std::string& path,
+                        Settings& s, std::vector<std::string>& errors) {
+  const auto it = values.find("control_token_file");
+  if (it == values.end() || path.empty()) return;
+  const std::string& origin = it->second.origin;
+  std::string err;
+  const auto text = in.read_file(path, err);
+  if (!text) {
+    errors.push_back(std::string(kProgram) + ": cannot read " + origin + " \"" + path +
+                     "\": " + err);
+    return;
+  }
+  s.control_token = strip_trailing_newlines(*text);
+  // Sent in a header field: no control characters or blanks, and long enough not to be guessed.
+  const bool printable = std::all_of(s.control_token.begin(), s.control_token.end(),
+                                     [](char c) { return c > ' ' && c != '\x7f'; });
+  if (s.control_token.size() < 16 || !printable) {
+    errors.push_back(bad_value(origin, path,
+                               "the file must hold a token of at least 16 printable characters "
+                               "without blanks"));
+    s.control_token.clear();
   }
 }
 
@@ -731,6 +762,7 @@ OptionsResult load_options(const OptionsInput& in) {
   if (!errors.empty()) return result;
 
   load_secret(merged, in, applier.cookie_file(), settings, errors);
+  load_control_token(merged, in, applier.control_token_file(), settings, errors);
   // A unix socket's address is gossiped as given ("unix:PATH").
   settings.node.control = settings.control_addr.host.rfind("unix:", 0) == 0
                               ? settings.control_addr.host

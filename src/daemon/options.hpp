@@ -47,6 +47,9 @@ struct Settings {
   /// The control API's address as given (HOST:PORT).
   std::string control = "127.0.0.1:7947";
   HostPort control_addr{"127.0.0.1", 7947};
+  /// What a client on another host must send to the control API; empty: such clients are
+  /// refused (control_access.hpp).
+  std::string control_token;
 
   /// Where the settings came from (empty when no file was read).
   std::string config_file;

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "ctl/api.hpp"
@@ -11,11 +14,11 @@ namespace elector::ctl {
 namespace {
 
 TEST(Endpoint, ParsesHostPort) {
-  EXPECT_EQ(try_parse_endpoint("127.0.0.1:7947"), (Endpoint{"127.0.0.1", 7947}));
-  EXPECT_EQ(try_parse_endpoint("localhost:1"), (Endpoint{"localhost", 1}));
-  EXPECT_EQ(try_parse_endpoint("[::1]:17001"), (Endpoint{"::1", 17001}));
-  EXPECT_EQ((Endpoint{"::1", 17001}).to_string(), "[::1]:17001");
-  EXPECT_EQ((Endpoint{"127.0.0.1", 80}).to_string(), "127.0.0.1:80");
+  EXPECT_EQ(try_parse_endpoint("127.0.0.1:7947"), (Endpoint{"127.0.0.1", 7947, {}}));
+  EXPECT_EQ(try_parse_endpoint("localhost:1"), (Endpoint{"localhost", 1, {}}));
+  EXPECT_EQ(try_parse_endpoint("[::1]:17001"), (Endpoint{"::1", 17001, {}}));
+  EXPECT_EQ((Endpoint{"::1", 17001, {}}).to_string(), "[::1]:17001");
+  EXPECT_EQ((Endpoint{"127.0.0.1", 80, {}}).to_string(), "127.0.0.1:80");
 }
 
 TEST(Endpoint, RejectsMalformedAddresses) {
@@ -95,6 +98,22 @@ TEST(Table, NaturalOrder) {
   EXPECT_TRUE(natural_less("box1", "box1a"));
   EXPECT_TRUE(natural_less("alpha", "box1"));
   EXPECT_FALSE(natural_less("box3", "box3"));
+}
+
+TEST(Endpoint, TokenFileIsReadWithoutItsNewline) {
+  const std::string path = ::testing::TempDir() + "/elector-token-test";
+  { std::ofstream(path) << "0123456789abcdef\n"; }
+  EXPECT_EQ(read_token_file(path, "--token-file"), "0123456789abcdef");
+  { std::ofstream(path) << "\n"; }
+  EXPECT_THROW(read_token_file(path, "--token-file"), UsageError);
+  std::remove(path.c_str());
+  try {
+    read_token_file(path, "--token-file");
+    FAIL() << "a missing file must be refused";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--token-file '" + path + "'"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

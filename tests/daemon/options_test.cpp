@@ -609,4 +609,26 @@ TEST(HostPort, Parse) {
 }
 
 }  // namespace
+TEST(Options, ControlTokenIsReadFromItsFile) {
+  const Files files = {{"/token", "0123456789abcdef-xyz\n"}};
+  const auto r = load(base({"--control-token-file", "/token"}), {}, files);
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(r.settings->control_token, "0123456789abcdef-xyz");
+  const auto none = load(base());
+  ASSERT_TRUE(none.settings) << joined(none.errors);
+  EXPECT_TRUE(none.settings->control_token.empty());
+}
+
+TEST(Options, BadControlTokenIsRejectedNamingTheFile) {
+  for (const char* token : {"short", "has a blank in the middle", ""}) {
+    const Files files = {{"/token", token}};
+    const auto e = single_error(load(base({"--control-token-file", "/token"}), {}, files),
+                                "--control-token-file", "/token");
+    EXPECT_NE(e.find("at least 16 printable characters"), std::string::npos) << e;
+  }
+  const auto e = single_error(load(base({"--control-token-file", "/missing"})),
+                              "--control-token-file", "/missing");
+  EXPECT_NE(e.find("No such file"), std::string::npos) << e;
+}
+
 }  // namespace electord

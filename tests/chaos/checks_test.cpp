@@ -68,6 +68,21 @@ RunBuilder frozen_leader_run(double lease_end) {
   return b;
 }
 
+TEST(ChaosCheck, WithoutAMajorityQuorumTwoLeadersAreReportedNotCounted) {
+  RunBuilder b(3, 1);
+  b.start_all(3);
+  b.acquired(100, "box1", 1);
+  b.acquired(900, "box2", 1);
+  b.lost(1000, "box1", 1, 1000);
+  b.sees(1001, "box1", "box2", 1);
+  b.sees(1001, "box3", "box2", 1);
+  b.end_all(2000, 3);
+  const auto r = check(b.build());
+  EXPECT_EQ(r.overlaps.size(), 1u);
+  EXPECT_EQ(r.term_order.size(), 1u);
+  EXPECT_EQ(r.violations(), 0);
+}
+
 TEST(ChaosCheck, FrozenLeaderWhoseLeaseEndedWhileFrozenDoesNotOverlap) {
   EXPECT_TRUE(check(frozen_leader_run(1170).build()).overlaps.empty());
 }

@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "chaos: --duration must exceed --quiet by at least 5 s\n");
     return 2;
   }
+  if (o.quorum_size > o.nodes) {
+    std::fprintf(stderr, "chaos: --quorum-size must not exceed --nodes\n");
+    return 2;
+  }
   o.partitions = !no_partitions;
   if (print_schedule) {
     chaos::ScheduleParams sp;

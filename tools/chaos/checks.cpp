@@ -287,9 +287,8 @@ void sweep(const RunLog& run, const std::vector<Leadership>& ls, Report& r) {
 }  // namespace
 
 int Report::violations() const {
-  return static_cast<int>(overlaps.size() + regressions.size() + term_order.size() +
-                          crashes.size()) +
-         (agreed_at_end ? 0 : 1);
+  const auto safety = majority ? overlaps.size() + term_order.size() : 0;
+  return static_cast<int>(safety + regressions.size() + crashes.size()) + (agreed_at_end ? 0 : 1);
 }
 
 std::vector<Leadership> leaderships_of(const RunLog& run) {
@@ -307,6 +306,7 @@ std::vector<Leadership> leaderships_of(const RunLog& run) {
 Report check(const RunLog& run) {
   Report r;
   r.problems = run.problems;
+  r.majority = 2 * run.quorum_size > static_cast<int>(run.nodes.size());
   for (const auto& p : run.procs) {
     leaderships_of_process(run, p, r.problems);  // only for its problems
     check_terms(p, r);

@@ -80,8 +80,12 @@ struct Report {
   std::string end_leader;
   std::optional<std::int64_t> agreed_after_final_heal_ns;
   std::vector<std::string> problems;
+  /// quorum_size > nodes / 2. Otherwise (availability mode, docs/design.md §7) two leaders and
+  /// terms out of order are allowed and reported only.
+  bool majority = true;
 
-  /// Overlaps, term regressions, terms out of order, crashes, no agreed leader at the end.
+  /// Overlaps and terms out of order (with a majority quorum), term regressions, crashes, no
+  /// agreed leader at the end.
   [[nodiscard]] int violations() const;
 };
 

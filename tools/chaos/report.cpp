@@ -50,6 +50,9 @@ std::string report_text(const RunLog& run, const Report& r) {
   s += fmt::format(
       "overlapping leaderships: {}; term regressions: {}; terms out of order: {}; crashes: {}\n",
       r.overlaps.size(), r.regressions.size(), r.term_order.size(), r.crashes.size());
+  if (!r.majority) {
+    s += "quorum is not a majority: two leaders and terms out of order are allowed (not counted)\n";
+  }
   for (const auto& o : r.overlaps) {
     s += fmt::format("OVERLAP {:.3f} ms: {} | {}\n", ms(o.ns), leadership(run, o.a),
                      leadership(run, o.b));
@@ -97,6 +100,7 @@ nlohmann::json report_json(const RunLog& run, const Report& r) {
   j["terms_out_of_order"] = r.term_order.size();
   j["crashes"] = r.crashes.size();
   j["problems"] = r.problems;
+  j["majority_quorum"] = r.majority;
   j["violations"] = r.violations();
   return j;
 }

@@ -66,6 +66,15 @@ struct Config {
   Duration hook_timeout = ms(1000);
   /// T: the leader heartbeats every T; a follower declares it lost after 4T without one.
   Duration heartbeat_interval = ms(100);
+  /// How many of the best-ranked other candidates the leader heartbeats every T (its
+  /// *watchers*, together with the supporters its lease needs when quorum_size > 1): they must
+  /// notice a frozen leader within 4T and take over. Every other member is heartbeated every
+  /// `far_heartbeat_interval` only, so a big cluster's idle cost does not grow with N per T. A
+  /// cluster in which every other member is a watcher behaves as if there were no far members.
+  int heartbeat_watchers = 4;
+  /// How often the leader heartbeats a member that is not a watcher; zero means 10 T (1 s with
+  /// the default T). Heartbeats carry it, so followers need not be configured alike.
+  Duration far_heartbeat_interval = Duration::zero();
 
   MembershipTuning membership;
 };
@@ -81,6 +90,9 @@ std::vector<ConfigError> validate(const Config& c);
 
 /// The strategy `c` names (custom one first). Null when the name is unknown (validate says so).
 std::shared_ptr<const Strategy> strategy_of(const Config& c);
+
+/// `far_heartbeat_interval`, or its default of 10 T when it is zero.
+Duration far_heartbeat_interval(const Config& c);
 
 /// A hash of the settings that every node of a cluster must share (strategy, quorum_size,
 /// election_delay, heartbeat_interval, hooks_execution, automatic_elections). Stable across

@@ -37,6 +37,11 @@ std::shared_ptr<const Strategy> strategy_of(const Config& c) {
   return make_strategy(c.strategy);
 }
 
+Duration far_heartbeat_interval(const Config& c) {
+  return c.far_heartbeat_interval > Duration::zero() ? c.far_heartbeat_interval
+                                                     : 10 * c.heartbeat_interval;
+}
+
 std::vector<ConfigError> validate(const Config& c) {
   std::vector<ConfigError> errs;
   auto err = [&](std::string key, std::string value, std::string msg) {
@@ -59,6 +64,15 @@ std::vector<ConfigError> validate(const Config& c) {
   }
   if (c.heartbeat_interval < ms(1)) {
     err("heartbeat_interval", ms_str(c.heartbeat_interval), "must be >= 1 ms");
+  }
+  if (c.heartbeat_watchers < 1) {
+    err("heartbeat_watchers", std::to_string(c.heartbeat_watchers), "must be >= 1");
+  }
+  if (c.far_heartbeat_interval < Duration::zero() ||
+      (c.far_heartbeat_interval > Duration::zero() &&
+       c.far_heartbeat_interval < c.heartbeat_interval)) {
+    err("far_heartbeat_interval", ms_str(c.far_heartbeat_interval),
+        "must be 0 (10 x heartbeat_interval) or >= heartbeat_interval");
   }
   const auto& m = c.membership;
   if (m.probe_interval < ms(1)) {

@@ -8,6 +8,10 @@ namespace elector {
 namespace {
 // How many ranks a waiting candidate counts before it campaigns itself anyway.
 constexpr std::size_t kMaxRankWait = 8;
+
+bool named(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
 }  // namespace
 
 const char* to_string(Role r) {
@@ -37,6 +41,7 @@ Election::Election(const Config& cfg, std::shared_ptr<const Strategy> strategy,
       // 3.5T: leaves half a heartbeat interval for clock-rate differences between machines
       // (far more than the 200 ppm drift bound documented in docs/design.md).
       lease_(7 * cfg.heartbeat_interval / 2),
+      far_(far_heartbeat_interval(cfg)),
       term_(term),
       voted_term_(term) {}
 
@@ -44,6 +49,10 @@ Election::Election(const Config& cfg, std::shared_ptr<const Strategy> strategy,
 
 bool Election::support_active(Time now) const {
   return support_ && now < support_->until;
+}
+
+bool Election::bound(Time now) const {
+  return support_ && now < support_->bound_until;
 }
 
 std::size_t Election::voters(const Membership& mem) const {
@@ -152,8 +161,13 @@ void Election::start(Time now, Outbox&) {
   schedule(now, "startup");
 }
 
-void Election::on_member_up(Time now, const std::string& name, const Membership&, Outbox&) {
+void Election::on_member_up(Time now, const std::string& name, const Membership& mem, Outbox& out) {
   handover_failed_.erase(name);
+  if (role_ == Role::leader && !watchers_.empty()) {
+    // A joiner is a far member: without this it would wait up to a far interval to learn the
+    // leader, and might campaign meanwhile.
+    if (const Member* m = mem.find(name)) out.send(name, m->addr(), heartbeat(hb_seq_));
+  }
   schedule(now, "member_joined");
 }
 
@@ -230,7 +244,14 @@ std::string Election::refusal(Time now, const MemberUpdate& from, std::uint64_t 
     return "better_candidate";
   }
   if (role_ == Role::leader && now < lease_end_) return "leader";
-  if (support_active(now) && support_->name != from.name) return "promised";
+  // A far follower is not counted on by its leader, so it may back one of the leader's watchers:
+  // a watcher campaigns only when it has missed the leader for 4T (a frozen leader), and far
+  // followers must not stall that failover for their longer timeout. Anyone else is refused
+  // while the leader seems alive, so a rejoining or cut-off node cannot disrupt it.
+  if (support_active(now) && support_->name != from.name &&
+      (bound(now) || !named(support_->watchers, from.name))) {
+    return "promised";
+  }
   if (term < voted_term_ || (term == voted_term_ && voted_for_ != from.name)) {
     return "already_voted";
   }
@@ -250,7 +271,10 @@ void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, 
       r.promise_left_ms = to_ms(lease_end_ - now) + 1;
       r.leader = cfg_.name;
     } else if (support_active(now)) {
-      r.promise_left_ms = to_ms(support_->until - now) + 1;
+      // A named watcher is refused only while this node is bound; anyone else until it gives
+      // the leader up.
+      const Time end = named(support_->watchers, to.name) ? support_->bound_until : support_->until;
+      if (end > now) r.promise_left_ms = to_ms(end - now) + 1;
       if (leader_ && *leader_ == support_->name) r.leader = *leader_;
     } else if (now < quiet_until_) {
       r.promise_left_ms = to_ms(quiet_until_ - now) + 1;  // ask again when the quiet ends
@@ -272,13 +296,23 @@ void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Mem
   if (why.empty()) {
     if (role_ == Role::leader) step_down(now, now, "higher_term", out);
     if (campaign_) abandon_campaign(now, mem, out);
+    // A far follower that backs a watcher gives up the leader it followed (the watcher found it
+    // frozen), and falls back on its own election should the watcher not win.
+    const std::optional<std::string> given_up =
+        leader_ && *leader_ != from.name && role_ != Role::leader ? leader_ : std::nullopt;
     voted_term_ = b.term;
     voted_for_ = from.name;
     term_ = std::max(term_, b.term);
-    support_ = Support{from.name, from.boot, b.term, now + promise_};
+    support_ = Support{from.name, from.boot, b.term, now + promise_, now + promise_, {}};
     election_started(now, b.designated ? "handover" : "leader_lost", false, out);
+    reply_vote(now, from, b.term, false, true, why, out);
+    if (given_up) {
+      excluded_ = {*given_up};
+      leader_lost(now, "leader_lost", mem, out);
+    }
+    return;
   }
-  reply_vote(now, from, b.term, false, why.empty(), why, out);
+  reply_vote(now, from, b.term, false, false, why, out);
 }
 
 void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Membership& mem,
@@ -460,7 +494,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   out.events.emplace_back(LeadershipAcquired{c.term});
   set_leader(cfg_.name, c.term, out);
   election_finished(now, out);
-  send_heartbeats(now, mem, out);
+  send_heartbeats(now, mem, out, true);  // every member learns the new leader at once
   if (better_up) schedule(now, "better_candidate");
 }
 
@@ -476,13 +510,82 @@ bool Election::ranks_before_candidate(Time now, const MemberUpdate& from,
 
 // ---------------------------------------------------------------- leader
 
-void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out) {
+Heartbeat Election::heartbeat(std::uint64_t seq) const {
+  return Heartbeat{leader_term_, seq, round_, cfg_.quorum_size > 1, watchers_, to_ms(far_)};
+}
+
+void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, bool everyone) {
   const std::uint64_t seq = ++hb_seq_;
   hb_sent_[seq] = now;
   while (hb_sent_.size() > 16) hb_sent_.erase(hb_sent_.begin());
   last_hb_sent_ = now;
   next_heartbeat_ = now + T_;
-  broadcast(mem, Heartbeat{leader_term_, seq, round_, cfg_.quorum_size > 1}, out);
+  choose_watchers(now, mem);
+  const Heartbeat hb = heartbeat(seq);
+  // Far members take turns: each T a different slice of them, so that each gets one heartbeat
+  // per far interval and the leader's sends are spread evenly.
+  const auto slices = static_cast<std::uint64_t>(std::max<Duration::rep>(far_ / T_, 1));
+  std::uint64_t index = 0;
+  for (const auto& [name, m] : mem.members()) {
+    if (!m.up()) continue;
+    const bool turn = index++ % slices == seq % slices;
+    if (everyone || watchers_.empty() || turn ||
+        std::binary_search(watchers_.begin(), watchers_.end(), name)) {
+      out.send(name, m.addr(), hb);
+    }
+  }
+}
+
+void Election::choose_watchers(Time now, const Membership& mem) {
+  std::vector<std::string> w;
+  if (far_ <= T_) {
+    watchers_.clear();  // far members would be heartbeated every T anyway
+    return;
+  }
+  const auto k = static_cast<std::size_t>(std::max(cfg_.heartbeat_watchers, 1));
+  for (const auto& name : ranking(now, mem, true)) {
+    if (w.size() >= k) break;
+    if (name != cfg_.name) w.push_back(name);
+  }
+  const std::size_t candidates = w.size();
+  if (cfg_.quorum_size > 1) {
+    // Supporters, best first: those whose acknowledgement still counts in the lease, then those
+    // just chosen (an acknowledgement is on its way), then the others in view order, and last
+    // those chosen a lease ago that never acknowledged (frozen or cut off): they are replaced.
+    struct Pick {
+      int rank;
+      std::size_t pos;
+      std::string name;
+    };
+    std::vector<Pick> pool;
+    for (const auto& [name, m] : mem.members()) {
+      if (!m.up() || named(w, name)) continue;
+      const auto a = acked_.find(name);
+      const auto since = watch_since_.find(name);
+      int rank = 2;
+      if (a != acked_.end() && a->second + lease_ > now) {
+        rank = 0;
+      } else if (since != watch_since_.end()) {
+        rank = now - since->second <= lease_ ? 1 : 3;
+      }
+      pool.push_back(Pick{rank, pool.size(), name});
+    }
+    // q - 1 supporters and a spare, so that one frozen supporter does not end the lease before
+    // it is replaced.
+    const auto want = std::min(pool.size(), static_cast<std::size_t>(cfg_.quorum_size));
+    std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(want), pool.end(),
+                      [](const Pick& a, const Pick& b) {
+                        return std::tie(a.rank, a.pos) < std::tie(b.rank, b.pos);
+                      });
+    for (std::size_t i = 0; i < want; ++i) w.push_back(std::move(pool[i].name));
+  }
+  for (auto it = watch_since_.begin(); it != watch_since_.end();) {
+    it = named(w, it->first) ? std::next(it) : watch_since_.erase(it);
+  }
+  for (std::size_t i = candidates; i < w.size(); ++i) watch_since_.try_emplace(w[i], now);
+  if (w.size() >= mem.up_count()) w.clear();  // every member is a watcher: no far members
+  std::sort(w.begin(), w.end());
+  watchers_ = std::move(w);
 }
 
 void Election::recompute_lease(Time now, const Membership& mem) {
@@ -531,6 +634,8 @@ void Election::step_down(Time now, Time effective, const std::string& reason, Ou
                                          lapsed ? "lease_expired" : reason});
   acked_.clear();
   hb_sent_.clear();
+  watchers_.clear();
+  watch_since_.clear();
   next_heartbeat_ = kNever;
   lease_end_ = Time{};
   set_leader(std::nullopt, leader_term_, out);
@@ -553,7 +658,7 @@ void Election::reevaluate(Time now, const std::string& reason, const Membership&
     return;
   }
   election_finished(now, out);
-  send_heartbeats(now, mem, out);  // followers see the round at once
+  send_heartbeats(now, mem, out, true);  // followers see the round at once
 }
 
 void Election::handover(Time now, const std::string& successor, const std::string& reason,
@@ -569,8 +674,13 @@ void Election::handover(Time now, const std::string& successor, const std::strin
 
 // ---------------------------------------------------------------- follower
 
-void Election::follow(Time now, const MemberUpdate& leader, std::uint64_t term, Outbox& out) {
-  support_ = Support{leader.name, leader.boot, term, now + promise_};
+void Election::follow(Time now, const MemberUpdate& leader, std::uint64_t term, Duration stay,
+                      bool bind, std::vector<std::string> watchers, Outbox& out) {
+  // A far heartbeat does not shorten a promise given as a watcher: the leader may count on it.
+  Time bound_until = support_ && support_->name == leader.name ? support_->bound_until : Time{};
+  if (bind) bound_until = std::max(bound_until, now + promise_);
+  support_ = Support{leader.name, leader.boot,        term, std::max(bound_until, now + stay),
+                     bound_until, std::move(watchers)};
   deferred_hb_.reset();
   term_ = std::max(term_, term);
   const bool changed = !leader_ || *leader_ != leader.name || leader_term_ != term;
@@ -614,7 +724,10 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   const Member* sender = mem.find(from.name);
   if (!sender || !sender->up() || sender->boot() != from.boot) return;
   if (from.name == released_ && b.term <= released_term_) return;
-  const bool supporting_other = support_active(now) && support_->name != from.name;
+  // A far follower's support binds no one (its leader does not count it), so a newer
+  // leadership's heartbeat ends it; a bound one refuses and keeps the heartbeat for later.
+  const bool supporting_other = support_active(now) && support_->name != from.name &&
+                                (bound(now) || b.term <= support_->term);
   if (supporting_other) {
     if (b.term > support_->term) deferred_hb_ = DeferredHeartbeat{env.header, b, now};
     return refuse();
@@ -632,7 +745,12 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   if (b.term < leader_term_) return refuse();
   if (campaign_) abandon_campaign(now, mem, out);
   const bool new_leadership = !leader_ || *leader_ != from.name || leader_term_ != b.term;
-  follow(now, from, b.term, out);
+  // A watcher (every member when none are named) is heartbeated every T, binds itself and
+  // acknowledges; a far member expects one per far interval and gives the leader up after four.
+  const bool near = b.watchers.empty() || named(b.watchers, cfg_.name);
+  const Duration far_interval =
+      ms(std::clamp<std::int64_t>(b.far_interval_ms, to_ms(T_), to_ms(1000 * T_)));
+  follow(now, from, b.term, near ? promise_ : 4 * far_interval, near, b.watchers, out);
   if (now < quiet_until_) {
     support_.reset();  // sees the leader, but promises nothing yet (see quiet_until_)
     return refuse();
@@ -643,7 +761,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
     election_finished(now, out);
   }
   leader_round_ = b.election_round;
-  if (b.want_ack) out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true});
+  if (b.want_ack && near) out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true});
 }
 
 void Election::handle(Time now, const Envelope& env, const Resign& b, const Membership& mem,

@@ -71,11 +71,18 @@ class Election {
   void fill(PushPull& p) const;
 
  private:
+  /// Whom this node follows or has voted for. Until `bound_until` it is *bound*: the supported
+  /// node may count on it (a vote, or an acknowledged heartbeat as a watcher) and it supports no
+  /// one else. Until `until` (>= bound_until) it still believes the supported leader alive: a far
+  /// follower, which the leader heartbeats rarely and does not count on, then refuses only
+  /// candidates that the leader did not name among its `watchers`.
   struct Support {
     std::string name;
     std::uint64_t boot = 0;
     std::uint64_t term = 0;
     Time until{};
+    Time bound_until{};
+    std::vector<std::string> watchers;
   };
   struct Campaign {
     std::uint64_t term = 0;
@@ -124,7 +131,12 @@ class Election {
   void abandon_campaign(Time now, const Membership& mem, Outbox& out);
   void campaign_failed(Time now, const Membership& mem, Outbox& out);
   void become_leader(Time now, const Membership& mem, Outbox& out);
-  void send_heartbeats(Time now, const Membership& mem, Outbox& out);
+  /// Heartbeats the watchers, and the far members whose turn it is (all of them if `everyone`).
+  void send_heartbeats(Time now, const Membership& mem, Outbox& out, bool everyone = false);
+  /// Chooses watchers_: the best-ranked other candidates and, when the lease needs supporters,
+  /// q of the members (q - 1 and a spare) that acknowledge, preferring those that did recently.
+  void choose_watchers(Time now, const Membership& mem);
+  [[nodiscard]] Heartbeat heartbeat(std::uint64_t seq) const;
   void recompute_lease(Time now, const Membership& mem);
   void step_down(Time now, Time effective, const std::string& reason, Outbox& out);
   /// Steps down and tells every member at once, releasing them from their promise.
@@ -135,7 +147,10 @@ class Election {
   void handover(Time now, const std::string& successor, const std::string& reason,
                 const Membership& mem, Outbox& out);
   void leader_lost(Time now, const std::string& reason, const Membership& mem, Outbox& out);
-  void follow(Time now, const MemberUpdate& leader, std::uint64_t term, Outbox& out);
+  /// Follows `leader`: believes it alive for `stay`, and is bound to it for a promise period
+  /// when `bind` (a watcher's heartbeat).
+  void follow(Time now, const MemberUpdate& leader, std::uint64_t term, Duration stay, bool bind,
+              std::vector<std::string> watchers, Outbox& out);
   /// Called when the support this node gave has just ended: follows the newer leadership whose
   /// heartbeat it had to refuse meanwhile, if any (true when it now follows it).
   bool follow_deferred(Time now, const Membership& mem, Outbox& out);
@@ -147,6 +162,7 @@ class Election {
   [[nodiscard]] std::size_t voters(const Membership& mem) const;
   [[nodiscard]] std::size_t needed_votes(const Membership& mem) const;
   [[nodiscard]] bool support_active(Time now) const;
+  [[nodiscard]] bool bound(Time now) const;
 
   void election_started(Time now, const std::string& reason, bool initiator, Outbox& out);
   void election_finished(Time now, Outbox& out);
@@ -160,6 +176,8 @@ class Election {
   Time quiet_until_;
   Rng& rng_;
   Duration T_, promise_, lease_;
+  /// How often the leader heartbeats a member that is not one of its watchers.
+  Duration far_;
   std::int64_t runtime_ms_ = 0;
 
   Role role_ = Role::follower;
@@ -181,6 +199,11 @@ class Election {
   std::map<std::uint64_t, Time> hb_sent_;
   std::map<std::string, Time> acked_;
   Time lease_end_{};
+  /// The members heartbeated every T, sorted; empty when every member is one.
+  std::vector<std::string> watchers_;
+  /// When each supporter-watcher was chosen: one that has not acknowledged within a lease of
+  /// that is replaced by another member.
+  std::map<std::string, Time> watch_since_;
 
   // Leaderless state.
   std::optional<Campaign> campaign_;

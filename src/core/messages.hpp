@@ -97,6 +97,12 @@ struct Heartbeat {
   /// supporters (quorum_size > 1) does; with q = 1 followers answer only to refuse, which halves
   /// the idle traffic of a big cluster.
   bool want_ack = true;
+  /// The members the leader heartbeats every T (its watchers: the best-ranked candidates and the
+  /// supporters its lease needs). Empty: every member is a watcher. A member not named is *far*:
+  /// it is heartbeated every `far_interval_ms` only, does not acknowledge, and promises nothing
+  /// that the lease counts on (docs/design.md, "Near and far followers").
+  std::vector<std::string> watchers = {};
+  std::int64_t far_interval_ms = 0;
 };
 struct HeartbeatResp {
   std::uint64_t term = 0;

@@ -107,6 +107,9 @@ void put(Writer& w, const Heartbeat& m) {
   w.varint(m.seq);
   w.varint(m.election_round);
   w.boolean(m.want_ack);
+  w.varint(m.watchers.size());
+  for (const auto& name : m.watchers) w.str(name);
+  w.zigzag(m.far_interval_ms);
 }
 void put(Writer& w, const HeartbeatResp& m) {
   w.varint(m.term);
@@ -320,6 +323,11 @@ void get(Reader& r, Heartbeat& m) {
   m.seq = r.varint();
   m.election_round = r.varint();
   m.want_ack = r.boolean();
+  // Each name takes at least its length byte.
+  const std::size_t n = r.count(kMaxMembers, 1);
+  m.watchers.reserve(n);
+  for (std::size_t i = 0; i < n && r.ok(); ++i) m.watchers.push_back(r.str());
+  m.far_interval_ms = r.zigzag();
 }
 void get(Reader& r, HeartbeatResp& m) {
   m.term = r.varint();

@@ -411,6 +411,149 @@ TEST(Scenario, SameSeedReplaysExactly) {
   EXPECT_NE(run(11), run(12));
 }
 
+// ---- Near and far followers: the leader heartbeats its watchers every T, others rarely.
+
+/// Heartbeats sent per node per simulated second over the next `d`.
+double heartbeats_per_node_per_s(Cluster& c, Duration d) {
+  auto heartbeats = [&] {
+    const auto it = c.stats().by_kind.find("heartbeat");
+    return it == c.stats().by_kind.end() ? 0 : it->second;
+  };
+  const auto before = heartbeats();
+  c.run_for(d);
+  return static_cast<double>(heartbeats() - before) / static_cast<double>(c.names().size()) /
+         (static_cast<double>(to_ms(d)) / 1000.0);
+}
+
+sim::Options hundred(int watchers = 4) {
+  auto o = options(100);
+  o.base.strategy = "priority";
+  o.base.heartbeat_watchers = watchers;
+  return o;
+}
+
+/// Starts every node and waits until box1 leads, then 2 s more (the start's gossip settles).
+void form(Cluster& c) {
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  c.run_for(ms(2000));
+}
+
+TEST(Scenario, FarFollowersOfAHundredAreHeartbeatedOncePerSecond) {
+  Cluster c(hundred());
+  c.set_tracing(false);
+  form(c);
+  // 4 watchers 10 times a second and 95 far members once: 135 heartbeats a second.
+  const double rate = heartbeats_per_node_per_s(c, ms(10000));
+  EXPECT_GT(rate, 1.2);
+  EXPECT_LT(rate, 1.5);
+  // Far followers never gave the leader up, though 4T passes many times between heartbeats.
+  EXPECT_TRUE(agreed_on(c, "box1"));
+  EXPECT_EQ(c.acquisitions(), 1u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, WithEveryMemberAWatcherTheLeaderHeartbeatsAllEveryT) {
+  Cluster c(hundred(1000));
+  c.set_tracing(false);
+  form(c);
+  EXPECT_GT(heartbeats_per_node_per_s(c, ms(5000)), 9.5);  // 99 members every T
+}
+
+TEST(Scenario, FrozenLeaderOfAHundredIsReplacedWithin4TPlusOneElection) {
+  Cluster c(hundred());
+  c.set_tracing(false);
+  form(c);
+  const Time freeze = c.now();
+  c.freeze("box1");
+  // box2, the best watcher, misses box1 for 4T and campaigns; the far followers, who would
+  // give box1 up only after 4 s, vote for it because box1 named it a watcher.
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  EXPECT_EQ(*c.agreed_leader(), "box2");
+  EXPECT_LE(c.now() - freeze, 4 * ms(100) + ms(200));
+  c.thaw("box1");
+  c.run_for(ms(3000));  // box1 is back and better: it takes over by handover
+  EXPECT_TRUE(agreed_on(c, "box1"));
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, CrashedLeaderOfAHundredIsReplacedAtOnceByFarFollowersToo) {
+  Cluster c(hundred());
+  c.set_tracing(false);
+  form(c);
+  const Time crash = c.now();
+  c.crash("box1", true);
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  EXPECT_EQ(*c.agreed_leader(), "box2");
+  EXPECT_LT(c.now() - crash, ms(50));
+}
+
+TEST(Scenario, FrozenLeaderWithMajorityQuorumAndFarMembersIsReplaced) {
+  auto o = options(15);
+  o.base.strategy = "priority";
+  o.base.quorum_size = 8;
+  o.base.heartbeat_watchers = 2;  // 2 candidates and 8 supporters: 4 far members
+  Cluster c(o);
+  form(c);
+  c.run_for(ms(1000));
+  EXPECT_EQ(c.acquisitions(), 1u);  // the lease rests on the watchers alone
+  const Time freeze = c.now();
+  c.freeze("box1");
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  EXPECT_LE(c.now() - freeze, 4 * ms(100) + ms(200));
+  c.thaw("box1");
+  c.run_for(ms(3000));
+  EXPECT_TRUE(c.agreed_leader().has_value());
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, FarFollowerRestartingOrRejoiningDoesNotDisrupt) {
+  auto o = options(30);
+  o.base.strategy = "priority";
+  o.base.quorum_size = 16;  // 4 candidate watchers and 16 supporters: box30 is far
+  Cluster c(o);
+  form(c);
+  const std::uint64_t term = c.node("box1")->term();
+  c.crash("box30", true);
+  c.run_for(ms(500));
+  c.restart("box30");
+  c.run_for(ms(5000));
+  EXPECT_TRUE(agreed_on(c, "box1"));
+  std::vector<std::string> rest;
+  for (const auto& n : c.names()) {
+    if (n != "box29") rest.push_back(n);
+  }
+  c.partition({{"box29"}, rest});
+  c.run_for(ms(10000));  // box29 gives box1 up after 4 far intervals and campaigns, alone
+  c.heal();
+  c.run_for(ms(10000));
+  EXPECT_TRUE(agreed_on(c, "box1"));
+  EXPECT_EQ(c.node("box1")->term(), term);
+  EXPECT_EQ(c.acquisitions(), 1u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, LeaderFrozenWithAllItsWatchersIsReplacedAfterFourFarIntervals) {
+  auto o = options(12);
+  o.base.strategy = "priority";
+  o.base.heartbeat_watchers = 2;  // box2 and box3
+  Cluster c(o);
+  form(c);
+  const Time freeze = c.now();
+  for (const char* n : {"box1", "box2", "box3"}) c.freeze(n);
+  // No watcher campaigns, and the far members refuse one another while they believe box1
+  // alive: they give it up after 4 far intervals (4 s), then elect among themselves.
+  c.run_for(ms(3500));
+  EXPECT_FALSE(c.agreed_leader().has_value());
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
+  EXPECT_LE(c.now() - freeze, 4 * ms(1000) + ms(1000));
+  // Far members give box1 up at different moments (each got its last heartbeat in its own
+  // turn), so any of them may win first; the best, box4, then gets it by handover.
+  c.run_for(ms(3000));
+  EXPECT_TRUE(agreed_on(c, "box4"));
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
 TEST(Scenario, ThousandNodesElectOneLeader) {
   auto o = options(1000, 42);
   o.start_stagger = std::chrono::microseconds(500);

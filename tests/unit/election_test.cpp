@@ -202,6 +202,108 @@ TEST(Election, PeerThatLearnsOfACrashLastFollowsTheNewLeaderAtOnce) {
   EXPECT_EQ(net.count<LeadershipAcquired>("e"), 0);
 }
 
+// Four nodes, one watcher: a leads (priority 1) and heartbeats b every T; c and d are far.
+struct FarNet : Net {
+  FarNet() {
+    int priority = 1;
+    for (const char* n : {"a", "b", "c", "d"}) {
+      Config cfg = config(n);
+      cfg.strategy = "priority";
+      cfg.priority = priority++;
+      cfg.heartbeat_watchers = 1;
+      add(cfg);
+    }
+    advance(ms(1500));
+    for (const auto& [sender, m] : sent) last[sender] = m.env;
+  }
+  /// A request as `from` would send it (its last message's header, gossip removed).
+  Envelope as(const std::string& from, Body body) const {
+    Envelope env = last.at(from);
+    env.body = std::move(body);
+    env.gossip.clear();
+    return env;
+  }
+  std::map<std::string, Envelope> last;
+  /// The answer `voter` gives to `req`.
+  VoteResp answer(const std::string& voter, const Envelope& req) {
+    sent.clear();
+    nodes[voter]->receive(now, req);
+    pump();
+    for (const auto& [from, m] : sent) {
+      if (const auto* r = std::get_if<VoteResp>(&m.env.body); r && from == voter) return *r;
+    }
+    ADD_FAILURE() << voter << " did not answer";
+    return {};
+  }
+};
+
+TEST(Election, FarFollowersAreHeartbeatedRarelyAndKeepTheLeader) {
+  FarNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  net.sent.clear();
+  net.advance(ms(2000));
+  std::map<std::string, int> heartbeats;
+  for (const auto& [from, m] : net.sent) {
+    if (from == "a" && std::holds_alternative<Heartbeat>(m.env.body)) ++heartbeats[m.to_name];
+  }
+  EXPECT_GE(heartbeats["b"], 19);  // the watcher: every T
+  EXPECT_LE(heartbeats["c"], 3);   // far: once per far interval (10T)
+  EXPECT_GE(heartbeats["c"], 1);
+  EXPECT_LE(heartbeats["d"], 3);
+  // 2 s without a heartbeat for most of it (5 times 4T): the far members still follow a.
+  for (const char* n : {"b", "c", "d"}) {
+    EXPECT_EQ(net.nodes[n]->leader(), std::optional<std::string>("a")) << n;
+  }
+  EXPECT_EQ(net.count<LeadershipAcquired>("a"), 1);
+}
+
+TEST(Election, FarFollowerBacksOnlyTheLeadersWatchers) {
+  FarNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const std::uint64_t next = net.nodes["a"]->max_term() + 1;
+  // d is not a watcher: while c believes a alive, it refuses d, so d cannot disrupt a.
+  const VoteResp to_d = net.answer("c", net.as("d", PreVoteReq{next}));
+  EXPECT_FALSE(to_d.granted);
+  EXPECT_EQ(to_d.reason, "promised");
+  EXPECT_GT(to_d.promise_left_ms, 400);  // until it gives a up, 4 far intervals on
+  // b is the watcher: it campaigns only when it missed a for 4T, and c does not hold it up.
+  EXPECT_TRUE(net.answer("c", net.as("b", PreVoteReq{next})).granted);
+  // b itself is bound to a by its acknowledged heartbeats: it refuses d.
+  EXPECT_FALSE(net.answer("b", net.as("d", PreVoteReq{next})).granted);
+  // A real vote for the watcher: c gives a up and backs b alone.
+  EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next, false})).granted);
+  EXPECT_FALSE(net.nodes["c"]->leader().has_value());
+  EXPECT_FALSE(net.answer("c", net.as("d", VoteReq{next, false})).granted);
+}
+
+TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
+  Net net;
+  int priority = 1;
+  for (const char* n : {"a", "b", "c", "d", "e"}) {
+    Config cfg = config(n, 2);
+    cfg.strategy = "priority";
+    cfg.priority = priority++;
+    cfg.heartbeat_watchers = 1;
+    net.add(cfg);
+  }
+  net.advance(ms(1500));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  net.sent.clear();
+  net.advance(ms(2000));
+  std::set<std::string> acked, near;
+  for (const auto& [from, m] : net.sent) {
+    if (const auto* r = std::get_if<HeartbeatResp>(&m.env.body); r && r->ok) acked.insert(from);
+    if (const auto* h = std::get_if<Heartbeat>(&m.env.body)) {
+      near.insert(h->watchers.begin(), h->watchers.end());
+    }
+  }
+  // One candidate watcher (b) and q = 2 supporters (one of them a spare); e is far.
+  EXPECT_EQ(near.size(), 3u);
+  EXPECT_FALSE(near.count("e"));
+  EXPECT_EQ(acked, near);
+  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
+}
+
 TEST(Election, VoteRequestFromANodeThatLeftIsRefused) {
   Net net;
   // c ranks best, so that b, campaigning alone, would not refuse it as a worse candidate.

@@ -93,7 +93,7 @@ std::vector<Body> every_kind() {
       PreVoteReq{5},
       VoteReq{6, true},
       VoteResp{7, true, true, "promised to node-l", -2500, "node-l"},
-      Heartbeat{8, 99, 4, false},
+      Heartbeat{8, 99, 4, false, {"node-w1", "node-w2"}, 1000},
       HeartbeatResp{8, 99, true},
       Resign{9, "node-s", true},
       ElectForward{true},
@@ -192,7 +192,12 @@ TEST(Codec, RoundTripElection) {
   EXPECT_EQ(hb.seq, 99u);
   EXPECT_EQ(hb.election_round, 4u);
   EXPECT_FALSE(hb.want_ack);
+  EXPECT_TRUE(hb.watchers.empty());  // every member is a watcher
   EXPECT_TRUE(std::get<Heartbeat>(round_trip(envelope(Heartbeat{8, 99, 4, true})).body).want_ack);
+  const auto far = std::get<Heartbeat>(
+      round_trip(envelope(Heartbeat{8, 99, 4, true, {"node-w1", "", "node-w3"}, 1500})).body);
+  EXPECT_EQ(far.watchers, (std::vector<std::string>{"node-w1", "", "node-w3"}));
+  EXPECT_EQ(far.far_interval_ms, 1500);
 
   const auto hr = std::get<HeartbeatResp>(round_trip(envelope(HeartbeatResp{8, 99, true})).body);
   EXPECT_EQ(hr.term, 8u);

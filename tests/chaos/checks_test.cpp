@@ -248,6 +248,31 @@ TEST(ChaosCheck, NoAgreedLeaderAtTheEndIsAViolation) {
   EXPECT_EQ(r.longest_leaderless.ns, ms(2000) - ms(0));
 }
 
+// After the final heal at 1000 ms, box2 is agreed from 1005 ms; box3 drops it at `drop` (a
+// false suspicion, say) until run_end at 2000 ms.
+RunBuilder quiet_run(double drop) {
+  auto b = handover_run();
+  b.fault(1000, "final_heal");
+  b.sees(drop, "box3", std::nullopt, 2);
+  b.end_all(2000, 3);
+  return b;
+}
+
+TEST(ChaosCheck, ABriefDisagreementAtTheEndOfTheQuietPeriodIsNotALivenessFailure) {
+  const auto r = check(quiet_run(1900).build());
+  EXPECT_FALSE(r.agreed_at_end);
+  EXPECT_TRUE(r.live);
+  EXPECT_EQ(r.agreed_after_final_heal_ns, ms(1006) - ms(1000));
+  EXPECT_NEAR(r.quiet_agreed_share, 0.894, 0.001);
+  EXPECT_EQ(r.violations(), 0);
+}
+
+TEST(ChaosCheck, AgreementForLessThanHalfTheQuietPeriodIsALivenessFailure) {
+  const auto r = check(quiet_run(1200).build());
+  EXPECT_FALSE(r.live);
+  EXPECT_EQ(r.violations(), 1);
+}
+
 TEST(ChaosCheck, UnreadableLinesAreProblems) {
   auto b = handover_run();
   b.fault_lines().push_back("{not json");

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,9 +68,12 @@ class RunBuilder {
     event(at, node, "leadership_lost",
           {{"term", term}, {"effective_mono_ns", ms(effective)}, {"reason", reason}}, inc);
   }
-  void sees(double at, const std::string& node, const std::string& leader, std::uint64_t term,
-            int inc = 0) {
-    event(at, node, "leader_changed", {{"leader", leader}, {"term", term}}, inc);
+  /// `node` names `leader` (nullopt: none) from `at`.
+  void sees(double at, const std::string& node, const std::optional<std::string>& leader,
+            std::uint64_t term, int inc = 0) {
+    event(at, node, "leader_changed",
+          {{"leader", leader ? nlohmann::json(*leader) : nlohmann::json(nullptr)}, {"term", term}},
+          inc);
   }
 
   /// Starts every node at 0 ms (incarnation 0).

@@ -246,6 +246,7 @@ void sweep(const RunLog& run, const std::vector<Leadership>& ls, Report& r) {
   const Timeline tl(run, ls);
   const auto pts = change_points(run, ls);
   std::int64_t leaderless_since = kNone, unagreed_since = kNone, agreed_since = kNone;
+  std::int64_t quiet_agreed = 0;  // agreed time since the final heal
   auto close = [&](std::int64_t& since, std::int64_t t, Stretch& longest) {
     if (since != kNone && t - since > longest.ns) longest = Stretch{t - since, since - run.start};
     since = kNone;
@@ -274,13 +275,21 @@ void sweep(const RunLog& run, const std::vector<Leadership>& ls, Report& r) {
     } else if (agreed_since == kNone) {
       agreed_since = a;
     }
+    if (run.final_heal && a >= *run.final_heal && s.agreed) {
+      quiet_agreed += b - a;
+      if (!r.agreed_after_final_heal_ns) r.agreed_after_final_heal_ns = a - *run.final_heal;
+    }
   }
   close(leaderless_since, run.end, r.longest_leaderless);
   close(unagreed_since, run.end, r.longest_unagreed);
   r.agreed_at_end = last.agreed;
   r.end_leader = last.leader.value_or("");
-  if (r.agreed_at_end && run.final_heal && agreed_since != kNone) {
-    r.agreed_after_final_heal_ns = std::max<std::int64_t>(0, agreed_since - *run.final_heal);
+  if (run.final_heal && run.end > *run.final_heal) {
+    r.quiet_agreed_share =
+        static_cast<double>(quiet_agreed) / static_cast<double>(run.end - *run.final_heal);
+    r.live = r.agreed_after_final_heal_ns && r.quiet_agreed_share >= 0.5;
+  } else {
+    r.live = r.agreed_at_end;
   }
 }
 
@@ -288,7 +297,7 @@ void sweep(const RunLog& run, const std::vector<Leadership>& ls, Report& r) {
 
 int Report::violations() const {
   const auto safety = majority ? overlaps.size() + term_order.size() : 0;
-  return static_cast<int>(safety + regressions.size() + crashes.size()) + (agreed_at_end ? 0 : 1);
+  return static_cast<int>(safety + regressions.size() + crashes.size()) + (live ? 0 : 1);
 }
 
 std::vector<Leadership> leaderships_of(const RunLog& run) {

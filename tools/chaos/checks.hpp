@@ -78,14 +78,21 @@ struct Report {
   std::int64_t leaderless_ns = 0;  // of which without a leader
   bool agreed_at_end = false;
   std::string end_leader;
+  /// From the final heal to the first agreed leader (nullopt: none came, or no final heal).
   std::optional<std::int64_t> agreed_after_final_heal_ns;
+  /// The share of the time from the final heal to run_end with an agreed leader.
+  double quiet_agreed_share = 0;
+  /// Liveness: with a final heal, an agreed leader came and held at least half of the quiet
+  /// period (a brief false suspicion near its end is not a liveness failure); without one (an
+  /// aborted run), an agreed leader at the end.
+  bool live = false;
   std::vector<std::string> problems;
   /// quorum_size > nodes / 2. Otherwise (availability mode, docs/design.md §7) two leaders and
   /// terms out of order are allowed and reported only.
   bool majority = true;
 
-  /// Overlaps and terms out of order (with a majority quorum), term regressions, crashes, no
-  /// agreed leader at the end.
+  /// Overlaps and terms out of order (with a majority quorum), term regressions, crashes, and
+  /// one if the run was not live at its end.
   [[nodiscard]] int violations() const;
 };
 

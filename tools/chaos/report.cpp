@@ -44,7 +44,10 @@ std::string report_text(const RunLog& run, const Report& r) {
       ms(r.longest_unagreed.at) / 1e3);
   s += fmt::format("agreed leader at the end: {}", r.agreed_at_end ? r.end_leader : "NONE");
   if (r.agreed_after_final_heal_ns) {
-    s += fmt::format(" ({:.0f} ms after the final heal)", ms(*r.agreed_after_final_heal_ns));
+    s += fmt::format(
+        "; first agreed {:.0f} ms after the final heal, agreed {:.0f} % of the quiet "
+        "period",
+        ms(*r.agreed_after_final_heal_ns), 100 * r.quiet_agreed_share);
   }
   s += "\n";
   s += fmt::format(
@@ -68,7 +71,9 @@ std::string report_text(const RunLog& run, const Report& r) {
   for (const auto& c : r.crashes) {
     s += fmt::format("CRASH {}#{} pid {}: {}\n", c.node, c.incarnation, c.pid, c.how);
   }
-  if (!r.agreed_at_end) s += "LIVENESS: no agreed leader at the end of the quiet period\n";
+  if (!r.live) {
+    s += "LIVENESS: no leader agreed by every running node for most of the quiet period\n";
+  }
   for (const auto& p : r.problems) s += "PROBLEM " + p + "\n";
   return s;
 }
@@ -91,6 +96,8 @@ nlohmann::json report_json(const RunLog& run, const Report& r) {
   j["longest_leaderless_with_quorum_ms"] = ms(r.longest_leaderless.ns);
   j["longest_unagreed_with_quorum_ms"] = ms(r.longest_unagreed.ns);
   j["agreed_at_end"] = r.agreed_at_end;
+  j["quiet_agreed_share"] = r.quiet_agreed_share;
+  j["live"] = r.live;
   j["end_leader"] = r.end_leader;
   if (r.agreed_after_final_heal_ns) {
     j["agreed_after_final_heal_ms"] = ms(*r.agreed_after_final_heal_ns);

@@ -520,7 +520,14 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
   while (hb_sent_.size() > 16) hb_sent_.erase(hb_sent_.begin());
   last_hb_sent_ = now;
   next_heartbeat_ = now + T_;
+  // A watcher dropped from the list hears it at once: it expected a heartbeat within 4T, and its
+  // far turn could come later than that.
+  std::vector<std::string> dropped = std::move(watchers_);
   choose_watchers(now, mem);
+  const bool all_before = dropped.empty() && !watchers_.empty();
+  auto was_watcher = [&](const std::string& name) {
+    return all_before || std::binary_search(dropped.begin(), dropped.end(), name);
+  };
   const Heartbeat hb = heartbeat(seq);
   // Far members take turns: each T a different slice of them, so that each gets one heartbeat
   // per far interval and the leader's sends are spread evenly.
@@ -529,7 +536,7 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
   for (const auto& [name, m] : mem.members()) {
     if (!m.up()) continue;
     const bool turn = index++ % slices == seq % slices;
-    if (everyone || watchers_.empty() || turn ||
+    if (everyone || watchers_.empty() || turn || was_watcher(name) ||
         std::binary_search(watchers_.begin(), watchers_.end(), name)) {
       out.send(name, m.addr(), hb);
     }

@@ -276,6 +276,33 @@ TEST(Election, FarFollowerBacksOnlyTheLeadersWatchers) {
   EXPECT_FALSE(net.answer("c", net.as("d", VoteReq{next, false})).granted);
 }
 
+TEST(Election, WatcherCutOffAndBackChangesTheListWithoutDisruptingTheLeader) {
+  FarNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const std::uint64_t term = net.nodes["a"]->term();
+  auto status_of_b = [&] {
+    for (const auto& m : net.nodes["a"]->members()) {
+      if (m.name == "b") return m.status;
+    }
+    return MemberStatus::dead;
+  };
+  // b is cut off until a suspects it: c, ranking next among the alive, becomes the watcher.
+  // Suspicion is no up/down transition, so no election round tells everyone.
+  net.cut = {"b"};
+  for (int i = 0; i < 100 && status_of_b() != MemberStatus::suspect; ++i) net.advance(ms(100));
+  ASSERT_EQ(status_of_b(), MemberStatus::suspect);
+  net.advance(ms(300));
+  // b is back and refutes: it ranks before c again, and c is dropped from the list (the leader
+  // tells a dropped watcher at once: it expected a heartbeat every T).
+  const int changes = net.count<LeaderChanged>("c");
+  net.cut.clear();
+  net.advance(ms(3000));
+  EXPECT_EQ(net.count<LeaderChanged>("c"), changes);  // never gave a up
+  EXPECT_EQ(net.nodes["c"]->leader(), std::optional<std::string>("a"));
+  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
+  EXPECT_EQ(net.nodes["a"]->term(), term);
+}
+
 TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
   Net net;
   int priority = 1;

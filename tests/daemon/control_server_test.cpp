@@ -288,13 +288,10 @@ TEST_F(ControlServerTest, ClearLeader) {
   EXPECT_EQ(backend.clears, 1);
 }
 
-/// A connected TCP socket to 127.0.0.1:`port` (reads time out after 20 s), or -1.
-int connect_tcp(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+/// Connects `fd` to `addr` and makes its reads time out after 20 s; -1 (and `fd` closed) when
+/// the connection fails.
+template <class Addr>
+int connected(int fd, const Addr& addr) {
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
     return -1;
@@ -304,19 +301,21 @@ int connect_tcp(int port) {
   return fd;
 }
 
+/// A connected TCP socket to 127.0.0.1:`port` (reads time out after 20 s), or -1.
+int connect_tcp(int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return connected(::socket(AF_INET, SOCK_STREAM, 0), addr);
+}
+
 /// A connected unix-domain socket to `path` (reads time out after 20 s), or -1.
 int connect_unix(const std::string& path) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   path.copy(addr.sun_path, sizeof addr.sun_path - 1);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{20, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
+  return connected(::socket(AF_UNIX, SOCK_STREAM, 0), addr);
 }
 
 void send_text(int fd, const std::string& text) {

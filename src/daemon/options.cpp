@@ -555,6 +555,21 @@ std::string strip_trailing_newlines(std::string s) {
   return s;
 }
 
+/// The contents of the file `path` that the setting from `origin` names, without trailing
+/// newlines; nullopt with an error naming the setting and the path when it cannot be read.
+std::optional<std::string> read_setting_file(const OptionsInput& in, const std::string& origin,
+                                             const std::string& path,
+                                             std::vector<std::string>& errors) {
+  std::string err;
+  const auto text = in.read_file(path, err);
+  if (!text) {
+    errors.push_back(std::string(kProgram) + ": cannot read " + origin + " \"" + path +
+                     "\": " + err);
+    return std::nullopt;
+  }
+  return strip_trailing_newlines(*text);
+}
+
 /// Fills settings.node.cookie from the highest-precedence source, or explains why it cannot.
 void load_secret(const Values& values, const OptionsInput& in, const std::string& cookie_file,
                  Settings& s, std::vector<std::string>& errors) {
@@ -576,14 +591,9 @@ void load_secret(const Values& values, const OptionsInput& in, const std::string
 
   if (use_file) {
     const std::string& origin = file_it->second.origin;
-    std::string err;
-    const auto text = in.read_file(cookie_file, err);
-    if (!text) {
-      errors.push_back(std::string(kProgram) + ": cannot read " + origin + " \"" + cookie_file +
-                       "\": " + err);
-      return;
-    }
-    s.node.cookie = strip_trailing_newlines(*text);
+    const auto text = read_setting_file(in, origin, cookie_file, errors);
+    if (!text) return;
+    s.node.cookie = *text;
     if (s.node.cookie.empty()) {
       errors.push_back(
           bad_value(origin, cookie_file, "the file is empty; it must hold the cluster secret"));
@@ -619,14 +629,9 @@ void load_control_token(const Values& values, const OptionsInput& in, const std:
   const auto it = values.find("control_token_file");
   if (it == values.end() || path.empty()) return;
   const std::string& origin = it->second.origin;
-  std::string err;
-  const auto text = in.read_file(path, err);
-  if (!text) {
-    errors.push_back(std::string(kProgram) + ": cannot read " + origin + " \"" + path +
-                     "\": " + err);
-    return;
-  }
-  s.control_token = strip_trailing_newlines(*text);
+  const auto text = read_setting_file(in, origin, path, errors);
+  if (!text) return;
+  s.control_token = *text;
   // Sent in a header field: no control characters or blanks, and long enough not to be guessed.
   const bool printable = std::all_of(s.control_token.begin(), s.control_token.end(),
                                      [](char c) { return c > ' ' && c != '\x7f'; });

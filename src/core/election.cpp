@@ -781,9 +781,9 @@ void Election::handle(Time now, const Envelope& env, const Resign& b, const Memb
   released_term_ = b.term;
   set_leader(std::nullopt, leader_term_, out);
   if (b.cleared) {
-    cleared_ = true;
     election_started(now, "cleared", false, out);
     election_finished(now, out);
+    stay_cleared(now, mem, out);
     return;
   }
   election_started(now, "handover", false, out);
@@ -858,6 +858,12 @@ void Election::clear_leader(Time now, const Membership& mem, Outbox& out) {
     if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->addr(), ElectForward{true});
     return;
   }
+  stay_cleared(now, mem, out);
+}
+
+void Election::stay_cleared(Time now, const Membership& mem, Outbox& out) {
+  // No automatic election follows a clear, not even one that was already due (the startup
+  // election of a node that started a little after the one that won).
   cleared_ = true;
   abandon_campaign(now, mem, out);
   retry_at_ = kNever;

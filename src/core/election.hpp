@@ -129,6 +129,8 @@ class Election {
   void begin_leaderless(Time now, const std::string& reason, const Membership& mem, Outbox& out);
   void campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out);
   void abandon_campaign(Time now, const Membership& mem, Outbox& out);
+  /// After a clear: no campaign, retry or due election is left pending.
+  void stay_cleared(Time now, const Membership& mem, Outbox& out);
   void campaign_failed(Time now, const Membership& mem, Outbox& out);
   void become_leader(Time now, const Membership& mem, Outbox& out);
   /// Heartbeats the watchers, and the far members whose turn it is (all of them if `everyone`).

@@ -253,7 +253,13 @@ void Membership::on_envelope(Time now, const Envelope& env, std::int64_t runtime
   if (h.name == self_.name) return;
   apply(now, h, Source::direct, out);
   if (Member* m = find_mut(h.name); m && m->boot() == h.boot) {
-    if (h.age_ms >= 0) m->started = now - ms(h.age_ms);
+    // Every estimate of the start is late (by the message's delay and the age's rounding down,
+    // never early), so the earliest one seen is the best: it does not jitter with each message,
+    // and an uptime ranking of nodes started a millisecond apart settles on the true order.
+    if (h.age_ms >= 0) {
+      const Time est = now - ms(h.age_ms);
+      if (!m->started || est < *m->started) m->started = est;
+    }
     m->runtime_ms = runtime_ms;
   }
   for (const auto& u : env.gossip) apply(now, u, Source::gossip, out);
@@ -268,6 +274,13 @@ void Membership::on_envelope(Time now, const Envelope& env, std::int64_t runtime
         }
       },
       env.body);
+  // Idle CPU is wake-ups: a probe due within half an interval goes out now, with the message
+  // that woke the process, rather than on a wake-up of its own. The schedule keeps its pace (the
+  // next probe is due one interval after this one was), so members are probed as often as before.
+  if (!probe_ && !leaving_ && next_probe_ != kNever && now + t_.probe_interval / 2 >= next_probe_) {
+    start_probe(now, out);
+    next_probe_ += t_.probe_interval;
+  }
 }
 
 void Membership::handle(Time, const Envelope& env, const Ping& b, Outbox& out) {
@@ -470,7 +483,11 @@ void Membership::leave(Time, Outbox& out) {
 
 Time Membership::next_wakeup() const {
   Time t = std::min(next_probe_, next_push_pull_);
-  t = std::min(t, next_reconnect_);
+  // Reconnects wake the process only when there is someone to reach; otherwise the deadline
+  // merely moves on with the other wake-ups.
+  if (!down_since_.empty() || (up_count_ == 0 && !seeds_.empty() && !leaving_)) {
+    t = std::min(t, next_reconnect_);
+  }
   if (!joined_) t = std::min(t, next_join_);
   if (probe_) {
     t = std::min(t, probe_->end_at);

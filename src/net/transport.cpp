@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <asio.hpp>
 #include <atomic>
 #include <chrono>
@@ -221,9 +222,9 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   void wake_at(Time t) {
     if (stopped_.load()) return;
     if (on_loop_thread()) {
-      arm(t);
+      arm(t, true);
     } else {
-      post([self = shared_from_this(), t] { self->arm(t); });
+      post([self = shared_from_this(), t] { self->arm(t, false); });
     }
   }
 
@@ -236,19 +237,34 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
 
  private:
   // ---- timers ----
-  void arm(Time t) {
-    if (stopping_ || t >= armed_) return;
+  /// `replace`: `t` is the caller's newest answer, so a pending earlier wake-up is moved too (an
+  /// idle process must not wake for a deadline that went away, such as a probe that was
+  /// answered); otherwise only an earlier `t` moves it.
+  void arm(Time t, bool replace) {
+    if (stopping_ || t == armed_ || (!replace && t > armed_)) return;
     armed_ = t;
+    if (t == kNever) {
+      ++armed_gen_;
+      timer_.cancel();
+      return;
+    }
     timer_.expires_at(to_steady(t));
-    timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
-      if (ec == asio::error::operation_aborted) return;
+    // A wait that had already expired when the timer was moved still completes without error:
+    // the generation tells it apart from the current one.
+    const std::uint64_t gen = ++armed_gen_;
+    timer_.async_wait([self = shared_from_this(), gen](const asio::error_code& ec) {
+      if (ec == asio::error::operation_aborted || gen != self->armed_gen_) return;
       self->armed_ = kNever;
       if (!self->stopping_ && self->handlers_.on_timer) self->handlers_.on_timer();
     });
   }
 
   void schedule_sweep() {
-    sweep_.expires_after(std::chrono::seconds(5));
+    // A quarter of the idle limit: a connection closes at most a quarter late, and an idle
+    // process is not woken every few seconds for a sweep that finds nothing.
+    sweep_.expires_after(std::max(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(opt_.idle_close / 4),
+        std::chrono::steady_clock::duration(std::chrono::seconds(1))));
     sweep_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
       if (ec || self->stopping_) return;
       self->sweep();
@@ -516,6 +532,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   asio::steady_timer timer_;
   asio::steady_timer sweep_;
   Time armed_ = kNever;
+  std::uint64_t armed_gen_ = 0;
   Connection::Owner owner_;
   std::set<std::shared_ptr<Connection>> conns_;
   std::map<std::string, std::shared_ptr<Connection>> outgoing_;

@@ -74,8 +74,10 @@ class Transport {
   void send(Outgoing msg);
   /// Runs `fn` on the loop thread.
   void post(std::function<void()> fn);
-  /// Asks for on_timer at `t` (monotonic). A later call with an earlier time moves it earlier;
-  /// one with a later time than pending is remembered for after it.
+  /// Asks for on_timer at `t` (monotonic). Called on the loop thread (from a handler) it replaces
+  /// the pending wake-up, so a deadline that moved later costs no wake-up; called from another
+  /// thread it can only move the pending wake-up earlier, since by the time the loop runs it a
+  /// handler may have asked for something newer.
   void wake_at(Time t);
 
   [[nodiscard]] TransportStats stats() const;

@@ -35,8 +35,10 @@ struct Options {
   Duration latency_min = std::chrono::microseconds(200);
   Duration latency_max = ms(2);
   double loss = 0.0;
-  /// Delay between successive node starts.
-  Duration start_stagger = ms(1);
+  /// Delay between successive node starts. Five times the largest latency by default, so that
+  /// "box1 started first" is something the nodes can tell (an uptime is known to a peer only up
+  /// to a message's delay; starts closer than that rank as chance has it).
+  Duration start_stagger = ms(10);
   /// Crashes are seen by peers through the transport (TCP connections closing).
   bool crash_signal = true;
   /// Simulated duration of one hook run, unless a node's hook is set to hang.

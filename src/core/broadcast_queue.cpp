@@ -11,7 +11,7 @@ void BroadcastQueue::push(const MemberUpdate& u) {
   // Newer entries get smaller ids so that, among equally sent ones, the newest goes first.
   const std::uint64_t id = std::numeric_limits<std::uint64_t>::max() - next_id_++;
   const std::uint32_t from = u.from.empty() ? kNobody : dir_.id(u.from);
-  items_.emplace(info->id, Item{info, u.age_ms, u.incarnation, from, u.status, 0, id});
+  items_.emplace(info->id, Item{info, u.age_ms, u.incarnation, from, u.status, u.gone, 0, id});
   order_.insert(Key{0, id, info->id});
   while (items_.size() > cap_) {
     auto last = std::prev(order_.end());
@@ -27,6 +27,7 @@ MemberUpdate BroadcastQueue::to_update(const Item& item) const {
   u.boot = item.info->boot;
   u.incarnation = item.incarnation;
   u.status = item.status;
+  u.gone = item.gone;
   u.meta = item.info->meta;
   u.age_ms = item.age_ms;
   if (item.from != kNobody) u.from = dir_.name(item.from);

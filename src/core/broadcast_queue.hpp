@@ -48,6 +48,7 @@ class BroadcastQueue {
     std::uint32_t incarnation = 0;
     std::uint32_t from = kNobody;  // directory id of the accuser
     MemberStatus status = MemberStatus::alive;
+    bool gone = false;
     int transmits = 0;
     std::uint64_t id = 0;
   };

@@ -41,6 +41,8 @@ struct Member {
   std::int64_t runtime_ms = 0;
   std::uint32_t incarnation = 0;
   MemberStatus status = MemberStatus::dead;
+  /// Down because its process ended (seen by a transport, ours or a member's).
+  bool gone = false;
 
   [[nodiscard]] const std::string& name() const { return *info->name; }
   [[nodiscard]] const std::string& addr() const { return info->addr; }
@@ -58,6 +60,7 @@ struct Member {
     u.boot = boot();
     u.incarnation = incarnation;
     u.status = status;
+    u.gone = gone && status == MemberStatus::dead;
     u.meta = meta();
     return u;
   }

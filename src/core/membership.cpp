@@ -79,6 +79,19 @@ Duration Membership::suspicion_min() const {
                                              t_.suspicion_mult * scale));
 }
 
+Duration Membership::probe_period() const {
+  // A big cluster probes less often, one more interval per doubling past 128 members (2 s at
+  // 129-256, 3 s at 257-512, 4 s at 513-1,024 by default). The time to declare a member dead is
+  // by then mostly the suspicion timeout, which grows with log n anyway (10.6 s at 450), so a
+  // slower probe adds little to it, while probes are most of the idle traffic of each member
+  // (docs/performance.md). A leader's failure does not wait for probes: its watchers and the
+  // transport detect it.
+  const double n = static_cast<double>(up_count_ + 1);
+  if (n <= 128) return t_.probe_interval;
+  const auto mult = static_cast<int>(std::ceil(std::log2(n) - std::log2(128.0))) + 1;
+  return t_.probe_interval * mult;
+}
+
 Duration Membership::push_pull_period() const {
   const double n = static_cast<double>(up_count_ + 1);
   if (n <= 32) return t_.push_pull_interval;
@@ -114,6 +127,7 @@ void Membership::set_status(Time now, Member& m, MemberStatus s, const std::stri
     }
   }
   m.status = s;
+  m.gone = s == MemberStatus::dead && reason == "process_gone";
   const bool is_up = m.up();
   if (!is_up) {
     down_at_[id] = now;
@@ -240,7 +254,13 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
         return false;
       }
       m.incarnation = u.incarnation;
-      set_status(now, m, u.status, u.status == MemberStatus::left ? "left" : "failed", out);
+      // A member whose transport saw the process end says so: as good as our own peer_gone
+      // (design §7), and the first word of a leader's crash often comes this way.
+      set_status(now, m, u.status,
+                 u.status == MemberStatus::left ? "left"
+                 : u.gone                       ? "process_gone"
+                                                : "failed",
+                 out);
       if (spread) queue_.push(record_of(now, m));
       return true;
     }
@@ -277,9 +297,10 @@ void Membership::on_envelope(Time now, const Envelope& env, std::int64_t runtime
   // Idle CPU is wake-ups: a probe due within half an interval goes out now, with the message
   // that woke the process, rather than on a wake-up of its own. The schedule keeps its pace (the
   // next probe is due one interval after this one was), so members are probed as often as before.
-  if (!probe_ && !leaving_ && next_probe_ != kNever && now + t_.probe_interval / 2 >= next_probe_) {
+  const Duration period = probe_period();
+  if (!probe_ && !leaving_ && next_probe_ != kNever && now + period / 2 >= next_probe_) {
     start_probe(now, out);
-    next_probe_ += t_.probe_interval;
+    next_probe_ += period;
   }
 }
 
@@ -402,7 +423,7 @@ void Membership::tick(Time now, Outbox& out) {
   if (probe_ && now >= probe_->end_at) finish_probe(now, out);
   if (now >= next_probe_) {
     start_probe(now, out);
-    next_probe_ = now + t_.probe_interval;
+    next_probe_ = now + probe_period();
   }
 
   for (auto it = relays_.begin(); it != relays_.end();) {

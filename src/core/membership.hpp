@@ -105,6 +105,8 @@ class Membership {
   std::vector<Member> random_up(std::size_t k, std::optional<std::uint32_t> exclude);
   [[nodiscard]] int retransmit_limit() const;
   [[nodiscard]] Duration suspicion_min() const;
+  /// Time between two probes of this node: probe_interval, longer in a big cluster.
+  [[nodiscard]] Duration probe_period() const;
   [[nodiscard]] Duration push_pull_period() const;
 
   MembershipTuning t_;

@@ -38,6 +38,9 @@ struct MemberUpdate {
   std::int64_t age_ms = -1;
   /// Who declared a suspicion (Lifeguard counts independent confirmations).
   std::string from;
+  /// With status dead: the member's process ended, as a transport saw (not a SWIM verdict, which
+  /// can be wrong). A receiver treats it as its own `peer_gone` (design §3, §7).
+  bool gone = false;
 };
 
 // ---- membership (SWIM with Lifeguard) ----

@@ -44,12 +44,16 @@ class Writer {
   std::vector<std::uint8_t>& out_;
 };
 
+/// In a member record's status byte: the process ended (MemberUpdate::gone).
+constexpr std::uint8_t kGoneBit = 0x80;
+
 void put(Writer& w, const MemberUpdate& u) {
   w.str(u.name);
   w.str(u.addr);
   w.varint(u.boot);
   w.varint(u.incarnation);
-  w.u8(static_cast<std::uint8_t>(u.status));
+  w.u8(static_cast<std::uint8_t>(static_cast<std::uint8_t>(u.status) |
+                                 (u.gone && u.status == MemberStatus::dead ? kGoneBit : 0)));
   w.zigzag(u.meta.priority);
   w.boolean(u.meta.candidate);
   w.u64le(u.meta.settings_hash);
@@ -260,9 +264,16 @@ void get(Reader& r, MemberUpdate& u) {
   u.addr = r.str();
   u.boot = r.varint();
   u.incarnation = r.u32_varint();
-  const std::uint8_t status = r.u8();
-  if (status > static_cast<std::uint8_t>(MemberStatus::left)) r.fail(DecodeError::malformed);
+  const std::uint8_t byte = r.u8();
+  const auto status = static_cast<std::uint8_t>(byte & ~kGoneBit);
+  u.gone = (byte & kGoneBit) != 0;
+  // One encoding per record: the gone bit only on a dead record.
+  if (status > static_cast<std::uint8_t>(MemberStatus::left) ||
+      (u.gone && status != static_cast<std::uint8_t>(MemberStatus::dead))) {
+    r.fail(DecodeError::malformed);
+  }
   u.status = r.ok() ? static_cast<MemberStatus>(status) : MemberStatus::alive;
+  if (!r.ok()) u.gone = false;
   u.meta.priority = r.zigzag();
   u.meta.candidate = r.boolean();
   u.meta.settings_hash = r.u64le();

@@ -672,6 +672,37 @@ TEST(Membership, IdleMemberWakesOnlyToProbeAndForAntiEntropy) {
   }
 }
 
+TEST(Membership, BigClusterProbesLessOften) {
+  // Past 128 members a node probes every 2 intervals (129-256 members): half the idle traffic,
+  // and every member is still probed.
+  Net net;
+  net.add("m0");
+  for (int i = 1; i < 150; ++i) net.add("m" + std::to_string(i), "m" + std::to_string(i / 2));
+  ASSERT_TRUE(net.run_until(
+      [&] {
+        return std::all_of(net.nodes.begin(), net.nodes.end(),
+                           [](const auto& kv) { return kv.second->m->up_count() == 149u; });
+      },
+      ms(60000)));
+  net.run(ms(5000));
+  net.log.clear();
+  const Duration window = ms(20000);
+  net.run(window);
+  std::map<std::string, int> sent, received;
+  for (const auto& d : net.log) {
+    if (!std::holds_alternative<Ping>(d.env.body)) continue;
+    ++sent[d.from];
+    ++received[d.to];
+  }
+  const auto periods = static_cast<int>(window / (2 * net.tuning.probe_interval));
+  for (const auto& [name, n] : net.nodes) {
+    EXPECT_GE(sent[name], periods - 1) << name;
+    EXPECT_LE(sent[name], periods + 1) << name;
+  }
+  // Round-robin: within 20 s (10 rounds of 150 probes over 149 targets) every member is probed.
+  EXPECT_EQ(received.size(), net.nodes.size());
+}
+
 TEST(Membership, ProbeDueSoonGoesOutWithAnIncomingMessage) {
   Net net;
   Node& a = net.add("a");

@@ -39,6 +39,7 @@ void expect_same(const MemberUpdate& a, const MemberUpdate& b) {
   EXPECT_EQ(a.meta, b.meta);
   EXPECT_EQ(a.age_ms, b.age_ms);
   EXPECT_EQ(a.from, b.from);
+  EXPECT_EQ(a.gone, b.gone);
 }
 
 Envelope envelope(Body body) {
@@ -368,6 +369,34 @@ TEST(Codec, BadBoolsAndStatus) {
     d[5] = static_cast<std::uint8_t>(s);
     EXPECT_EQ(error_of(d), DecodeError::malformed);
   }
+}
+
+TEST(Codec, GoneRidesOnlyOnADeadRecord) {
+  // The status byte's high bit: the process ended, as a transport saw.
+  Bytes d = plain(Ack{1});
+  d[5] = 0x82;  // dead | gone
+  const auto r = decode(d);
+  ASSERT_TRUE(std::holds_alternative<Envelope>(r));
+  EXPECT_EQ(std::get<Envelope>(r).header.self.status, MemberStatus::dead);
+  EXPECT_TRUE(std::get<Envelope>(r).header.self.gone);
+  for (unsigned s : {0x81u, 0x83u}) {  // suspect | gone, left | gone
+    Bytes e = plain(Ack{1});
+    e[5] = static_cast<std::uint8_t>(s);
+    EXPECT_EQ(error_of(e), DecodeError::malformed) << s;
+  }
+  Envelope in = envelope(Ack{1});
+  in.gossip.push_back(update("x", 3));
+  in.gossip.back().status = MemberStatus::dead;
+  in.gossip.back().gone = true;
+  const Envelope out = round_trip(in);
+  ASSERT_EQ(out.gossip.size(), in.gossip.size());
+  EXPECT_TRUE(out.gossip.back().gone);
+  // On any other status the flag is not sent.
+  Envelope alive = envelope(Ack{1});
+  alive.header.self.gone = true;
+  const auto r2 = decode(encode(alive));
+  ASSERT_TRUE(std::holds_alternative<Envelope>(r2));
+  EXPECT_FALSE(std::get<Envelope>(r2).header.self.gone);
 }
 
 // Replaces Ack's one-byte seq with `v`.

@@ -181,6 +181,14 @@ std::optional<MemberStatus> status(const Membership& m, const std::string& membe
   return x->status;
 }
 
+/// a, then b and c through a and d through b.
+void add_four(Net& net) {
+  net.add("a");
+  net.add("b", "a");
+  net.add("c", "a");
+  net.add("d", "b");
+}
+
 TEST(Membership, SeedJoinSendsPushPullToTheSeedAddress) {
   Net net;
   Node& b = net.create("b", {addr_of("a")});
@@ -645,10 +653,7 @@ TEST(Membership, IdleMemberWakesOnlyToProbeAndForAntiEntropy) {
   // wake for its probes (one per interval) and its push-pulls, nothing else (no reconnect round
   // with nobody to reconnect to, no timeout of a probe that was answered).
   Net net;
-  net.add("a");
-  net.add("b", "a");
-  net.add("c", "a");
-  net.add("d", "b");
+  add_four(net);
   net.run(ms(5000));
   std::map<std::string, int> wakes;
   const Duration window = ms(30000);
@@ -746,10 +751,7 @@ TEST(Membership, ProbeDueSoonGoesOutWithAnIncomingMessage) {
 TEST(Membership, NextWakeupIsAlwaysInTheFuture) {
   // A driver that sleeps until next_wakeup() must neither spin nor miss a deadline.
   Net net;
-  net.add("a");
-  net.add("b", "a");
-  net.add("c", "a");
-  net.add("d", "b");
+  add_four(net);
   // Messages delivered since the last tick may make a timer due at once; a tick clears that.
   auto check = [&](const char* phase) {
     for (const auto& [name, n] : net.nodes) {

@@ -1,7 +1,7 @@
 // What a node tells the application, the event log and the hooks.
 //
 // Exact semantics (the core guarantees them; tests check them):
-//  - LeaderChanged: once per change of the leader this node sees (including to "none").
+//  - LeaderChanged: once per change of the (leader, term) this node sees (including to "none").
 //  - LeadershipAcquired: once per term this node wins.
 //  - LeadershipLost: only on a node that was leader, once per LeadershipAcquired, with the instant
 //    from which it was no longer leader (its lease's end when the lease ran out unnoticed).

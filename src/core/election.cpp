@@ -8,6 +8,8 @@ namespace elector {
 namespace {
 // How many ranks a waiting candidate counts before it campaigns itself anyway.
 constexpr std::size_t kMaxRankWait = 8;
+/// A campaign's deadline after it sends its requests, in heartbeat intervals.
+constexpr int kCampaignLength = 3;
 
 bool named(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -72,10 +74,13 @@ bool Election::quorum_met(const Membership& mem) const {
   return mem.up_count() + 1 >= static_cast<std::size_t>(std::max(cfg_.quorum_size, 1));
 }
 
-std::vector<std::string> Election::ranking(Time now, const Membership& mem, bool all) const {
-  std::vector<CandidateInfo> good, excluded;
+std::vector<std::string> Election::ranking(Time now, const Membership& mem, bool all,
+                                           std::size_t limit) const {
+  std::vector<CandidateInfo> cands;
+  std::vector<bool> last;  // excluded: ranked after every other candidate
   auto add = [&](CandidateInfo c) {
-    (!all && excluded_.count(c.name) ? excluded : good).push_back(std::move(c));
+    last.push_back(!all && excluded_.count(c.name) > 0);
+    cands.push_back(std::move(c));
   };
   if (cfg_.candidate_node && !stopped_) {
     add(CandidateInfo{cfg_.name, cfg_.priority, started_, runtime_ms_});
@@ -85,14 +90,21 @@ std::vector<std::string> Election::ranking(Time now, const Membership& mem, bool
     if (m.meta().settings_hash != settings_hash_) continue;
     add(CandidateInfo{name, m.meta().priority, m.started.value_or(now), m.runtime_ms});
   }
-  auto by_rank = [&](const CandidateInfo& a, const CandidateInfo& b) {
-    return ranks_before(*strategy_, a, b);
+  // Positions are sorted, not the records, and only as far as asked: a leader choosing its
+  // watchers each heartbeat round, or a node finding its own turn, needs the first few of
+  // hundreds.
+  std::vector<std::uint32_t> order(cands.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto by_rank = [&](std::uint32_t a, std::uint32_t b) {
+    if (last[a] != last[b]) return !last[a];
+    return ranks_before(*strategy_, cands[a], cands[b]);
   };
-  std::sort(good.begin(), good.end(), by_rank);
-  std::sort(excluded.begin(), excluded.end(), by_rank);
+  const std::size_t n = std::min(limit, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+                    by_rank);
   std::vector<std::string> out;
-  for (const auto& c : good) out.push_back(c.name);
-  for (const auto& c : excluded) out.push_back(c.name);
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(std::move(cands[order[i]].name));
   return out;
 }
 
@@ -285,6 +297,7 @@ void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, 
 
 void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const Membership& mem,
                       Outbox& out) {
+  extend_rank_wait(now, env.header.self, mem);
   const std::string why = refusal(now, env.header.self, b.term, true, mem);
   reply_vote(now, env.header.self, b.term, true, why.empty(), why, out);
 }
@@ -292,6 +305,7 @@ void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const 
 void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Membership& mem,
                       Outbox& out) {
   const MemberUpdate& from = env.header.self;
+  extend_rank_wait(now, from, mem);
   const std::string why = refusal(now, from, b.term, false, mem);
   if (why.empty()) {
     if (role_ == Role::leader) step_down(now, now, "higher_term", out);
@@ -322,9 +336,11 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
     // backs us: if it is the best candidate (it was excluded, e.g. it had resigned when its
     // quorum went away, and the majority answered first), it gets the leadership by handover,
     // as in become_leader.
-    if (role_ == Role::leader && !b.pre && b.granted && b.term == leader_term_) {
-      const auto order = ranking(now, mem, true);
-      const std::string& from = env.header.self.name;
+    const std::string& from = env.header.self.name;
+    if (role_ == Role::leader && !b.pre && b.granted && b.term == leader_term_ &&
+        !ranks_before_candidate(now, env.header.self, mem)) {
+      // (Most late voters rank after this node: only the others are worth a ranking.)
+      const auto order = ranking(now, mem, true, 1);
       if (!order.empty() && order.front() == from && !handover_failed_.count(from)) {
         schedule(now, "better_candidate");
       }
@@ -379,17 +395,37 @@ void Election::begin_leaderless(Time now, const std::string& reason, const Membe
     return;
   }
   if (!cfg_.candidate_node) return;  // votes when asked, never campaigns
-  const auto order = ranking(now, mem);
+  // Beyond kMaxRankWait the position changes nothing: the wait is capped there.
+  const auto order = ranking(now, mem, false, kMaxRankWait + 1);
   const auto pos =
       static_cast<std::size_t>(std::find(order.begin(), order.end(), cfg_.name) - order.begin());
+  rank_wait_extended_ = false;
   if (pos == 0) {
-    campaign(now, true, false, mem, out);
+    campaign(now, !leadership_ended(), false, mem, out);
   } else {
     // Someone better should campaign; if no leader shows up, step in (bully's fallback).
     const Duration wait = 2 * T_ * static_cast<Duration::rep>(std::min(pos, kMaxRankWait)) +
                           Duration(rng_.between(0, T_.count() / 2));
     retry_at_ = std::min(retry_at_, now + wait);
   }
+}
+
+bool Election::leadership_ended() const {
+  return !leader_ && !released_.empty() && released_term_ >= leader_term_;
+}
+
+void Election::extend_rank_wait(Time now, const MemberUpdate& from, const Membership& mem) {
+  // A better candidate is campaigning: its answers are on their way. At a few hundred voters on
+  // a busy machine a campaign can outlast the 2T rank wait, and a second campaign then splits
+  // the votes. Once per leaderless election, so that a better candidate that keeps failing (it
+  // cannot reach a majority) delays this node's own campaign by one campaign at most.
+  if (rank_wait_extended_ || retry_at_ == kNever || campaign_ || leader_ ||
+      role_ != Role::follower || from.name == cfg_.name || ranks_before_candidate(now, from, mem)) {
+    return;
+  }
+  rank_wait_extended_ = true;
+  retry_at_ =
+      std::max(retry_at_, now + kCampaignLength * T_ + Duration(rng_.between(0, T_.count() / 2)));
 }
 
 void Election::campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out) {
@@ -408,7 +444,10 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
   c.pre = pre;
   c.designated = designated;
   c.sent = now;
-  c.deadline = now + 2 * T_;
+  // 3T: at a few hundred voters on a loaded machine the answers take longer than 2T to come in
+  // (each voter must be scheduled), and a campaign that fails then costs a retry of T or more.
+  // It must stay below the voters' 4T promise (docs/design.md §7, claim 2).
+  c.deadline = now + kCampaignLength * T_;
   c.needed = needed_votes(mem);
   if (pre) {
     c.term = std::max(term_, voted_term_) + 1;
@@ -475,7 +514,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   // excluded one only if it voted for us (it may be up only in our view otherwise: a leader
   // cut off from us); never one that already failed to take over.
   const Campaign c = *campaign_;
-  const auto order = ranking(now, mem, true);
+  const auto order = ranking(now, mem, true, 1);
   const bool better_up = !order.empty() && order.front() != cfg_.name &&
                          !handover_failed_.count(order.front()) &&
                          (!excluded_.count(order.front()) || c.granted.count(order.front()));
@@ -550,7 +589,7 @@ void Election::choose_watchers(Time now, const Membership& mem) {
     return;
   }
   const auto k = static_cast<std::size_t>(std::max(cfg_.heartbeat_watchers, 1));
-  for (const auto& name : ranking(now, mem, true)) {
+  for (const auto& name : ranking(now, mem, true, k + 1)) {
     if (w.size() >= k) break;
     if (name != cfg_.name) w.push_back(name);
   }
@@ -659,7 +698,7 @@ void Election::resign(Time now, Time effective, const std::string& reason,
 void Election::reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out) {
   ++round_;
   election_started(now, reason, true, out);
-  const auto order = ranking(now, mem);
+  const auto order = ranking(now, mem, false, 1);
   if (!order.empty() && order.front() != cfg_.name) {
     handover(now, order.front(), "handover", mem, out);
     return;
@@ -874,7 +913,7 @@ void Election::stop(Time now, const Membership& mem, Outbox& out) {
   if (stopped_) return;
   if (role_ == Role::leader) {
     stopped_ = true;  // ranks itself out
-    const auto order = ranking(now, mem);
+    const auto order = ranking(now, mem, false, 1);
     stopped_ = false;
     const std::string successor = order.empty() ? "" : order.front();
     resign(now, now, "stopped", successor, false, mem, out);
@@ -931,7 +970,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
   if (now >= retry_at_) {
     retry_at_ = kNever;
     if (!leader_ && role_ == Role::follower && !cleared_ && quorum_met(mem)) {
-      campaign(now, true, false, mem, out);
+      campaign(now, !leadership_ended(), false, mem, out);
     }
   }
   if (now >= election_due_) {

@@ -14,6 +14,7 @@
 // in is the node's own, already updated for the same input. Not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -127,6 +128,12 @@ class Election {
                   const std::string& reason, Outbox& out) const;
 
   void begin_leaderless(Time now, const std::string& reason, const Membership& mem, Outbox& out);
+  /// The leadership this node followed has ended for certain: its leader resigned, left, or its
+  /// process is gone. No live leader can be disrupted, so a campaign skips the pre-vote round.
+  [[nodiscard]] bool leadership_ended() const;
+  /// Called with a (pre-)vote request: a node waiting its rank turn that hears a better-ranked
+  /// candidate campaign waits for that campaign to end (once per leaderless election).
+  void extend_rank_wait(Time now, const MemberUpdate& from, const Membership& mem);
   void campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out);
   void abandon_campaign(Time now, const Membership& mem, Outbox& out);
   /// After a clear: no campaign, retry or due election is left pending.
@@ -160,7 +167,9 @@ class Election {
   void schedule(Time now, const std::string& reason);
 
   /// Eligible candidates, best first; those in excluded_ last unless `all` (pure strategy order).
-  std::vector<std::string> ranking(Time now, const Membership& mem, bool all = false) const;
+  /// Only the first `limit` of them.
+  std::vector<std::string> ranking(Time now, const Membership& mem, bool all = false,
+                                   std::size_t limit = SIZE_MAX) const;
   [[nodiscard]] std::size_t voters(const Membership& mem) const;
   [[nodiscard]] std::size_t needed_votes(const Membership& mem) const;
   [[nodiscard]] bool support_active(Time now) const;
@@ -210,6 +219,7 @@ class Election {
   // Leaderless state.
   std::optional<Campaign> campaign_;
   Time retry_at_ = kNever;
+  bool rank_wait_extended_ = false;
   std::set<std::string> excluded_;
   /// Successors that did not take over when handed the leadership; not handed it again until
   /// their membership changes.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/eventfd.h>
@@ -142,7 +143,12 @@ void HookRunner::enqueue(const elector::HookRequest& request,
       jobs_.push_back(Job{request, cmd});
     }
     // Started with the first hook: a daemon without hooks keeps no thread for them.
-    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    if (!thread_.joinable()) {
+      thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "elector-hooks");  // shown by top -H and /proc
+        run();
+      });
+    }
   }
   cv_.notify_one();
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -622,6 +623,7 @@ void HttpServer::start() {
   if (s.thread.joinable() || s.stopped || !s.acceptor) return;
   s.accept();
   s.thread = std::thread([&s] {
+    pthread_setname_np(pthread_self(), "elector-control");  // shown by top -H and /proc
     while (true) {
       try {
         s.io.run();

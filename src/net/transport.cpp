@@ -1,5 +1,7 @@
 #include "net/transport.hpp"
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -161,6 +163,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     receive_datagram();
     schedule_sweep();
     thread_ = std::thread([self = shared_from_this()] {
+      pthread_setname_np(pthread_self(), "elector-net");  // shown by top -H and /proc
       self->loop_id_.store(std::this_thread::get_id());
       self->io_.run();
     });
@@ -320,7 +323,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     if (datagram_kind(m.env.body) && last_sealed_->size() <= opt_.max_datagram) {
       send_datagram(m.to_addr, kind, last_sealed_);
     } else {
-      send_stream(m.to_addr, kind, last_sealed_);
+      send_stream(m.to_addr, m.to_name, kind, last_sealed_);
     }
   }
 
@@ -359,9 +362,9 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     udp_.async_send_to(asio::buffer(*p), to, [p](const asio::error_code&, std::size_t) {});
   }
 
-  void send_stream(const std::string& addr, std::size_t kind,
+  void send_stream(const std::string& addr, const std::string& name, std::size_t kind,
                    std::shared_ptr<const std::vector<std::uint8_t>> p) {
-    auto c = outgoing(addr);
+    auto c = stream_to(addr, name);
     if (!c) {
       stats_.drop(Drop::unreachable);
       return;
@@ -375,11 +378,23 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     stats_.out(kind, n);
   }
 
-  std::shared_ptr<Connection> outgoing(const std::string& addr) {
+  /// A connection to send to `name` at `addr` on: ours if we have one, else the one the peer
+  /// opened to us (a TCP stream carries both ways: an answer to a request, or a follower's
+  /// acknowledgement to its leader, needs no connection of its own), else a new one. When a
+  /// crashed leader's hundreds of followers campaign and vote, that halves the connections
+  /// opened, accepted and greeted in the middle of the failover.
+  std::shared_ptr<Connection> stream_to(const std::string& addr, const std::string& name) {
     auto it = outgoing_.find(addr);
-    if (it != outgoing_.end() && !it->second->closed() && !it->second->closing_by_us) {
-      return it->second;
+    if (it != outgoing_.end() && usable(*it->second)) return it->second;
+    if (auto in = incoming_.find(name); in != incoming_.end() && usable(*in->second)) {
+      return in->second;
     }
+    return outgoing(addr);
+  }
+
+  static bool usable(const Connection& c) { return !c.closed() && !c.closing_by_us; }
+
+  std::shared_ptr<Connection> outgoing(const std::string& addr) {
     const auto ep = resolve(addr);
     if (!ep) return nullptr;
     auto c =
@@ -453,6 +468,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
       }
       case wire::PacketType::hello:
         c->peer = o.from;
+        if (!c->outgoing()) incoming_[o.from.name] = c;
         return;
       case wire::PacketType::goodbye:
         c->peer_said_goodbye = true;
@@ -460,7 +476,13 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
       case wire::PacketType::message:
         break;
     }
-    if (!c->peer) c->peer = o.from;
+    if (!c->peer) {
+      c->peer = o.from;
+      if (!c->outgoing()) incoming_[o.from.name] = c;
+    }
+    // Traffic either way keeps a connection from being closed as idle: the peer may be
+    // answering on ours.
+    c->last_used = mono();
     deliver(o.payload, p.size());
   }
 
@@ -508,6 +530,9 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     if (c->outgoing()) {
       auto it = outgoing_.find(c->key());
       if (it != outgoing_.end() && it->second == c) outgoing_.erase(it);
+    } else if (c->peer) {
+      auto it = incoming_.find(c->peer->name);
+      if (it != incoming_.end() && it->second == c) incoming_.erase(it);
     }
     if (stopping_ || c->closing_by_us || c->peer_said_goodbye || !c->peer) return;
     // The peer's process closed without a goodbye: it died (or was killed).
@@ -536,6 +561,8 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   Connection::Owner owner_;
   std::set<std::shared_ptr<Connection>> conns_;
   std::map<std::string, std::shared_ptr<Connection>> outgoing_;
+  /// Connections peers opened to us, by the peer's name (from its hello).
+  std::map<std::string, std::shared_ptr<Connection>> incoming_;
   std::map<std::string, std::optional<tcp::endpoint>> resolved_;
   std::map<std::string, Time> last_warned_;
   std::array<std::uint8_t, 65536> dgram_{};

@@ -1,5 +1,6 @@
 #include "node/dispatcher.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -9,7 +10,10 @@ namespace elector {
 
 void Dispatcher::start() {
   if (thread_.joinable()) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "elector-events");  // shown by top -H and /proc
+    run();
+  });
 }
 
 void Dispatcher::post(std::function<void()> fn) {

@@ -831,6 +831,29 @@ TEST(Transport, ConnectionClosedWithoutGoodbyeMeansPeerGone) {
   b.t->stop();
 }
 
+TEST(Transport, AnswerGoesBackOnTheConnectionThePeerOpened) {
+  // v opens a connection to b and asks; b answers on it instead of connecting to v's address.
+  // Nothing listens there, so an answer that tried a connection of its own would never arrive.
+  Peer b("b", 2, kSecret);
+  std::string nowhere;
+  {
+    asio::io_context io;
+    tcp::acceptor closed(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    nowhere = "127.0.0.1:" + std::to_string(closed.local_endpoint().port());
+  }
+  RawClient v(b.addr());
+  v.expect_hello("b");
+  v.send(wire::PacketType::hello, wire::Identity{"v", 4});
+  v.send(wire::PacketType::message, wire::Identity{"v", 4},
+         wire::encode(envelope("v", nowhere, PreVoteReq{3})));
+  ASSERT_TRUE(b.rec.wait([&] { return !b.rec.messages.empty(); }));
+  b.send("v", nowhere, envelope("b", b.addr(), VoteResp{3, true, true, "", 0, ""}));
+  EXPECT_EQ(v.next_type("b"), std::optional<wire::PacketType>(wire::PacketType::message));
+  EXPECT_EQ(value_or_zero(b.t->stats().dropped, "unreachable"), 0u);
+  v.close();
+  b.t->stop();
+}
+
 TEST(Transport, PeerIsLearntFromItsFirstMessageToo) {
   // No hello: the first authenticated message names the peer, and its death is still noticed.
   Peer b("b", 2, kSecret);

@@ -310,6 +310,68 @@ TEST(Election, FarFollowerBacksOnlyTheLeadersWatchers) {
   EXPECT_FALSE(net.answer("c", net.as("d", VoteReq{next, false})).granted);
 }
 
+/// How many pre-vote and vote requests `from` sent among net.sent[since..].
+std::pair<int, int> campaign_requests(const Net& net, const std::string& from, std::size_t since) {
+  int pre = 0, real = 0;
+  for (std::size_t i = since; i < net.sent.size(); ++i) {
+    if (net.sent[i].first != from) continue;
+    pre += std::holds_alternative<PreVoteReq>(net.sent[i].second.env.body) ? 1 : 0;
+    real += std::holds_alternative<VoteReq>(net.sent[i].second.env.body) ? 1 : 0;
+  }
+  return {pre, real};
+}
+
+TEST(Election, CampaignAfterTheLeadersProcessEndedSkipsThePreVote) {
+  // A pre-vote round keeps a candidate from disrupting a leader that may be alive. Once the
+  // leader's process is known to have ended there is none to disrupt, and at a few hundred
+  // voters the round costs as much as the vote itself.
+  FarNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const std::size_t since = net.sent.size();
+  net.nodes.erase("a");
+  for (const char* n : {"b", "c", "d"}) net.nodes[n]->peer_gone(net.now, "a", 1);
+  net.pump();
+  EXPECT_TRUE(net.nodes["b"]->is_leader(net.now));
+  const auto [pre, real] = campaign_requests(net, "b", since);
+  EXPECT_EQ(pre, 0);
+  EXPECT_EQ(real, 2);  // c and d
+}
+
+TEST(Election, CampaignAfterAFrozenLeaderStillAsksPreVotes) {
+  FarNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const std::size_t since = net.sent.size();
+  net.cut = {"a"};  // frozen: no signal, b's promise runs out after 4T
+  net.advance(ms(600));
+  EXPECT_TRUE(net.nodes["b"]->is_leader(net.now));
+  EXPECT_GT(campaign_requests(net, "b", since).first, 0);  // to a too: not yet suspected
+}
+
+TEST(Election, WaitingCandidateHoldsOffOnceWhileABetterOneCampaigns) {
+  // b ranks first after a, c second: c waits 2T to 2.5T for b, then campaigns itself (the bully
+  // fallback). When c hears b campaign meanwhile, it waits for b's campaign to end instead.
+  FarNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const std::uint64_t next = net.nodes["a"]->max_term() + 1;
+  const Envelope b_asks = net.as("b", PreVoteReq{next});
+  net.cut = {"b"};  // b's campaign never ends here: its answers are lost
+  net.nodes.erase("a");
+  for (const char* n : {"c", "d"}) net.nodes[n]->peer_gone(net.now, "a", 1);
+  net.pump();
+  const std::size_t since = net.sent.size();
+  net.advance(ms(100), ms(1));
+  ASSERT_EQ(campaign_requests(net, "c", since), std::make_pair(0, 0));
+  net.nodes["c"]->receive(net.now, b_asks);
+  net.pump();
+  net.advance(ms(160), ms(1));  // past c's own turn (at most 2.5T)
+  EXPECT_EQ(campaign_requests(net, "c", since), std::make_pair(0, 0));
+  net.nodes["c"]->receive(net.now, b_asks);  // heard again: no second extension
+  net.pump();
+  net.advance(ms(200), ms(1));  // b's campaign (3T from when c heard it) is over
+  EXPECT_GT(campaign_requests(net, "c", since).second, 0);
+  EXPECT_TRUE(net.nodes["c"]->is_leader(net.now));
+}
+
 TEST(Election, WatcherCutOffAndBackChangesTheListWithoutDisruptingTheLeader) {
   FarNet net;
   ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));

@@ -2,7 +2,7 @@
 
 namespace elector {
 
-void BroadcastQueue::push(const MemberUpdate& u) {
+void BroadcastQueue::push(const MemberUpdate& u, int sent) {
   const MemberInfo* info = dir_.intern(u);
   if (auto it = items_.find(info->id); it != items_.end()) {
     order_.erase(Key{it->second.transmits, it->second.id, info->id});
@@ -11,8 +11,8 @@ void BroadcastQueue::push(const MemberUpdate& u) {
   // Newer entries get smaller ids so that, among equally sent ones, the newest goes first.
   const std::uint64_t id = std::numeric_limits<std::uint64_t>::max() - next_id_++;
   const std::uint32_t from = u.from.empty() ? kNobody : dir_.id(u.from);
-  items_.emplace(info->id, Item{info, u.age_ms, u.incarnation, from, u.status, u.gone, 0, id});
-  order_.insert(Key{0, id, info->id});
+  items_.emplace(info->id, Item{info, u.age_ms, u.incarnation, from, u.status, u.gone, sent, id});
+  order_.insert(Key{sent, id, info->id});
   while (items_.size() > cap_) {
     auto last = std::prev(order_.end());
     items_.erase(std::get<2>(*last));

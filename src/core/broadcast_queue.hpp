@@ -30,7 +30,8 @@ namespace elector {
 class BroadcastQueue {
  public:
   BroadcastQueue(std::size_t cap, MemberDirectory& dir) : cap_(cap), dir_(dir) {}
-  void push(const MemberUpdate& u);
+  /// Queues `u` as if already sent `sent` times (sent >= eager: it only rides on other messages).
+  void push(const MemberUpdate& u, int sent = 0);
   /// Up to `max` updates for one message; each taken counts as one transmission.
   std::vector<MemberUpdate> take(std::size_t max, int limit);
   /// Whether some update has been sent fewer than `eager` times.

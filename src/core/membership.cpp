@@ -8,6 +8,8 @@ namespace elector {
 namespace {
 constexpr Duration kGossipInterval = ms(200);
 constexpr std::size_t kGossipFanout = 3;
+/// Members a leaving node tells directly, besides the leader (all of them up to this many).
+constexpr std::size_t kLeaveFanout = 8;
 }  // namespace
 
 Membership::Membership(const MembershipTuning& tuning, MemberUpdate self, Time now, Rng& rng,
@@ -490,15 +492,34 @@ void Membership::peer_gone(Time now, const std::string& name, std::uint64_t boot
   if (!m || !m->up()) return;
   if (boot != 0 && m->boot() != boot) return;
   set_status(now, *m, MemberStatus::dead, "process_gone", out);
-  queue_.push(record_of(now, *m));
+  // Every member connected to the process sees it end by itself (a leader's: every member), so
+  // the record needs no dedicated gossip: it rides on messages sent anyway (votes, heartbeats,
+  // probes). Dedicated gossip from each of hundreds of witnesses woke hundreds of processes more
+  // in the middle of a failover.
+  queue_.push(record_of(now, *m), t_.retransmit_mult);
 }
 
-void Membership::leave(Time, Outbox& out) {
+void Membership::leave(Time, const std::vector<std::string>& first, Outbox& out) {
   leaving_ = true;
   ++self_.incarnation;
   self_.status = MemberStatus::left;
-  for (const auto& [name, m] : members_) {
-    if (m.up()) out.send(name, m.addr(), Leave{});
+  if (up_count_ <= kLeaveFanout) {
+    for (const auto& [name, m] : members_) {
+      if (m.up()) out.send(name, m.addr(), Leave{});
+    }
+    return;
+  }
+  // Not every member from us: when a whole cluster of hundreds stops at once, N x N direct
+  // messages (each needing a connection) were most of the time it took. The members told
+  // spread the news as they spread any (dedicated gossip while it is fresh).
+  std::set<std::uint32_t> told;
+  for (const auto& name : first) {
+    const Member* m = find(name);
+    if (!m || !m->up() || !told.insert(m->id()).second) continue;
+    out.send(name, m->addr(), Leave{});
+  }
+  for (const Member& m : random_up(kLeaveFanout, std::nullopt)) {
+    if (told.insert(m.id()).second) out.send(m.name(), m.addr(), Leave{});
   }
 }
 

@@ -48,8 +48,9 @@ class Membership {
   void tick(Time now, Outbox& out);
   /// The transport saw the process of `name` (boot `boot`) end; 0 matches any boot.
   void peer_gone(Time now, const std::string& name, std::uint64_t boot, Outbox& out);
-  /// Graceful leave: tells every member directly.
-  void leave(Time now, Outbox& out);
+  /// Graceful leave: tells `first` (the leader: a leave is an election trigger) and a few other
+  /// members directly, every member when the cluster is small; the rest hear it as gossip.
+  void leave(Time now, const std::vector<std::string>& first, Outbox& out);
 
   [[nodiscard]] Time next_wakeup() const;
   [[nodiscard]] std::vector<MemberUpdate> take_gossip();

@@ -74,7 +74,9 @@ void NodeCore::stop(Time now) {
   if (stopped_) return;
   election_.stop(now, membership_, out_);
   after(now);  // the handover goes out under our alive record, before the leave
-  membership_.leave(now, out_);
+  std::vector<std::string> first;
+  if (election_.leader() && *election_.leader() != cfg_.name) first.push_back(*election_.leader());
+  membership_.leave(now, first, out_);
   after(now);
   stopped_ = true;
 }

@@ -313,13 +313,18 @@ class Node::Impl {
             "will not be voted for until the settings agree",
             cfg_.name, mm->member);
       }
-      dispatcher_.post([this, now, ev = std::move(e)] { deliver(now, ev); });
     }
-    for (auto& h : r.hooks) {
-      dispatcher_.post([this, req = std::move(h)] {
-        const auto& fn =
-            req.phase == HookRequest::Phase::pre ? cb_.pre_election : cb_.post_election;
-        if (fn) fn(req);
+    // One task per step, not one per event: a step often yields several events (a crashed
+    // leader's follower reports member_down, leader_changed and election_started at once), and
+    // each task posted would wake the event thread, a context switch, on its own.
+    if (!r.events.empty() || !r.hooks.empty()) {
+      dispatcher_.post([this, now, evs = std::move(r.events), hooks = std::move(r.hooks)] {
+        for (const auto& ev : evs) deliver(now, ev);
+        for (const auto& req : hooks) {
+          const auto& fn =
+              req.phase == HookRequest::Phase::pre ? cb_.pre_election : cb_.post_election;
+          if (fn) fn(req);
+        }
       });
     }
     transport_->wake_at(core_->next_wakeup());

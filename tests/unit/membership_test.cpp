@@ -435,6 +435,33 @@ TEST(Membership, PeerGoneMarksDeadAtOnce) {
   EXPECT_EQ(downs(a, "b").size(), 1u);
 }
 
+TEST(Membership, PeerGoneSeenFirstHandRidesOnMessagesWithoutGossipOfItsOwn) {
+  // Everyone connected to a dead process sees it end by itself (a leader's: every member):
+  // dedicated gossip from hundreds of witnesses only woke hundreds of processes more.
+  Net net;
+  Node& a = net.add("a");
+  net.add("b", "a");
+  net.add("c", "a");
+  net.run(ms(2000));
+  ASSERT_EQ(a.m->up_count(), 2u);
+  const std::size_t since = net.log.size();
+  a.m->peer_gone(net.now, "c", 1, a.out);
+  net.crashed.insert("c");
+  net.run(ms(150));  // well within the probe period: nothing but gossip would leave a
+  for (std::size_t i = since; i < net.log.size(); ++i) {
+    EXPECT_FALSE(net.log[i].from == "a" && std::holds_alternative<Gossip>(net.log[i].env.body));
+  }
+  // The next message a sends anyway carries it.
+  Envelope env;
+  env.header.self = a.m->self_record(net.now);
+  env.body = Ping{1, "b"};
+  env.gossip = a.m->take_gossip();
+  net.node("b").m->on_envelope(net.now, env, 0, net.node("b").out);
+  EXPECT_NE(status(*net.node("b").m, "c"), MemberStatus::alive);
+  net.flush();
+  EXPECT_EQ(downs(net.node("b"), "c"), std::vector<std::string>{"process_gone"});
+}
+
 TEST(Membership, PeerGoneOfAnotherBootIsIgnored) {
   Net net;
   Node& a = net.add("a");
@@ -578,6 +605,32 @@ TEST(Membership, NodeHearingItIsDeadRefutes) {
   EXPECT_EQ(b.m->self_record(net.now).status, MemberStatus::alive);
 }
 
+TEST(Membership, LeaveInABigClusterTellsTheLeaderAndAFewAndGossipTellsTheRest) {
+  Net net;
+  net.add("n00");
+  for (int i = 1; i < 30; ++i)
+    net.add("n" + std::string(i < 10 ? "0" : "") + std::to_string(i), "n00");
+  net.run(ms(5000));
+  Node& c = net.node("n29");
+  ASSERT_EQ(c.m->up_count(), 29u);
+  c.m->leave(net.now, {"n07"}, c.out);
+  std::set<std::string> told;
+  for (const auto& msg : c.out.msgs) {
+    if (std::holds_alternative<Leave>(msg.body)) told.insert(msg.to_name);
+  }
+  EXPECT_TRUE(told.count("n07"));  // the leader it names
+  EXPECT_GE(told.size(), 8u);
+  EXPECT_LE(told.size(), 9u);
+  net.flush();
+  net.crashed.insert("n29");  // stopped: it answers nothing more
+  net.run(ms(2000));
+  for (const auto& [name, n] : net.nodes) {
+    if (name == "n29") continue;
+    EXPECT_EQ(status(*n->m, "n29"), MemberStatus::left) << name;
+    EXPECT_EQ(downs(*n, "n29"), std::vector<std::string>{"left"}) << name;
+  }
+}
+
 TEST(Membership, LeaveTellsEveryUpMemberAndTheyMarkItLeft) {
   Net net;
   Node& a = net.add("a");
@@ -585,7 +638,7 @@ TEST(Membership, LeaveTellsEveryUpMemberAndTheyMarkItLeft) {
   Node& c = net.add("c", "a");
   net.run(ms(2000));
   ASSERT_EQ(c.m->up_count(), 2u);
-  c.m->leave(net.now, c.out);
+  c.m->leave(net.now, {}, c.out);
   std::set<std::string> told;
   for (const auto& msg : c.out.msgs) {
     if (std::holds_alternative<Leave>(msg.body)) told.insert(msg.to_name);

@@ -73,7 +73,8 @@ struct Config {
   /// cluster in which every other member is a watcher behaves as if there were no far members.
   int heartbeat_watchers = 4;
   /// How often the leader heartbeats a member that is not a watcher; zero means 10 T (1 s with
-  /// the default T). Heartbeats carry it, so followers need not be configured alike.
+  /// the default T) times big_cluster_factor() of the members in view (3 s at 450 members).
+  /// Heartbeats carry it, so followers need not be configured alike.
   Duration far_heartbeat_interval = Duration::zero();
 
   MembershipTuning membership;
@@ -91,8 +92,14 @@ std::vector<ConfigError> validate(const Config& c);
 /// The strategy `c` names (custom one first). Null when the name is unknown (validate says so).
 std::shared_ptr<const Strategy> strategy_of(const Config& c);
 
-/// `far_heartbeat_interval`, or its default of 10 T when it is zero.
+/// `far_heartbeat_interval`, or 10 T when it is zero (before big_cluster_factor()).
 Duration far_heartbeat_interval(const Config& c);
+
+/// 1 up to 128 members, then one more per doubling (2 at 129-256, 3 at 257-512, 4 at
+/// 513-1,024): how much slower a big cluster's per-member idle traffic (probes, far heartbeats)
+/// runs, so that what one member costs per second stays flat while the time to notice a
+/// member's failure grows with log N, as SWIM's suspicion timeout already does.
+int big_cluster_factor(std::size_t members);
 
 /// A hash of the settings that every node of a cluster must share (strategy, quorum_size,
 /// election_delay, heartbeat_interval, hooks_execution, automatic_elections). Stable across

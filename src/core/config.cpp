@@ -1,5 +1,7 @@
 #include "elector/config.hpp"
 
+#include <cmath>
+
 #include <string>
 
 namespace elector {
@@ -40,6 +42,11 @@ std::shared_ptr<const Strategy> strategy_of(const Config& c) {
 Duration far_heartbeat_interval(const Config& c) {
   return c.far_heartbeat_interval > Duration::zero() ? c.far_heartbeat_interval
                                                      : 10 * c.heartbeat_interval;
+}
+
+int big_cluster_factor(std::size_t members) {
+  if (members <= 128) return 1;
+  return static_cast<int>(std::ceil(std::log2(static_cast<double>(members)) - 7.0)) + 1;
 }
 
 std::vector<ConfigError> validate(const Config& c) {

@@ -178,7 +178,9 @@ void Election::on_member_up(Time now, const std::string& name, const Membership&
   if (role_ == Role::leader && !watchers_.empty()) {
     // A joiner is a far member: without this it would wait up to a far interval to learn the
     // leader, and might campaign meanwhile.
-    if (const Member* m = mem.find(name)) out.send(name, m->addr(), heartbeat(hb_seq_));
+    if (const Member* m = mem.find(name)) {
+      out.send(name, m->addr(), heartbeat(hb_seq_, far_interval(mem)));
+    }
   }
   schedule(now, "member_joined");
 }
@@ -549,8 +551,8 @@ bool Election::ranks_before_candidate(Time now, const MemberUpdate& from,
 
 // ---------------------------------------------------------------- leader
 
-Heartbeat Election::heartbeat(std::uint64_t seq) const {
-  return Heartbeat{leader_term_, seq, round_, cfg_.quorum_size > 1, watchers_, to_ms(far_)};
+Heartbeat Election::heartbeat(std::uint64_t seq, Duration far) const {
+  return Heartbeat{leader_term_, seq, round_, cfg_.quorum_size > 1, watchers_, to_ms(far)};
 }
 
 void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, bool everyone) {
@@ -567,10 +569,11 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
   auto was_watcher = [&](const std::string& name) {
     return all_before || std::binary_search(dropped.begin(), dropped.end(), name);
   };
-  const Heartbeat hb = heartbeat(seq);
+  const Duration far = far_interval(mem);
+  const Heartbeat hb = heartbeat(seq, far);
   // Far members take turns: each T a different slice of them, so that each gets one heartbeat
   // per far interval and the leader's sends are spread evenly.
-  const auto slices = static_cast<std::uint64_t>(std::max<Duration::rep>(far_ / T_, 1));
+  const auto slices = static_cast<std::uint64_t>(std::max<Duration::rep>(far / T_, 1));
   std::uint64_t index = 0;
   for (const auto& [name, m] : mem.members()) {
     if (!m.up()) continue;
@@ -580,6 +583,11 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
       out.send(name, m.addr(), hb);
     }
   }
+}
+
+Duration Election::far_interval(const Membership& mem) const {
+  if (cfg_.far_heartbeat_interval > Duration::zero()) return far_;  // as configured
+  return far_ * big_cluster_factor(mem.up_count() + 1);
 }
 
 void Election::choose_watchers(Time now, const Membership& mem) {

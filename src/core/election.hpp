@@ -145,7 +145,9 @@ class Election {
   /// Chooses watchers_: the best-ranked other candidates and, when the lease needs supporters,
   /// q of the members (q - 1 and a spare) that acknowledge, preferring those that did recently.
   void choose_watchers(Time now, const Membership& mem);
-  [[nodiscard]] Heartbeat heartbeat(std::uint64_t seq) const;
+  [[nodiscard]] Heartbeat heartbeat(std::uint64_t seq, Duration far) const;
+  /// How often a far member gets a heartbeat: far_, times big_cluster_factor() unless configured.
+  [[nodiscard]] Duration far_interval(const Membership& mem) const;
   void recompute_lease(Time now, const Membership& mem);
   void step_down(Time now, Time effective, const std::string& reason, Outbox& out);
   /// Steps down and tells every member at once, releasing them from their promise.

@@ -82,16 +82,12 @@ Duration Membership::suspicion_min() const {
 }
 
 Duration Membership::probe_period() const {
-  // A big cluster probes less often, one more interval per doubling past 128 members (2 s at
-  // 129-256, 3 s at 257-512, 4 s at 513-1,024 by default). The time to declare a member dead is
-  // by then mostly the suspicion timeout, which grows with log n anyway (10.6 s at 450), so a
-  // slower probe adds little to it, while probes are most of the idle traffic of each member
-  // (docs/performance.md). A leader's failure does not wait for probes: its watchers and the
-  // transport detect it.
-  const double n = static_cast<double>(up_count_ + 1);
-  if (n <= 128) return t_.probe_interval;
-  const auto mult = static_cast<int>(std::ceil(std::log2(n) - std::log2(128.0))) + 1;
-  return t_.probe_interval * mult;
+  // A big cluster probes less often (big_cluster_factor: 3 s at 450 members by default). The time
+  // to declare a member dead is by then mostly the suspicion timeout, which grows with log n
+  // anyway (10.6 s at 450), so a slower probe adds little to it, while probes are most of the
+  // idle traffic of each member (docs/performance.md). A leader's failure does not wait for
+  // probes: its watchers and the transport detect it.
+  return t_.probe_interval * big_cluster_factor(up_count_ + 1);
 }
 
 Duration Membership::push_pull_period() const {

@@ -571,5 +571,23 @@ TEST(Scenario, ThousandNodesElectOneLeader) {
   EXPECT_TRUE(c.invariants().violations().empty());
 }
 
+TEST(Scenario, BigClusterHeartbeatsFarMembersLessOften) {
+  // 200 members: big_cluster_factor 2, so a far member gets a heartbeat every 2 s (20T), not 1 s.
+  auto o = options(200, 42);
+  Cluster c(o);
+  c.set_tracing(false);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(30000), ms(10)));
+  c.run_for(ms(3000));
+  const std::uint64_t before =
+      c.stats().by_kind.count("heartbeat") ? c.stats().by_kind.at("heartbeat") : 0;
+  c.run_for(ms(10000));
+  const double per_s = static_cast<double>(c.stats().by_kind.at("heartbeat") - before) / 10.0;
+  // Watchers every T (4 x 10/s) plus 195 far members: 137.5/s at 2 s, 235/s at 1 s.
+  EXPECT_GT(per_s, 120.0);
+  EXPECT_LT(per_s, 160.0);
+  EXPECT_EQ(c.leaders_now().size(), 1u);
+}
+
 }  // namespace
 }  // namespace elector::test

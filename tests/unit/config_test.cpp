@@ -49,6 +49,18 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   EXPECT_TRUE(c.candidate_node);
 }
 
+TEST(Config, BigClusterFactorGrowsByOnePerDoublingPast128) {
+  EXPECT_EQ(big_cluster_factor(1), 1);
+  EXPECT_EQ(big_cluster_factor(128), 1);
+  EXPECT_EQ(big_cluster_factor(129), 2);
+  EXPECT_EQ(big_cluster_factor(256), 2);
+  EXPECT_EQ(big_cluster_factor(257), 3);
+  EXPECT_EQ(big_cluster_factor(450), 3);
+  EXPECT_EQ(big_cluster_factor(513), 4);
+  EXPECT_EQ(big_cluster_factor(1000), 4);
+  EXPECT_EQ(big_cluster_factor(10000), 8);
+}
+
 TEST(Config, EmptyNameIsReported) {
   Config c = named("");
   only_error(c, "name");

@@ -10,6 +10,9 @@ namespace {
 constexpr std::size_t kMaxRankWait = 8;
 /// A campaign's deadline after it sends its requests, in heartbeat intervals.
 constexpr int kCampaignLength = 3;
+/// A campaign first asks the votes it needs plus a margin: an eighth more, at least this many.
+constexpr std::size_t kMinVoteMargin = 4;
+constexpr std::size_t kVoteMarginDivisor = 8;
 
 bool named(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -383,7 +386,12 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   }
   const std::size_t answered = campaign_->granted.size() + campaign_->refused.size();
   const std::size_t open = campaign_->asked > answered ? campaign_->asked - answered : 0;
-  if (campaign_->granted.size() + 1 + open < campaign_->needed) campaign_failed(now, mem, out);
+  const std::size_t reachable = campaign_->granted.size() + 1 + open;
+  if (reachable < campaign_->needed + kMinVoteMargin && !campaign_->unasked.empty()) {
+    ask_more(campaign_->needed + kMinVoteMargin - reachable, mem, out);  // make up the refusals
+  } else if (reachable < campaign_->needed) {
+    campaign_failed(now, mem, out);
+  }
 }
 
 // ---------------------------------------------------------------- campaigns
@@ -461,17 +469,33 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
     c.term = term_;
     role_ = Role::candidate;
   }
+  // Candidates that rank before this node are asked first: one that is alive after all (a
+  // leader that was frozen and runs again) answers, and its late vote hands it the leadership
+  // (handle(VoteResp)).
+  std::vector<std::string> better;
   for (const auto& [name, m] : mem.members()) {
     if (!m.up() || m.meta().settings_hash != settings_hash_) continue;
-    ++c.asked;
-    if (pre) {
-      out.send(name, m.addr(), PreVoteReq{c.term});
-    } else {
-      out.send(name, m.addr(), VoteReq{c.term, designated});
-    }
+    const bool worse = !m.meta().candidate || ranks_before_candidate(now, m.record(), mem);
+    (worse ? c.unasked : better).push_back(name);
   }
+  const std::size_t voters_in_view = c.unasked.size() + better.size();
+  // A majority and a margin first, the others in random order, and the rest when answers fall
+  // short or after T: each voter asked is a process woken, and when a leader of hundreds dies
+  // they all compete for the same cores. A small cluster asks everyone at once.
+  const std::size_t first_wave =
+      c.needed - 1 + std::max(kMinVoteMargin, (c.needed - 1) / kVoteMarginDivisor);
+  if (first_wave < voters_in_view) {
+    for (std::size_t i = c.unasked.size(); i > 1; --i) {
+      const auto j = static_cast<std::size_t>(rng_.between(0, static_cast<std::int64_t>(i - 1)));
+      std::swap(c.unasked[i - 1], c.unasked[j]);
+    }
+    c.ask_rest_at = now + T_;
+  }
+  c.unasked.insert(c.unasked.begin(), better.begin(), better.end());
+  std::reverse(c.unasked.begin(), c.unasked.end());  // asked from the back
   campaign_ = std::move(c);
-  if (campaign_->asked + 1 < campaign_->needed) {
+  ask_more(first_wave, mem, out);
+  if (voters_in_view + 1 < campaign_->needed) {
     campaign_failed(now, mem, out);  // too few voters in view to ever win
     return;
   }
@@ -482,6 +506,23 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
       become_leader(now, mem, out);
     }
   }
+}
+
+void Election::ask_more(std::size_t count, const Membership& mem, Outbox& out) {
+  Campaign& c = *campaign_;
+  for (; count > 0 && !c.unasked.empty(); c.unasked.pop_back()) {
+    const std::string& name = c.unasked.back();
+    const Member* m = mem.find(name);
+    if (!m || !m->up()) continue;
+    ++c.asked;
+    --count;
+    if (c.pre) {
+      out.send(name, m->addr(), PreVoteReq{c.term});
+    } else {
+      out.send(name, m->addr(), VoteReq{c.term, c.designated});
+    }
+  }
+  if (c.unasked.empty()) c.ask_rest_at = kNever;
 }
 
 void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out) {
@@ -956,6 +997,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
     }
   }
   if (campaign_ && now >= campaign_->deadline) campaign_failed(now, mem, out);
+  if (campaign_ && now >= campaign_->ask_rest_at) ask_more(campaign_->unasked.size(), mem, out);
   if (campaign_) {
     for (auto it = campaign_->reask.begin(); it != campaign_->reask.end(); ++it) {
       if (it->second > now || it->second == kNever) continue;
@@ -998,7 +1040,7 @@ Time Election::next_wakeup() const {
   if (role_ == Role::leader) t = std::min({t, next_heartbeat_, lease_end_});
   if (support_) t = std::min(t, support_->until);
   if (campaign_) {
-    t = std::min(t, campaign_->deadline);
+    t = std::min({t, campaign_->deadline, campaign_->ask_rest_at});
     for (const auto& [name, at] : campaign_->reask) t = std::min(t, at);
   }
   if (!awaiting_successor_.empty()) t = std::min(t, successor_deadline_);

@@ -93,6 +93,10 @@ class Election {
     Time deadline{};
     std::size_t asked = 0;
     std::size_t needed = 0;
+    /// Voters not asked yet (a big cluster asks a majority and a margin first), in asking order,
+    /// and when the rest are asked anyway.
+    std::vector<std::string> unasked;
+    Time ask_rest_at = kNever;
     std::set<std::string> granted;
     std::set<std::string> refused;
     std::int64_t promise_left_ms = 0;
@@ -135,6 +139,8 @@ class Election {
   /// candidate campaign waits for that campaign to end (once per leaderless election).
   void extend_rank_wait(Time now, const MemberUpdate& from, const Membership& mem);
   void campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out);
+  /// Sends the campaign's request to up to `count` more of its unasked voters.
+  void ask_more(std::size_t count, const Membership& mem, Outbox& out);
   void abandon_campaign(Time now, const Membership& mem, Outbox& out);
   /// After a clear: no campaign, retry or due election is left pending.
   void stay_cleared(Time now, const Membership& mem, Outbox& out);

@@ -487,10 +487,19 @@ TEST(Scenario, CrashedLeaderOfAHundredIsReplacedAtOnceByFarFollowersToo) {
   c.set_tracing(false);
   form(c);
   const Time crash = c.now();
+  const auto sent = [&](const char* kind) {
+    const auto& k = c.stats().by_kind;
+    return k.count(kind) ? k.at(kind) : std::uint64_t{0};
+  };
+  const std::uint64_t pre_votes = sent("pre_vote"), votes = sent("vote");
   c.crash("box1", true);
   ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
   EXPECT_EQ(*c.agreed_leader(), "box2");
   EXPECT_LT(c.now() - crash, ms(50));
+  // box1's process is known gone: no pre-vote round. 50 of 99 votes win: box2 asks 49 others and
+  // a margin of 6, not all 98.
+  EXPECT_EQ(sent("pre_vote"), pre_votes);
+  EXPECT_EQ(sent("vote") - votes, 55u);
 }
 
 TEST(Scenario, FrozenLeaderWithMajorityQuorumAndFarMembersIsReplaced) {

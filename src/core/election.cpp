@@ -516,13 +516,17 @@ void Election::ask_more(std::size_t count, const Membership& mem, Outbox& out) {
     if (!m || !m->up()) continue;
     ++c.asked;
     --count;
-    if (c.pre) {
-      out.send(name, m->addr(), PreVoteReq{c.term});
-    } else {
-      out.send(name, m->addr(), VoteReq{c.term, c.designated});
-    }
+    ask(name, *m, out);
   }
   if (c.unasked.empty()) c.ask_rest_at = kNever;
+}
+
+void Election::ask(const std::string& name, const Member& m, Outbox& out) const {
+  if (campaign_->pre) {
+    out.send(name, m.addr(), PreVoteReq{campaign_->term});
+  } else {
+    out.send(name, m.addr(), VoteReq{campaign_->term, campaign_->designated});
+  }
 }
 
 void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out) {
@@ -1003,12 +1007,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
       if (it->second > now || it->second == kNever) continue;
       it->second = kNever;  // asked again once; a second refusal counts
       const Member* m = mem.find(it->first);
-      if (!m || !m->up()) continue;
-      if (campaign_->pre) {
-        out.send(it->first, m->addr(), PreVoteReq{campaign_->term});
-      } else {
-        out.send(it->first, m->addr(), VoteReq{campaign_->term, campaign_->designated});
-      }
+      if (m && m->up()) ask(it->first, *m, out);
     }
   }
   if (!awaiting_successor_.empty() && now >= successor_deadline_) {

@@ -141,6 +141,8 @@ class Election {
   void campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out);
   /// Sends the campaign's request to up to `count` more of its unasked voters.
   void ask_more(std::size_t count, const Membership& mem, Outbox& out);
+  /// Sends the campaign's (pre-)vote request to `name`.
+  void ask(const std::string& name, const Member& m, Outbox& out) const;
   void abandon_campaign(Time now, const Membership& mem, Outbox& out);
   /// After a clear: no campaign, retry or due election is left pending.
   void stay_cleared(Time now, const Membership& mem, Outbox& out);

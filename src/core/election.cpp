@@ -269,6 +269,10 @@ std::string Election::refusal(Time now, const MemberUpdate& from, std::uint64_t 
       (bound(now) || !named(support_->watchers, from.name))) {
     return "promised";
   }
+  // A term has one leader: a campaign for the term of the leadership this node follows began
+  // before its candidate heard of that leader, cannot win, and backing it would give the leader
+  // up (a joiner of a big cluster met the first leader's heartbeat and the runner-up's request).
+  if (leader_ && *leader_ != from.name && term <= leader_term_) return "leader_of_term";
   if (term < voted_term_ || (term == voted_term_ && voted_for_ != from.name)) {
     return "already_voted";
   }
@@ -796,14 +800,25 @@ void Election::follow(Time now, const MemberUpdate& leader, std::uint64_t term, 
   }
 }
 
+Duration Election::heartbeat_far_interval(const Heartbeat& hb) const {
+  return ms(std::clamp<std::int64_t>(hb.far_interval_ms, to_ms(T_), to_ms(1000 * T_)));
+}
+
 bool Election::follow_deferred(Time now, const Membership& mem, Outbox& out) {
   if (!deferred_hb_) return false;
   const DeferredHeartbeat d = std::move(*deferred_hb_);
   deferred_hb_.reset();
-  // One older than a heartbeat interval has been overtaken by a newer one, or its sender is
-  // gone. Following it late is safe: the leader counts its lease from the heartbeat's sending,
-  // before this node's promise, which starts now.
-  if (now - d.at > T_ || support_active(now)) return false;
+  // One older than the support it would have given (4T for a watcher, four far intervals for
+  // the others) is stale: had it been followed, this node would have given its leader up by now.
+  // A younger one may well be the latest its leader sends this node (a member that stopped being
+  // a watcher hears the leader only every far interval), and campaigning instead would run against
+  // a cluster that follows it. Following it late is safe: the leader counts its lease from the
+  // heartbeat's sending, before this node's promise, which starts now, and a far member's support
+  // binds no lease. Its sender must still be up (handle checks).
+  const bool near = d.hb.watchers.empty() || named(d.hb.watchers, cfg_.name);
+  if (now - d.at >= (near ? promise_ : 4 * heartbeat_far_interval(d.hb)) || support_active(now)) {
+    return false;
+  }
   handle(now, Envelope{d.header, d.hb, {}}, d.hb, mem, out);
   return leader_ && *leader_ == d.header.self.name && leader_term_ == d.hb.term &&
          support_active(now);
@@ -828,7 +843,10 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   const bool supporting_other = support_active(now) && support_->name != from.name &&
                                 (bound(now) || b.term <= support_->term);
   if (supporting_other) {
-    if (b.term > support_->term) deferred_hb_ = DeferredHeartbeat{env.header, b, now};
+    // Kept for when the promise ends, also from a leader of the promised term: the candidate
+    // promised to did not win it then, and a far member would otherwise hear that leader again
+    // only a far interval later, campaigning meanwhile against a cluster that follows it.
+    if (b.term >= support_->term) deferred_hb_ = DeferredHeartbeat{env.header, b, now};
     return refuse();
   }
   if (role_ == Role::leader) {
@@ -847,9 +865,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   // A watcher (every member when none are named) is heartbeated every T, binds itself and
   // acknowledges; a far member expects one per far interval and gives the leader up after four.
   const bool near = b.watchers.empty() || named(b.watchers, cfg_.name);
-  const Duration far_interval =
-      ms(std::clamp<std::int64_t>(b.far_interval_ms, to_ms(T_), to_ms(1000 * T_)));
-  follow(now, from, b.term, near ? promise_ : 4 * far_interval, near, b.watchers, out);
+  follow(now, from, b.term, near ? promise_ : 4 * heartbeat_far_interval(b), near, b.watchers, out);
   if (now < quiet_until_) {
     support_.reset();  // sees the leader, but promises nothing yet (see quiet_until_)
     return refuse();
@@ -866,8 +882,13 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
 void Election::handle(Time now, const Envelope& env, const Resign& b, const Membership& mem,
                       Outbox& out) {
   const std::string& from = env.header.self.name;
-  if (support_ && support_->name == from && support_->term == b.term) support_.reset();
   const bool was_leader = leader_ && *leader_ == from && leader_term_ == b.term;
+  if (support_ && support_->name == from && support_->term == b.term) {
+    support_.reset();
+    // A candidate that released its voters lost to the leader whose heartbeat this node had to
+    // refuse meanwhile: it follows that one now rather than campaigning against it.
+    if (!was_leader && follow_deferred(now, mem, out)) return;
+  }
   if (!was_leader) return;  // a candidate releasing its voters, or old news
   released_ = from;
   released_term_ = b.term;

@@ -173,6 +173,8 @@ class Election {
   /// Called when the support this node gave has just ended: follows the newer leadership whose
   /// heartbeat it had to refuse meanwhile, if any (true when it now follows it).
   bool follow_deferred(Time now, const Membership& mem, Outbox& out);
+  /// The interval a heartbeat says far members are heartbeated at, within sane bounds.
+  [[nodiscard]] Duration heartbeat_far_interval(const Heartbeat& hb) const;
   void set_leader(const std::optional<std::string>& leader, std::uint64_t term, Outbox& out);
   void schedule(Time now, const std::string& reason);
 

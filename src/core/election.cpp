@@ -6,8 +6,11 @@
 namespace elector {
 
 namespace {
-// How many ranks a waiting candidate counts before it campaigns itself anyway.
-constexpr std::size_t kMaxRankWait = 8;
+// How many of the best-ranked candidates in a node's view campaign on their own when there is no
+// leader (the first at once, the others after 2T per rank). One ranked lower waits for a leader,
+// or for enough better ones to go down: hundreds campaigning together split the votes and load a
+// shared machine until no one wins (docs/design.md §5, "Who campaigns").
+constexpr std::size_t kCampaigners = 8;
 /// A campaign's deadline after it sends its requests, in heartbeat intervals.
 constexpr int kCampaignLength = 3;
 /// A campaign first asks the votes it needs plus a margin: an eighth more, at least this many.
@@ -409,19 +412,23 @@ void Election::begin_leaderless(Time now, const std::string& reason, const Membe
     return;
   }
   if (!cfg_.candidate_node) return;  // votes when asked, never campaigns
-  // Beyond kMaxRankWait the position changes nothing: the wait is capped there.
-  const auto order = ranking(now, mem, false, kMaxRankWait + 1);
-  const auto pos =
-      static_cast<std::size_t>(std::find(order.begin(), order.end(), cfg_.name) - order.begin());
+  const std::size_t pos = rank_position(now, mem);
   rank_wait_extended_ = false;
   if (pos == 0) {
     campaign(now, !leadership_ended(), false, mem, out);
   } else {
-    // Someone better should campaign; if no leader shows up, step in (bully's fallback).
-    const Duration wait = 2 * T_ * static_cast<Duration::rep>(std::min(pos, kMaxRankWait)) +
+    // Someone better should campaign; if no leader shows up, step in (bully's fallback). Ranked
+    // lower than kCampaigners, it only looks again then: better candidates that are suspected
+    // meanwhile no longer rank (they are not alive), and it may then be among the first.
+    const Duration wait = 2 * T_ * static_cast<Duration::rep>(std::min(pos, kCampaigners)) +
                           Duration(rng_.between(0, T_.count() / 2));
     retry_at_ = std::min(retry_at_, now + wait);
   }
+}
+
+std::size_t Election::rank_position(Time now, const Membership& mem) const {
+  const auto order = ranking(now, mem, false, kCampaigners);
+  return static_cast<std::size_t>(std::find(order.begin(), order.end(), cfg_.name) - order.begin());
 }
 
 bool Election::leadership_ended() const {
@@ -1040,7 +1047,13 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
   if (now >= retry_at_) {
     retry_at_ = kNever;
     if (!leader_ && role_ == Role::follower && !cleared_ && quorum_met(mem)) {
-      campaign(now, !leadership_ended(), false, mem, out);
+      // Members that joined since may rank before this node now (a big cluster's start).
+      if (rank_position(now, mem) < kCampaigners) {
+        campaign(now, !leadership_ended(), false, mem, out);
+      } else {
+        retry_at_ = now + 2 * T_ * static_cast<Duration::rep>(kCampaigners) +
+                    Duration(rng_.between(0, T_.count() / 2));
+      }
     }
   }
   if (now >= election_due_) {

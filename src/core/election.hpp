@@ -137,6 +137,8 @@ class Election {
   [[nodiscard]] bool leadership_ended() const;
   /// Called with a (pre-)vote request: a node waiting its rank turn that hears a better-ranked
   /// candidate campaign waits for that campaign to end (once per leaderless election).
+  /// This node's place among the candidates of its view (kCampaigners or more: beyond them).
+  [[nodiscard]] std::size_t rank_position(Time now, const Membership& mem) const;
   void extend_rank_wait(Time now, const MemberUpdate& from, const Membership& mem);
   void campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out);
   /// Sends the campaign's request to up to `count` more of its unasked voters.

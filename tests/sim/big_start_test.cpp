@@ -33,5 +33,27 @@ TEST(BigStart, ThreeHundredNodesElectOnceWithoutCampaignsAgainstTheWinner) {
   EXPECT_TRUE(c.invariants().violations().empty());
 }
 
+TEST(BigStart, WithTheNineBestFrozenOnlyTheNextEightCampaign) {
+  // 40 nodes led by box1 (priority), every member a watcher; box1..box9 freeze together. Everyone
+  // loses the leader after 4T, but box10..box40 still see box2..box9 up until the probes find
+  // them out: only the eight best-ranked candidates of a view campaign on their own, so the 23
+  // others wait for a leader or for those to go down. They used to campaign after 16T, together.
+  auto o = options(40, 3);
+  o.base.strategy = "priority";
+  o.base.heartbeat_watchers = 40;
+  Cluster c(o);
+  c.set_tracing(false);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader() == "box1"; }, ms(30000), ms(10)));
+  c.run_for(ms(3000));
+  const std::uint64_t before = sent_of(c, "pre_vote") + sent_of(c, "vote");
+  for (int k = 1; k <= 9; ++k) c.freeze("box" + std::to_string(k));
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(60000), ms(10)));
+  EXPECT_EQ(*c.agreed_leader(), "box10");
+  // The campaigns of at most eight candidates, each asking 39 voters a few times.
+  EXPECT_LE(sent_of(c, "pre_vote") + sent_of(c, "vote") - before, 8u * 39u * 4u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
 }  // namespace
 }  // namespace elector::test

@@ -1061,8 +1061,17 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
     if (role_ == Role::leader) {
       reevaluate(now, due_reason_, mem, out);
     } else if (!leader_ && !campaign_ && awaiting_successor_.empty()) {
-      cleared_ = false;
-      begin_leaderless(now, due_reason_, mem, out);
+      const Time join_wait_end = started_ + cfg_.election_delay + cfg_.membership.join_retry_max;
+      if (!mem.joined() && now < join_wait_end) {
+        // Given seeds, it has heard from no member yet: alone it would elect itself (q = 1) and
+        // then disrupt the cluster it joins, as the late starters of a thousand processes on
+        // one busy machine did. It waits for the join, or for its seeds to have been tried
+        // through one whole retry backoff (they may all be down).
+        election_due_ = std::min(join_wait_end, now + T_);
+      } else {
+        cleared_ = false;
+        begin_leaderless(now, due_reason_, mem, out);
+      }
     }
   }
 }

@@ -23,6 +23,27 @@ TEST(Election, SingleNodeElectsItselfAfterElectionDelay) {
   EXPECT_EQ(net.count<LeaderChanged>("a"), 1);
 }
 
+TEST(Election, NodeWithSeedsWaitsForItsJoinBeforeElectingItself) {
+  // Its seed does not answer (a seed overloaded, or not started yet): alone it would elect itself
+  // and later disrupt the cluster it joins. It waits one whole join backoff for an answer.
+  Net net;
+  Config cfg = config("a");
+  cfg.seeds = {"nowhere:1"};
+  cfg.membership.join_retry_max = ms(1000);
+  NodeCore& a = net.add(cfg);
+  net.advance(ms(1050));  // election_delay (100 ms) passed long ago
+  EXPECT_FALSE(a.is_leader(net.now));
+  EXPECT_EQ(net.count<LeadershipAcquired>("a"), 0);
+  // The seeds may all be down for good: after election_delay + join_retry_max it leads alone.
+  net.advance(ms(100));
+  EXPECT_TRUE(a.is_leader(net.now));
+  // A node whose join is answered elects as soon as the others (covered by every test above);
+  // one joining a led cluster follows.
+  NodeCore& b = net.add(config("b"));
+  net.advance(ms(300));
+  EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
+}
+
 TEST(Election, LeaseRunsOutWithoutAnyInput) {
   Net net;
   NodeCore& a = net.add(config("a"));

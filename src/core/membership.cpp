@@ -37,12 +37,16 @@ void Membership::start(Time now, const std::vector<std::string>& seeds, Outbox& 
     joined_ = true;
   } else {
     join_backoff_ = t_.join_retry_min;
+    next_seed_ = rng_.below(seeds_.size());
     send_joins(now, out);
   }
 }
 
 void Membership::send_joins(Time now, Outbox& out) {
-  for (const auto& s : seeds_) out.send("", s, make_push_pull(now, true, true));
+  // One seed per attempt, in turn from a random one: every seed answers with the whole member
+  // list, and when a thousand processes start on one machine their seeds (the same three, one of
+  // them the leader) had five thousand such answers to make, asked of all of them at each retry.
+  out.send("", seeds_[next_seed_++ % seeds_.size()], make_push_pull(now, true, true));
   next_join_ = now + join_backoff_;
   join_backoff_ = std::min(join_backoff_ * 2, t_.join_retry_max);
 }

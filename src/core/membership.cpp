@@ -37,16 +37,14 @@ void Membership::start(Time now, const std::vector<std::string>& seeds, Outbox& 
     joined_ = true;
   } else {
     join_backoff_ = t_.join_retry_min;
-    next_seed_ = rng_.below(seeds_.size());
     send_joins(now, out);
   }
 }
 
 void Membership::send_joins(Time now, Outbox& out) {
-  // One seed per attempt, in turn from a random one: every seed answers with the whole member
-  // list, and when a thousand processes start on one machine their seeds (the same three, one of
-  // them the leader) had five thousand such answers to make, asked of all of them at each retry.
-  out.send("", seeds_[next_seed_++ % seeds_.size()], make_push_pull(now, true, true));
+  // Every seed at each attempt: a node that others joined counts as joined, and one that had
+  // asked a single seed (not up yet) formed a cluster of its own with them that never merged.
+  for (const auto& s : seeds_) out.send("", s, make_push_pull(now, true, true));
   next_join_ = now + join_backoff_;
   join_backoff_ = std::min(join_backoff_ * 2, t_.join_retry_max);
 }
@@ -473,7 +471,10 @@ void Membership::tick(Time now, Outbox& out) {
       const Member* m = dead[rng_.below(dead.size())];
       out.send(m->name(), m->addr(), make_push_pull(now, false, true));
     }
-    if (up_count_ == 0 && !seeds_.empty() && !leaving_) {
+    // A node that has been in the cluster and lost every member asks its seeds again. One still
+    // joining does not: its joins back off (send_joins), and a second stream of requests every
+    // reconnect interval kept a thousand joiners' busy seeds from ever catching up.
+    if (joined_ && up_count_ == 0 && !seeds_.empty() && !leaving_) {
       for (const auto& s : seeds_) out.send("", s, make_push_pull(now, true, true));
     }
     next_reconnect_ = now + t_.reconnect_interval;
@@ -527,7 +528,7 @@ Time Membership::next_wakeup() const {
   Time t = std::min(next_probe_, next_push_pull_);
   // Reconnects wake the process only when there is someone to reach; otherwise the deadline
   // merely moves on with the other wake-ups.
-  if (!down_since_.empty() || (up_count_ == 0 && !seeds_.empty() && !leaving_)) {
+  if (!down_since_.empty() || (joined_ && up_count_ == 0 && !seeds_.empty() && !leaving_)) {
     t = std::min(t, next_reconnect_);
   }
   if (!joined_) t = std::min(t, next_join_);

@@ -127,7 +127,6 @@ class Membership {
   bool leaving_ = false;
   Duration join_backoff_{};
   Time next_join_ = kNever;
-  std::size_t next_seed_ = 0;  // the seed the next join attempt goes to (modulo seeds_.size())
 
   std::uint64_t next_seq_ = 1;
   std::optional<Probe> probe_;

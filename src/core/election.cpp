@@ -9,7 +9,7 @@ namespace {
 // How many of the best-ranked candidates in a node's view campaign on their own when there is no
 // leader (the first at once, the others after 2T per rank). One ranked lower waits for a leader,
 // or for enough better ones to go down: hundreds campaigning together split the votes and load a
-// shared machine until no one wins (docs/design.md §5, "Who campaigns").
+// shared machine until no one wins (docs/design.md §4, "who campaigns").
 constexpr std::size_t kCampaigners = 8;
 /// A campaign's deadline after it sends its requests, in heartbeat intervals.
 constexpr int kCampaignLength = 3;
@@ -420,10 +420,13 @@ void Election::begin_leaderless(Time now, const std::string& reason, const Membe
     // Someone better should campaign; if no leader shows up, step in (bully's fallback). Ranked
     // lower than kCampaigners, it only looks again then: better candidates that are suspected
     // meanwhile no longer rank (they are not alive), and it may then be among the first.
-    const Duration wait = 2 * T_ * static_cast<Duration::rep>(std::min(pos, kCampaigners)) +
-                          Duration(rng_.between(0, T_.count() / 2));
-    retry_at_ = std::min(retry_at_, now + wait);
+    retry_at_ = std::min(retry_at_, now + rank_wait(pos));
   }
+}
+
+Duration Election::rank_wait(std::size_t pos) {
+  return 2 * T_ * static_cast<Duration::rep>(std::min(pos, kCampaigners)) +
+         Duration(rng_.between(0, T_.count() / 2));
 }
 
 std::size_t Election::rank_position(Time now, const Membership& mem) const {
@@ -1048,11 +1051,11 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
     retry_at_ = kNever;
     if (!leader_ && role_ == Role::follower && !cleared_ && quorum_met(mem)) {
       // Members that joined since may rank before this node now (a big cluster's start).
-      if (rank_position(now, mem) < kCampaigners) {
+      const std::size_t pos = rank_position(now, mem);
+      if (pos < kCampaigners) {
         campaign(now, !leadership_ended(), false, mem, out);
       } else {
-        retry_at_ = now + 2 * T_ * static_cast<Duration::rep>(kCampaigners) +
-                    Duration(rng_.between(0, T_.count() / 2));
+        retry_at_ = now + rank_wait(pos);
       }
     }
   }

@@ -135,10 +135,13 @@ class Election {
   /// The leadership this node followed has ended for certain: its leader resigned, left, or its
   /// process is gone. No live leader can be disrupted, so a campaign skips the pre-vote round.
   [[nodiscard]] bool leadership_ended() const;
-  /// Called with a (pre-)vote request: a node waiting its rank turn that hears a better-ranked
-  /// candidate campaign waits for that campaign to end (once per leaderless election).
   /// This node's place among the candidates of its view (kCampaigners or more: beyond them).
   [[nodiscard]] std::size_t rank_position(Time now, const Membership& mem) const;
+  /// How long a node at `pos` waits for a better candidate before it looks again (2T per rank,
+  /// capped at kCampaigners, plus up to T/2).
+  [[nodiscard]] Duration rank_wait(std::size_t pos);
+  /// Called with a (pre-)vote request: a node waiting its rank turn that hears a better-ranked
+  /// candidate campaign waits for that campaign to end (once per leaderless election).
   void extend_rank_wait(Time now, const MemberUpdate& from, const Membership& mem);
   void campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out);
   /// Sends the campaign's request to up to `count` more of its unasked voters.

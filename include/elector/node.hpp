@@ -125,6 +125,10 @@ struct NodeStatus {
   std::vector<std::string> settings_mismatch;
   std::map<std::string, std::size_t> members_by_status;
   std::uint64_t elections = 0;  // elections this node saw finish
+  /// This node's own campaigns by round ("pre", "vote") and how they ended ("won", "refused",
+  /// "timed_out", "abandoned"), and the refusals its campaigns received, by reason.
+  std::map<std::string, std::map<std::string, std::uint64_t>> campaigns;
+  std::map<std::string, std::uint64_t> vote_refusals;
   Duration uptime{};
 };
 

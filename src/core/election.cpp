@@ -362,10 +362,11 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   if (b.term != campaign_->term || b.pre != campaign_->pre) return;
   if (now >= campaign_->deadline) {
     // Answers that waited (a frozen candidate) are too old: the lease they would give has run.
-    campaign_failed(now, mem, out);
+    campaign_failed(now, mem, out, "timed_out");
     return;
   }
   const std::string& from = env.header.self.name;
+  if (!b.granted) ++counts_.refusals[b.reason.empty() ? "unknown" : b.reason];
   if (b.granted) {
     campaign_->granted.insert(from);
   } else if (b.promise_left_ms > 0 && now + ms(b.promise_left_ms) < campaign_->deadline &&
@@ -385,6 +386,7 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   }
   if (campaign_->granted.size() + 1 >= campaign_->needed) {
     if (campaign_->pre) {
+      count_end("won");
       campaign(now, false, false, mem, out);
     } else {
       become_leader(now, mem, out);
@@ -397,7 +399,7 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   if (reachable < campaign_->needed + kMinVoteMargin && !campaign_->unasked.empty()) {
     ask_more(campaign_->needed + kMinVoteMargin - reachable, mem, out);  // make up the refusals
   } else if (reachable < campaign_->needed) {
-    campaign_failed(now, mem, out);
+    campaign_failed(now, mem, out, "refused");
   }
 }
 
@@ -510,11 +512,12 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
   campaign_ = std::move(c);
   ask_more(first_wave, mem, out);
   if (voters_in_view + 1 < campaign_->needed) {
-    campaign_failed(now, mem, out);  // too few voters in view to ever win
+    campaign_failed(now, mem, out, "refused");  // too few voters in view to ever win
     return;
   }
   if (campaign_->needed <= 1) {
     if (pre) {
+      count_end("won");
       campaign(now, false, designated, mem, out);
     } else {
       become_leader(now, mem, out);
@@ -543,8 +546,13 @@ void Election::ask(const std::string& name, const Member& m, Outbox& out) const 
   }
 }
 
-void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out) {
+void Election::count_end(const char* outcome) {
+  if (campaign_) ++counts_.ended[campaign_->pre ? "pre" : "vote"][outcome];
+}
+
+void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out, const char* outcome) {
   if (!campaign_) return;
+  count_end(outcome);
   if (!campaign_->pre) {
     // Release the voters at once so that they may support whoever does lead.
     for (const auto& name : campaign_->granted) {
@@ -557,10 +565,10 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out) {
   (void)now;
 }
 
-void Election::campaign_failed(Time now, const Membership& mem, Outbox& out) {
+void Election::campaign_failed(Time now, const Membership& mem, Outbox& out, const char* outcome) {
   const std::int64_t wait_ms = campaign_ ? campaign_->promise_left_ms : 0;
   const bool soon = campaign_ && campaign_->retry_soon && wait_ms == 0;
-  abandon_campaign(now, mem, out);
+  abandon_campaign(now, mem, out, outcome);
   const Duration jitter = Duration(rng_.between(0, T_.count()));
   if (soon) {
     retry_at_ = now + T_ / 20 + jitter / 20;
@@ -574,6 +582,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   // election as the leader just lost): let it lead after election_delay, by handover. An
   // excluded one only if it voted for us (it may be up only in our view otherwise: a leader
   // cut off from us); never one that already failed to take over.
+  count_end("won");
   const Campaign c = *campaign_;
   const auto order = ranking(now, mem, true, 1);
   const bool better_up = !order.empty() && order.front() != cfg_.name &&
@@ -1031,7 +1040,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
       leader_lost(now, "leader_lost", mem, out);
     }
   }
-  if (campaign_ && now >= campaign_->deadline) campaign_failed(now, mem, out);
+  if (campaign_ && now >= campaign_->deadline) campaign_failed(now, mem, out, "timed_out");
   if (campaign_ && now >= campaign_->ask_rest_at) ask_more(campaign_->unasked.size(), mem, out);
   if (campaign_) {
     for (auto it = campaign_->reask.begin(); it != campaign_->reask.end(); ++it) {

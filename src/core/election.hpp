@@ -34,6 +34,16 @@ const char* to_string(Role r);
 
 enum class ElectOutcome { started, quorum_not_met, stopped };
 
+/// How this node's own campaigns ended, and why voters refused it: what a cluster that keeps
+/// failing to elect shows first (exported as metrics; docs/electord.md).
+struct CampaignCounts {
+  /// "pre" or "vote" -> "won", "refused" (too few votes left within reach), "timed_out" (the
+  /// deadline passed first) or "abandoned" (it heard a leader, voted for another, stopped).
+  std::map<std::string, std::map<std::string, std::uint64_t>> ended;
+  /// The reason of each refusal received, e.g. "promised", "already_voted".
+  std::map<std::string, std::uint64_t> refusals;
+};
+
 class Election {
  public:
   /// `term` is the highest term this node knew before it (re)started (0 if none was kept).
@@ -70,6 +80,7 @@ class Election {
   [[nodiscard]] bool quorum_met(const Membership& mem) const;
   [[nodiscard]] std::uint64_t elections_started() const { return next_election_id_ - 1; }
   void fill(PushPull& p) const;
+  [[nodiscard]] const CampaignCounts& campaign_counts() const { return counts_; }
 
  private:
   /// Whom this node follows or has voted for. Until `bound_until` it is *bound*: the supported
@@ -148,10 +159,15 @@ class Election {
   void ask_more(std::size_t count, const Membership& mem, Outbox& out);
   /// Sends the campaign's (pre-)vote request to `name`.
   void ask(const std::string& name, const Member& m, Outbox& out) const;
-  void abandon_campaign(Time now, const Membership& mem, Outbox& out);
+  /// Ends the campaign (counted as `outcome`) and releases the voters that granted.
+  void abandon_campaign(Time now, const Membership& mem, Outbox& out,
+                        const char* outcome = "abandoned");
+  /// Counts how the current campaign ends.
+  void count_end(const char* outcome);
   /// After a clear: no campaign, retry or due election is left pending.
   void stay_cleared(Time now, const Membership& mem, Outbox& out);
-  void campaign_failed(Time now, const Membership& mem, Outbox& out);
+  /// The campaign cannot win (`outcome`: refused or timed_out): abandons it and sets the retry.
+  void campaign_failed(Time now, const Membership& mem, Outbox& out, const char* outcome);
   void become_leader(Time now, const Membership& mem, Outbox& out);
   /// Heartbeats the watchers, and the far members whose turn it is (all of them if `everyone`).
   void send_heartbeats(Time now, const Membership& mem, Outbox& out, bool everyone = false);
@@ -261,6 +277,7 @@ class Election {
 
   std::optional<Ongoing> ongoing_;
   std::uint64_t next_election_id_ = 1;
+  CampaignCounts counts_;
 };
 
 }  // namespace elector

@@ -78,6 +78,18 @@ std::string render_metrics(const elector::NodeStatus& status,
 
   p.family("elector_elections_total", "counter", "Elections this node saw finish.");
   p.sample("elector_elections_total", status.elections);
+  p.family("elector_campaigns_total", "counter",
+           "This node's campaigns, by round (pre, vote) and how they ended.");
+  for (const auto& [round, ended] : status.campaigns) {
+    for (const auto& [outcome, n] : ended) {
+      p.sample2("elector_campaigns_total", "round", round, "outcome", outcome, n);
+    }
+  }
+  p.family("elector_vote_refusals_total", "counter",
+           "Refusals this node's campaigns received, by the voter's reason.");
+  for (const auto& [reason, n] : status.vote_refusals) {
+    p.sample("elector_vote_refusals_total", "reason", reason, n);
+  }
   p.family("elector_messages_total", "counter", "Protocol messages received and sent.");
   p.sample("elector_messages_total", "direction", "in", stats.messages_in);
   p.sample("elector_messages_total", "direction", "out", stats.messages_out);

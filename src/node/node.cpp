@@ -260,6 +260,8 @@ class Node::Impl {
     for (const char* st : {"alive", "suspect", "dead", "left"})
       s.members_by_status.try_emplace(st, 0);
     s.elections = elections_finished_;
+    s.campaigns = core_->election().campaign_counts().ended;
+    s.vote_refusals = core_->election().campaign_counts().refusals;
     s.uptime = now - started_at_;
     return s;
   }

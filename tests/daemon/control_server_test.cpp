@@ -403,6 +403,8 @@ TEST_F(ControlServerTest, Metrics) {
   s.is_leader = true;
   s.members_by_status = {{"alive", 5}, {"dead", 1}};
   s.elections = 3;
+  s.campaigns = {{"vote", {{"won", 2}, {"timed_out", 5}}}};
+  s.vote_refusals = {{"promised", 9}};
   s.quorum_met = true;
   s.settings_mismatch = {"x", "y"};
   backend.transport.messages_in = 1234;
@@ -426,6 +428,9 @@ TEST_F(ControlServerTest, Metrics) {
         "elector_members{state=\"dead\"} 1\n",
         "elector_members{state=\"left\"} 0\n",
         "elector_elections_total 3\n",
+        "elector_campaigns_total{round=\"vote\",outcome=\"won\"} 2\n",
+        "elector_campaigns_total{round=\"vote\",outcome=\"timed_out\"} 5\n",
+        "elector_vote_refusals_total{reason=\"promised\"} 9\n",
         "elector_messages_total{direction=\"in\"} 1234\n",
         "elector_messages_total{direction=\"out\"} 1230\n",
         "elector_messages_by_kind_total{direction=\"in\",kind=\"heartbeat\"} 1100\n",

@@ -30,7 +30,9 @@ inline Config config(const std::string& name, int quorum = 1) {
 struct Net {
   std::map<std::string, std::unique_ptr<NodeCore>> nodes;
   std::map<std::string, std::vector<Event>> events;
-  std::set<std::string> cut;           // nodes whose messages are dropped both ways
+  std::set<std::string> cut;       // frozen: no ticks, messages dropped both ways
+  std::set<std::string> isolated;  // running, but messages dropped both ways
+  std::set<std::pair<std::string, std::string>> broken;  // (from, to): dropped that way only
   std::set<std::string> no_gossip_to;  // receive messages without their piggybacked gossip
   std::vector<std::pair<std::string, Outgoing>> sent;  // every message, with its sender
   Time now = kT0;
@@ -60,7 +62,10 @@ struct Net {
       auto [from, m] = std::move(q.front());
       q.pop_front();
       for (auto& [name, n] : nodes) {
-        if (n->addr() != m.to_addr || cut.count(name) || cut.count(from)) continue;
+        if (n->addr() != m.to_addr || cut.count(name) || cut.count(from) || isolated.count(name) ||
+            isolated.count(from) || broken.count({from, name})) {
+          continue;
+        }
         if (no_gossip_to.count(name)) {
           Envelope bare = m.env;
           bare.gossip.clear();

@@ -1,0 +1,86 @@
+// The campaign counters: how a node's own campaigns ended and why voters refused it (the metrics
+// elector_campaigns_total and elector_vote_refusals_total).
+#include <gtest/gtest.h>
+
+#include "core/node_core.hpp"
+#include "election_net.hpp"
+
+namespace elector {
+namespace {
+
+using namespace election_net;
+
+std::uint64_t ended(const CampaignCounts& c, const std::string& round, const std::string& outcome) {
+  const auto r = c.ended.find(round);
+  if (r == c.ended.end()) return 0;
+  const auto o = r->second.find(outcome);
+  return o == r->second.end() ? 0 : o->second;
+}
+std::uint64_t ended(const NodeCore& n, const std::string& round, const std::string& outcome) {
+  return ended(n.election().campaign_counts(), round, outcome);
+}
+
+std::uint64_t refusals(const CampaignCounts& c, const std::string& reason) {
+  const auto it = c.refusals.find(reason);
+  return it == c.refusals.end() ? 0 : it->second;
+}
+std::uint64_t refusals(const NodeCore& n, const std::string& reason) {
+  return refusals(n.election().campaign_counts(), reason);
+}
+
+/// Three nodes, a ranked first: a leads.
+struct ThreeNet : Net {
+  ThreeNet() {
+    int priority = 1;
+    for (const char* n : {"a", "b", "c"}) {
+      Config cfg = config(n);
+      cfg.strategy = "priority";
+      cfg.priority = priority++;
+      add(cfg);
+    }
+    advance(ms(1500));
+  }
+};
+
+TEST(ElectionCounts, TheWinnerCountsEachRoundItWon) {
+  ThreeNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const NodeCore& a = *net.nodes["a"];
+  EXPECT_EQ(ended(a, "vote", "won"), 1u);
+  EXPECT_EQ(ended(a, "vote", "timed_out") + ended(a, "vote", "refused"), 0u);
+  // c started after a led and never campaigned.
+  EXPECT_TRUE(net.nodes["c"]->election().campaign_counts().ended.empty())
+      << net.nodes["c"]->election().campaign_counts().ended.size();
+}
+
+TEST(ElectionCounts, CampaignsThatCannotWinCountTheirEndAndTheirRefusals) {
+  ThreeNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const NodeCore& b = *net.nodes["b"];
+  // (b campaigned at its start, against a: those campaigns are counted already.)
+  const CampaignCounts before = b.election().campaign_counts();
+  // b hears no one: it gives a up after its promise and campaigns into the void.
+  net.isolated = {"b"};
+  net.advance(ms(900));
+  ASSERT_FALSE(b.leader().has_value());
+  EXPECT_GE(ended(b, "pre", "timed_out"), ended(before, "pre", "timed_out") + 1);
+  EXPECT_EQ(ended(b, "pre", "won"), ended(before, "pre", "won"));
+  EXPECT_EQ(b.election().campaign_counts().refusals, before.refusals);
+  // b reaches c again but not a: c, bound to a, refuses b's pre-votes and says why.
+  net.isolated.clear();
+  net.broken = {{"a", "b"}, {"b", "a"}};
+  net.advance(ms(600));
+  EXPECT_GT(refusals(b, "promised"), refusals(before, "promised"));
+  EXPECT_GT(ended(b, "pre", "refused") + ended(b, "pre", "timed_out"),
+            ended(before, "pre", "refused") + ended(before, "pre", "timed_out") + 1);
+  EXPECT_EQ(ended(b, "pre", "won"), ended(before, "pre", "won"));
+  // Healed: b follows a again, which never stopped leading.
+  net.broken.clear();
+  net.advance(ms(300));
+  EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
+  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
+  EXPECT_EQ(ended(b, "vote", "won"), 0u);
+}
+
+}  // namespace
+}  // namespace elector

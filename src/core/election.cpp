@@ -1,6 +1,7 @@
 #include "core/election.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <vector>
 
 namespace elector {
@@ -11,8 +12,12 @@ namespace {
 // or for enough better ones to go down: hundreds campaigning together split the votes and load a
 // shared machine until no one wins (docs/design.md §4, "who campaigns").
 constexpr std::size_t kCampaigners = 8;
-/// A campaign's deadline after it sends its requests, in heartbeat intervals.
+/// A campaign's deadline after it sends its requests, in heartbeat intervals...
 constexpr int kCampaignLength = 3;
+/// ...doubled after each campaign that timed out, up to this: on a machine too loaded to answer
+/// hundreds of requests within 3T every campaign timed out, and its retries only added load
+/// (docs/design.md §4, "campaign length").
+constexpr int kMaxCampaignLength = 24;
 /// A campaign first asks the votes it needs plus a margin: an eighth more, at least this many.
 constexpr std::size_t kMinVoteMargin = 4;
 constexpr std::size_t kVoteMarginDivisor = 8;
@@ -51,7 +56,8 @@ Election::Election(const Config& cfg, std::shared_ptr<const Strategy> strategy,
       lease_(7 * cfg.heartbeat_interval / 2),
       far_(far_heartbeat_interval(cfg)),
       term_(term),
-      voted_term_(term) {}
+      voted_term_(term),
+      campaign_length_(kCampaignLength * cfg.heartbeat_interval) {}
 
 // ---------------------------------------------------------------- helpers
 
@@ -123,6 +129,7 @@ void Election::broadcast(const Membership& mem, const Body& b, Outbox& out) cons
 void Election::set_leader(const std::optional<std::string>& leader, std::uint64_t term,
                           Outbox& out) {
   if (leader == leader_ && (term == leader_term_ || !leader)) return;
+  if (leader) campaign_length_ = kCampaignLength * T_;  // an election succeeded
   leader_ = leader;
   if (leader) leader_term_ = term;
   out.events.emplace_back(LeaderChanged{leader_, leader_term_});
@@ -309,7 +316,7 @@ void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, 
 
 void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const Membership& mem,
                       Outbox& out) {
-  extend_rank_wait(now, env.header.self, mem);
+  extend_rank_wait(now, env.header.self, ms(static_cast<std::int64_t>(b.campaign_ms)), mem);
   const std::string why = refusal(now, env.header.self, b.term, true, mem);
   reply_vote(now, env.header.self, b.term, true, why.empty(), why, out);
 }
@@ -317,7 +324,7 @@ void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const 
 void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Membership& mem,
                       Outbox& out) {
   const MemberUpdate& from = env.header.self;
-  extend_rank_wait(now, from, mem);
+  extend_rank_wait(now, from, ms(static_cast<std::int64_t>(b.campaign_ms)), mem);
   const std::string why = refusal(now, from, b.term, false, mem);
   if (why.empty()) {
     if (role_ == Role::leader) step_down(now, now, "higher_term", out);
@@ -329,7 +336,9 @@ void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Mem
     voted_term_ = b.term;
     voted_for_ = from.name;
     term_ = std::max(term_, b.term);
-    support_ = Support{from.name, from.boot, b.term, now + promise_, now + promise_, {}};
+    const Duration bind = vote_binding(ms(static_cast<std::int64_t>(std::min<std::uint64_t>(
+        b.campaign_ms, static_cast<std::uint64_t>(to_ms(max_campaign()))))));
+    support_ = Support{from.name, from.boot, b.term, now + bind, now + bind, {}};
     election_started(now, b.designated ? "handover" : "leader_lost", false, out);
     reply_vote(now, from, b.term, false, true, why, out);
     if (given_up) {
@@ -440,7 +449,18 @@ bool Election::leadership_ended() const {
   return !leader_ && !released_.empty() && released_term_ >= leader_term_;
 }
 
-void Election::extend_rank_wait(Time now, const MemberUpdate& from, const Membership& mem) {
+Duration Election::max_campaign() const {
+  return kMaxCampaignLength * T_;
+}
+
+Duration Election::vote_binding(Duration campaign) const {
+  // Bound for a heartbeat interval past the candidate's deadline, and never less than the
+  // promise: the candidate stops counting votes before any voter can back someone else.
+  return std::max(promise_, campaign + T_);
+}
+
+void Election::extend_rank_wait(Time now, const MemberUpdate& from, Duration campaign,
+                                const Membership& mem) {
   // A better candidate is campaigning: its answers are on their way. At a few hundred voters on
   // a busy machine a campaign can outlast the 2T rank wait, and a second campaign then splits
   // the votes. Once per leaderless election, so that a better candidate that keeps failing (it
@@ -450,8 +470,8 @@ void Election::extend_rank_wait(Time now, const MemberUpdate& from, const Member
     return;
   }
   rank_wait_extended_ = true;
-  retry_at_ =
-      std::max(retry_at_, now + kCampaignLength * T_ + Duration(rng_.between(0, T_.count() / 2)));
+  const Duration length = std::clamp(campaign, kCampaignLength * T_, max_campaign());
+  retry_at_ = std::max(retry_at_, now + length + Duration(rng_.between(0, T_.count() / 2)));
 }
 
 void Election::campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out) {
@@ -472,8 +492,9 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
   c.sent = now;
   // 3T: at a few hundred voters on a loaded machine the answers take longer than 2T to come in
   // (each voter must be scheduled), and a campaign that fails then costs a retry of T or more.
-  // It must stay below the voters' 4T promise (docs/design.md §7, claim 2).
-  c.deadline = now + kCampaignLength * T_;
+  // Longer after timeouts; voters stay bound past it (vote_binding, docs/design.md §7, claim 2).
+  c.length = campaign_length_;
+  c.deadline = now + c.length;
   c.needed = needed_votes(mem);
   if (pre) {
     c.term = std::max(term_, voted_term_) + 1;
@@ -539,10 +560,11 @@ void Election::ask_more(std::size_t count, const Membership& mem, Outbox& out) {
 }
 
 void Election::ask(const std::string& name, const Member& m, Outbox& out) const {
+  const auto length = static_cast<std::uint64_t>(to_ms(campaign_->length));
   if (campaign_->pre) {
-    out.send(name, m.addr(), PreVoteReq{campaign_->term});
+    out.send(name, m.addr(), PreVoteReq{campaign_->term, length});
   } else {
-    out.send(name, m.addr(), VoteReq{campaign_->term, campaign_->designated});
+    out.send(name, m.addr(), VoteReq{campaign_->term, campaign_->designated, length});
   }
 }
 
@@ -568,6 +590,9 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out, co
 void Election::campaign_failed(Time now, const Membership& mem, Outbox& out, const char* outcome) {
   const std::int64_t wait_ms = campaign_ ? campaign_->promise_left_ms : 0;
   const bool soon = campaign_ && campaign_->retry_soon && wait_ms == 0;
+  if (campaign_ && std::string_view(outcome) == "timed_out") {
+    campaign_length_ = std::min(campaign_length_ * 2, max_campaign());
+  }
   abandon_campaign(now, mem, out, outcome);
   const Duration jitter = Duration(rng_.between(0, T_.count()));
   if (soon) {
@@ -593,7 +618,10 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   support_.reset();
   acked_.clear();
   hb_sent_.clear();
-  for (const auto& name : c.granted) acked_[name] = c.sent;
+  // A voter is bound for vote_binding from its receipt; counted like a heartbeat acknowledgement
+  // (lease_ from the send), shifted by what the binding adds to the promise.
+  const Duration shift = vote_binding(c.length) - promise_;
+  for (const auto& name : c.granted) acked_[name] = c.sent + shift;
   last_hb_sent_ = c.sent;
   excluded_.clear();
   awaiting_successor_.clear();

@@ -101,6 +101,7 @@ class Election {
     bool pre = true;
     bool designated = false;
     Time sent{};
+    Duration length{};  // sent + length = deadline
     Time deadline{};
     std::size_t asked = 0;
     std::size_t needed = 0;
@@ -153,7 +154,12 @@ class Election {
   [[nodiscard]] Duration rank_wait(std::size_t pos);
   /// Called with a (pre-)vote request: a node waiting its rank turn that hears a better-ranked
   /// candidate campaign waits for that campaign to end (once per leaderless election).
-  void extend_rank_wait(Time now, const MemberUpdate& from, const Membership& mem);
+  void extend_rank_wait(Time now, const MemberUpdate& from, Duration campaign,
+                        const Membership& mem);
+  /// The longest a campaign waits for its answers.
+  [[nodiscard]] Duration max_campaign() const;
+  /// How long a vote binds its voter, for a campaign that waits `campaign` for its answers.
+  [[nodiscard]] Duration vote_binding(Duration campaign) const;
   void campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out);
   /// Sends the campaign's request to up to `count` more of its unasked voters.
   void ask_more(std::size_t count, const Membership& mem, Outbox& out);
@@ -251,6 +257,9 @@ class Election {
 
   // Leaderless state.
   std::optional<Campaign> campaign_;
+  /// How long this node's next campaign waits for answers: 3T, doubled after each timeout, back
+  /// to 3T once a leader is known.
+  Duration campaign_length_;
   Time retry_at_ = kNever;
   bool rank_wait_extended_ = false;
   std::set<std::string> excluded_;

@@ -77,10 +77,14 @@ struct Gossip {};
 /// "Would you vote for me in `term`?" Changes nothing at the voter (PreVote).
 struct PreVoteReq {
   std::uint64_t term = 0;
+  /// How long the campaign waits for answers (0: the default, 3T). A voter that grants a real
+  /// vote stays bound for longer than that (docs/design.md §7, claim 2).
+  std::uint64_t campaign_ms = 0;
 };
 struct VoteReq {
   std::uint64_t term = 0;
-  bool designated = false;  // named successor of a leader that handed over
+  bool designated = false;        // named successor of a leader that handed over
+  std::uint64_t campaign_ms = 0;  // as in PreVoteReq
 };
 struct VoteResp {
   std::uint64_t term = 0;

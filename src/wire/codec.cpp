@@ -93,10 +93,12 @@ void put(Writer&, const Leave&) {}
 void put(Writer&, const Gossip&) {}
 void put(Writer& w, const PreVoteReq& m) {
   w.varint(m.term);
+  w.varint(m.campaign_ms);
 }
 void put(Writer& w, const VoteReq& m) {
   w.varint(m.term);
   w.boolean(m.designated);
+  w.varint(m.campaign_ms);
 }
 void put(Writer& w, const VoteResp& m) {
   w.varint(m.term);
@@ -316,10 +318,12 @@ void get(Reader&, Leave&) {}
 void get(Reader&, Gossip&) {}
 void get(Reader& r, PreVoteReq& m) {
   m.term = r.varint();
+  m.campaign_ms = r.varint();
 }
 void get(Reader& r, VoteReq& m) {
   m.term = r.varint();
   m.designated = r.boolean();
+  m.campaign_ms = r.varint();
 }
 void get(Reader& r, VoteResp& m) {
   m.term = r.varint();

@@ -69,7 +69,7 @@ TEST(ElectionCounts, CampaignsThatCannotWinCountTheirEndAndTheirRefusals) {
   // b reaches c again but not a: c, bound to a, refuses b's pre-votes and says why.
   net.isolated.clear();
   net.broken = {{"a", "b"}, {"b", "a"}};
-  net.advance(ms(600));
+  net.advance(ms(2000));
   EXPECT_GT(refusals(b, "promised"), refusals(before, "promised"));
   EXPECT_GT(ended(b, "pre", "refused") + ended(b, "pre", "timed_out"),
             ended(before, "pre", "refused") + ended(before, "pre", "timed_out") + 1);

@@ -91,8 +91,8 @@ std::vector<Body> every_kind() {
       PushPull{state_of(3), true, true, "node-l", 12},
       Leave{},
       Gossip{},
-      PreVoteReq{5},
-      VoteReq{6, true},
+      PreVoteReq{5, 600},
+      VoteReq{6, true, 1200},
       VoteResp{7, true, true, "promised to node-l", -2500, "node-l"},
       Heartbeat{8, 99, 4, false, {"node-w1", "node-w2"}, 1000},
       HeartbeatResp{8, 99, true},
@@ -173,11 +173,14 @@ TEST(Codec, RoundTripEmptyBodies) {
 }
 
 TEST(Codec, RoundTripElection) {
-  EXPECT_EQ(std::get<PreVoteReq>(round_trip(envelope(PreVoteReq{5})).body).term, 5u);
+  const auto pv = std::get<PreVoteReq>(round_trip(envelope(PreVoteReq{5, 600})).body);
+  EXPECT_EQ(pv.term, 5u);
+  EXPECT_EQ(pv.campaign_ms, 600u);
 
-  const auto vr = std::get<VoteReq>(round_trip(envelope(VoteReq{6, true})).body);
+  const auto vr = std::get<VoteReq>(round_trip(envelope(VoteReq{6, true, 1200})).body);
   EXPECT_EQ(vr.term, 6u);
   EXPECT_TRUE(vr.designated);
+  EXPECT_EQ(vr.campaign_ms, 1200u);
 
   const auto resp = std::get<VoteResp>(
       round_trip(envelope(VoteResp{7, true, true, "promised", -2500, "node-l"})).body);

@@ -1,0 +1,85 @@
+// The campaign length: how long a campaign waits for its answers, doubled after each timeout
+// (a machine too loaded to answer within 3T), back to 3T once a leader is known, and how long a
+// vote then binds its voter.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/node_core.hpp"
+#include "election_net.hpp"
+
+namespace elector {
+namespace {
+
+using namespace election_net;
+
+/// The campaign lengths (campaign_ms) of the pre-vote requests `from` sent among net.sent[since..],
+/// each as often as it changes.
+std::vector<std::uint64_t> campaign_lengths(const Net& net, const std::string& from,
+                                            std::size_t since) {
+  std::vector<std::uint64_t> lengths;
+  for (std::size_t i = since; i < net.sent.size(); ++i) {
+    if (net.sent[i].first != from) continue;
+    const auto* r = std::get_if<PreVoteReq>(&net.sent[i].second.env.body);
+    if (r && (lengths.empty() || lengths.back() != r->campaign_ms)) {
+      lengths.push_back(r->campaign_ms);
+    }
+  }
+  return lengths;
+}
+
+TEST(ElectionLength, ACampaignThatTimedOutWaitsTwiceAsLongNextTimeUntilALeaderIsKnown) {
+  Net net;
+  int priority = 1;
+  for (const char* n : {"a", "b", "c"}) {
+    Config cfg = config(n);
+    cfg.strategy = "priority";
+    cfg.priority = priority++;
+    net.add(cfg);
+  }
+  net.advance(ms(1500));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  // b hears no one (for less than it takes to declare the others dead): its campaigns time out,
+  // each waiting twice as long as the one before, up to 24T.
+  std::size_t since = net.sent.size();
+  net.isolated = {"b"};
+  net.advance(ms(4000));
+  EXPECT_EQ(campaign_lengths(net, "b", since), (std::vector<std::uint64_t>{300, 600, 1200, 2400}));
+  // Back with the leader: b follows a, and its next campaign waits 3T again.
+  net.isolated.clear();
+  net.advance(ms(3000));
+  ASSERT_EQ(net.nodes["b"]->leader(), std::optional<std::string>("a"));
+  since = net.sent.size();
+  net.isolated = {"b"};
+  net.advance(ms(1000));
+  const auto again = campaign_lengths(net, "b", since);
+  ASSERT_FALSE(again.empty());
+  EXPECT_EQ(again.front(), 300u);
+}
+
+TEST(ElectionLength, AVoteBindsItsVoterPastTheCampaignsDeadline) {
+  FarNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const std::uint64_t next = net.nodes["a"]->max_term() + 1;
+  // A default campaign binds c for the 4T promise.
+  EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next, false, 0})).granted);
+  const VoteResp short_bind = net.answer("c", net.as("d", PreVoteReq{next + 1, 0}));
+  EXPECT_FALSE(short_bind.granted);
+  EXPECT_LE(short_bind.promise_left_ms, 401);
+  // A campaign that waits 12T binds its voters for 13T: past its deadline, so the candidate has
+  // stopped counting votes before a voter can back anyone else.
+  EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next + 2, false, 1200})).granted);
+  const VoteResp long_bind = net.answer("c", net.as("d", PreVoteReq{next + 3, 0}));
+  EXPECT_FALSE(long_bind.granted);
+  EXPECT_EQ(long_bind.reason, "promised");
+  EXPECT_GT(long_bind.promise_left_ms, 1200);
+  EXPECT_LE(long_bind.promise_left_ms, 1301);
+  // A length beyond 24T is taken as 24T: a voter is never bound for longer than 25T.
+  EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next + 4, false, 1'000'000'000})).granted);
+  const VoteResp capped = net.answer("c", net.as("d", PreVoteReq{next + 5, 0}));
+  EXPECT_GT(capped.promise_left_ms, 2400);
+  EXPECT_LE(capped.promise_left_ms, 2501);
+}
+
+}  // namespace
+}  // namespace elector

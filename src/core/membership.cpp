@@ -340,9 +340,17 @@ void Membership::handle(Time now, const Envelope& env, const PushPull& b, Outbox
       if (u.name != env.header.self.name) apply(now, u, Source::state, out);
     }
   }
-  if (b.want_reply) {
-    out.send(env.header.self.name, env.header.self.addr, make_push_pull(now, false, false));
+  if (!b.want_reply) return;
+  // The answer goes over TCP: a retry that arrives while it is under way asks for nothing new. A
+  // new process under the name (a higher boot) is answered at once.
+  const MemberUpdate& from = env.header.self;
+  const auto it = answered_.find(from.name);
+  if (it != answered_.end() && it->second.first == from.boot &&
+      now < it->second.second + t_.join_retry_max) {
+    return;
   }
+  answered_[from.name] = {from.boot, now};
+  out.send(from.name, from.addr, make_push_pull(now, false, false));
 }
 
 void Membership::reshuffle() {
@@ -478,6 +486,8 @@ void Membership::tick(Time now, Outbox& out) {
       for (const auto& s : seeds_) out.send("", s, make_push_pull(now, true, true));
     }
     next_reconnect_ = now + t_.reconnect_interval;
+    std::erase_if(answered_,
+                  [&](const auto& e) { return e.second.second + t_.join_retry_max <= now; });
   }
 
   while (!down_since_.empty() && down_since_.begin()->first + t_.dead_reap <= now) {

@@ -134,6 +134,10 @@ class Membership {
   std::size_t probe_pos_ = 0;
   Time next_probe_ = kNever;
   std::map<std::uint64_t, Relay> relays_;
+  /// When this node last sent its full state in answer to each process (name -> boot, time): at
+  /// most once per join_retry_max. A thousand joiners retrying while their seeds were too busy
+  /// to answer had each seed send the whole list again for every retry.
+  std::map<std::string, std::pair<std::uint64_t, Time>> answered_;
   std::set<std::pair<Time, std::uint32_t>> suspicion_deadlines_;
   std::set<std::pair<Time, std::uint32_t>> down_since_;  // dead or left, oldest first
   Time next_gossip_{};

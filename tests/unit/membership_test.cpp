@@ -257,6 +257,49 @@ TEST(Membership, AJoinerAsksItsSeedOnlyAsTheBackoffAllows) {
   EXPECT_EQ(sent.back(), kT0 + ms(6300));
 }
 
+TEST(Membership, ASeedSendsItsListToAJoinerOncePerRetryLimit) {
+  // A seed too busy to answer at once receives the joiner's retries (100 ms, 200 ms, ...) on top
+  // of its first join; the first answer, over TCP, serves them all.
+  Net net;
+  net.add("a");
+  Node& b = net.create("b", {addr_of("a")});
+  auto answers = [&] {
+    int k = 0;
+    for (const auto& d : net.log) {
+      const auto* pp = std::get_if<PushPull>(&d.env.body);
+      k += d.from == "a" && d.to == "b" && pp && pp->state && !pp->want_reply ? 1 : 0;
+    }
+    return k;
+  };
+  net.cut = {"b"};  // b's joins pile up unanswered, as at a seed that cannot keep up
+  for (int i = 0; i < 100; ++i) {
+    net.now += kStep;
+    b.m->tick(net.now, b.out);
+  }
+  std::vector<Envelope> joins;
+  for (auto& [to, env] : net.drain(b)) {
+    if (to && to->name == "a") joins.push_back(env);
+  }
+  ASSERT_GE(joins.size(), 4u);  // +100, +300, +700 ms and the first
+  net.cut.clear();
+  for (const auto& env : joins) {
+    net.node("a").m->on_envelope(net.now, env, 0, net.node("a").out);
+    net.flush();
+  }
+  EXPECT_EQ(answers(), 1);
+  EXPECT_EQ(net.m("a").up_count(), 1u);
+  // A later join (b lost the answer with its connection) is answered again.
+  net.now += ms(5000);
+  net.node("a").m->on_envelope(net.now, joins.back(), 0, net.node("a").out);
+  net.flush();
+  EXPECT_EQ(answers(), 2);
+  // So is a new process under the name, at once.
+  Node& b2 = net.create("b", {addr_of("a")}, 2);
+  net.flush();
+  (void)b2;
+  EXPECT_EQ(answers(), 3);
+}
+
 TEST(Membership, TwoNodesKnowEachOtherAfterJoin) {
   Net net;
   Node& a = net.add("a");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace elector::net {
@@ -27,6 +28,7 @@ void Connection::start() {
   asio::error_code ec;
   // Heartbeats and votes are small and latency-bound: never hold them back to fill a segment.
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
   read_more();
   write_next();
 }
@@ -48,6 +50,15 @@ void Connection::close_after_flush() {
   if (started_ && !writing_ && queue_.empty()) close_now();
 }
 
+void Connection::pop_front() {
+  queue_[head_].reset();  // sent: its memory goes now, not when the queue empties
+  if (++head_ < queue_.size()) return;
+  // Empty: start again at the front, and give a burst's memory back.
+  queue_.clear();
+  head_ = 0;
+  if (queue_.capacity() > kKeptQueueCapacity) queue_.shrink_to_fit();
+}
+
 void Connection::close_now() {
   if (closed_) return;
   asio::error_code ec;
@@ -60,57 +71,81 @@ void Connection::finish() {
   if (closed_) return;
   closed_ = true;
   queue_.clear();
+  head_ = 0;
   queued_bytes_ = 0;
   owner_->closed(shared_from_this());
 }
 
 void Connection::read_more() {
-  // One buffer for the whole stream: a read takes whatever has arrived (often several frames),
-  // so a small frame costs one system call, not a header read plus a body read.
-  if (rbuf_.size() - rlen_ < kReadChunk / 2)
-    rbuf_.resize(std::max(rbuf_.size(), rlen_ + kReadChunk));
+  // Waiting for data needs no buffer: a leader holds a connection to each of hundreds of members,
+  // and a read buffer each, posted with every pending read, was most of its memory. What
+  // arrives is read into one scratch buffer of the loop's thread; only a frame cut in the middle
+  // is kept, in this connection's own buffer.
   auto self = shared_from_this();
-  socket_.async_read_some(asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
-                          [self](const asio::error_code& ec, std::size_t n) {
-                            if (ec) {
-                              self->close_now();
-                              return;
-                            }
-                            self->rlen_ += n;
-                            if (self->parse_frames()) self->read_more();
-                          });
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self](const asio::error_code& ec) {
+    if (ec) {
+      self->close_now();
+      return;
+    }
+    if (self->drain()) self->read_more();
+  });
 }
 
-bool Connection::parse_frames() {
+bool Connection::drain() {
+  static thread_local std::vector<std::uint8_t> scratch(kScratch);
+  for (;;) {
+    asio::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(scratch), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
+    if (ec) {
+      close_now();
+      return false;
+    }
+    if (!consume(scratch.data(), n)) return false;
+    // A read that did not fill the buffer took all there was (one system call, not two).
+    if (n < scratch.size()) return true;
+  }
+}
+
+bool Connection::consume(const std::uint8_t* data, std::size_t n) {
+  if (rlen_ == 0) {
+    const auto used = deliver_frames(data, n);
+    if (!used) return false;
+    rbuf_.assign(data + *used, data + n);  // the start of a frame still on its way, if any
+    rlen_ = rbuf_.size();
+    return true;
+  }
+  rbuf_.resize(rlen_ + n);
+  std::memcpy(rbuf_.data() + rlen_, data, n);
+  rlen_ += n;
+  const auto used = deliver_frames(rbuf_.data(), rlen_);
+  if (!used) return false;
+  rbuf_.erase(rbuf_.begin(), rbuf_.begin() + static_cast<std::ptrdiff_t>(*used));
+  rlen_ -= *used;
+  if (rlen_ == 0) {
+    rbuf_.clear();
+    rbuf_.shrink_to_fit();
+  }
+  return true;
+}
+
+std::optional<std::size_t> Connection::deliver_frames(const std::uint8_t* data, std::size_t n) {
   std::size_t pos = 0;
-  while (!closed_ && rlen_ - pos >= 4) {
-    const std::uint8_t* h = rbuf_.data() + pos;
+  while (!closed_ && n - pos >= 4) {
+    const std::uint8_t* h = data + pos;
     const std::uint32_t len =
         static_cast<std::uint32_t>(h[0]) | (static_cast<std::uint32_t>(h[1]) << 8) |
         (static_cast<std::uint32_t>(h[2]) << 16) | (static_cast<std::uint32_t>(h[3]) << 24);
     if (len > wire::kMaxPacket) {
       owner_->oversized(shared_from_this());
-      return false;
+      return std::nullopt;
     }
-    if (rlen_ - pos - 4 < len) {
-      // An incomplete frame: make room for all of it.
-      if (rbuf_.size() < len + 4) rbuf_.resize(len + 4);
-      break;
-    }
+    if (n - pos - 4 < len) break;  // an incomplete frame
     owner_->packet(shared_from_this(), std::span<const std::uint8_t>(h + 4, len));
     pos += 4 + len;
   }
-  if (closed_) return false;
-  if (pos > 0) {
-    std::memmove(rbuf_.data(), rbuf_.data() + pos, rlen_ - pos);
-    rlen_ -= pos;
-  }
-  // A burst of big frames may have grown the buffer: give the memory back once it is drained.
-  if (rlen_ == 0 && rbuf_.size() > 4 * kReadChunk) {
-    rbuf_.resize(kReadChunk);
-    rbuf_.shrink_to_fit();
-  }
-  return true;
+  if (closed_) return std::nullopt;
+  return pos;
 }
 
 void Connection::write_next() {
@@ -120,10 +155,10 @@ void Connection::write_next() {
     return;
   }
   writing_ = true;
-  const auto n = static_cast<std::uint32_t>(queue_.front()->size());
+  const auto n = static_cast<std::uint32_t>(queue_[head_]->size());
   for (std::size_t i = 0; i < 4; ++i) out_header_[i] = static_cast<std::uint8_t>(n >> (8 * i));
   const std::array<asio::const_buffer, 2> bufs{asio::buffer(out_header_),
-                                               asio::buffer(*queue_.front())};
+                                               asio::buffer(*queue_[head_])};
   auto self = shared_from_this();
   asio::async_write(socket_, bufs, [self](const asio::error_code& ec, std::size_t) {
     self->writing_ = false;
@@ -132,8 +167,8 @@ void Connection::write_next() {
       self->close_now();
       return;
     }
-    self->queued_bytes_ -= self->queue_.front()->size();
-    self->queue_.pop_front();
+    self->queued_bytes_ -= self->queue_[self->head_]->size();
+    self->pop_front();
     self->write_next();
   });
 }

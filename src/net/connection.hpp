@@ -10,7 +10,6 @@
 
 #include <asio.hpp>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +53,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   [[nodiscard]] bool closed() const { return closed_; }
   [[nodiscard]] std::string remote() const;
   asio::ip::tcp::socket& socket() { return socket_; }
+  /// Bytes this connection holds for reading and writing beyond its fixed size: a partial frame
+  /// and the room of its send queue (zero when idle).
+  [[nodiscard]] std::size_t held_bytes() const {
+    return rbuf_.capacity() + queue_.capacity() * sizeof(Packet);
+  }
 
   std::optional<wire::Identity> peer;
   bool peer_said_goodbye = false;
@@ -64,8 +68,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void read_more();
-  /// Hands every complete frame in the read buffer to the owner; false once the stream is over.
-  bool parse_frames();
+  /// Reads what has arrived; false once the stream is over.
+  bool drain();
+  /// Takes n bytes read from the stream; false once the stream is over.
+  bool consume(const std::uint8_t* data, std::size_t n);
+  /// Hands every complete frame of data[0, n) to the owner and returns the bytes they took;
+  /// nothing once the stream is over (closed, or a frame too large).
+  std::optional<std::size_t> deliver_frames(const std::uint8_t* data, std::size_t n);
+  /// The front packet was sent.
+  void pop_front();
   void write_next();
   void finish();
 
@@ -74,13 +85,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string key_;
   Owner* owner_;
   std::size_t max_queue_bytes_;
-  std::deque<Packet> queue_;
+  /// Packets to send, from queue_[head_]: a vector allocates nothing while empty, which a
+  /// connection mostly is (a deque allocates a block up front, for each of hundreds).
+  std::vector<Packet> queue_;
+  std::size_t head_ = 0;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool started_ = false;
   bool close_when_flushed_ = false;
   bool closed_ = false;
-  static constexpr std::size_t kReadChunk = 1024;
+  /// The scratch buffer of the loop's thread that reads land in.
+  static constexpr std::size_t kScratch = 64 * 1024;
+  /// An emptied queue keeps room for this many packets; a burst's larger room is given back.
+  static constexpr std::size_t kKeptQueueCapacity = 16;
   std::array<std::uint8_t, 4> out_header_{};
   std::vector<std::uint8_t> rbuf_;
   std::size_t rlen_ = 0;

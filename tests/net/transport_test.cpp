@@ -251,6 +251,23 @@ TEST_F(ConnectionTest, WriteEndingInsideTheNextFrame) {
   EXPECT_EQ(oversized_, 0);
 }
 
+TEST_F(ConnectionTest, AnIdleConnectionHoldsNoBuffer) {
+  // A leader has a connection to each of hundreds of members; what each holds while idle is
+  // multiplied by them.
+  EXPECT_EQ(conn_->held_bytes(), 0u);
+  const Bytes big = pattern(200'000, 3);
+  const Bytes fb = frame(big);
+  // A frame cut in the middle is kept until its end arrives, then given back.
+  write_in_chunks(fb, {70'000});
+  ASSERT_TRUE(wait_packets(1));
+  EXPECT_TRUE(same_bytes(packets_[0], big));
+  EXPECT_EQ(conn_->held_bytes(), 0u);
+  write(concat({frame(bytes("a")), frame(bytes("b"))}));
+  ASSERT_TRUE(wait_packets(3));
+  EXPECT_EQ(conn_->held_bytes(), 0u);
+  EXPECT_EQ(closes_, 0);
+}
+
 TEST_F(ConnectionTest, EmptyFrameBetweenOthersIsDeliveredEmpty) {
   // A zero-length frame is legal framing: it must not swallow or shift the frames around it.
   const Bytes a = bytes("before");

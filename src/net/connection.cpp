@@ -101,9 +101,8 @@ bool Connection::drain() {
       close_now();
       return false;
     }
+    // Until the socket says it is empty: the wait only reports data that arrives later.
     if (!consume(scratch.data(), n)) return false;
-    // A read that did not fill the buffer took all there was (one system call, not two).
-    if (n < scratch.size()) return true;
   }
 }
 

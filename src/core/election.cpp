@@ -622,7 +622,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   // (lease_ from the send), shifted by what the binding adds to the promise.
   const Duration shift = vote_binding(c.length) - promise_;
   for (const auto& name : c.granted) acked_[name] = c.sent + shift;
-  last_hb_sent_ = c.sent;
+  last_hb_sent_ = c.sent + shift;  // itself too: a campaign longer than the lease can still win
   excluded_.clear();
   awaiting_successor_.clear();
   retry_at_ = kNever;

@@ -107,24 +107,17 @@ bool Connection::drain() {
 }
 
 bool Connection::consume(const std::uint8_t* data, std::size_t n) {
-  if (rlen_ == 0) {
+  if (rbuf_.empty()) {
     const auto used = deliver_frames(data, n);
     if (!used) return false;
     rbuf_.assign(data + *used, data + n);  // the start of a frame still on its way, if any
-    rlen_ = rbuf_.size();
     return true;
   }
-  rbuf_.resize(rlen_ + n);
-  std::memcpy(rbuf_.data() + rlen_, data, n);
-  rlen_ += n;
-  const auto used = deliver_frames(rbuf_.data(), rlen_);
+  rbuf_.insert(rbuf_.end(), data, data + n);
+  const auto used = deliver_frames(rbuf_.data(), rbuf_.size());
   if (!used) return false;
   rbuf_.erase(rbuf_.begin(), rbuf_.begin() + static_cast<std::ptrdiff_t>(*used));
-  rlen_ -= *used;
-  if (rlen_ == 0) {
-    rbuf_.clear();
-    rbuf_.shrink_to_fit();
-  }
+  if (rbuf_.empty()) rbuf_.shrink_to_fit();
   return true;
 }
 

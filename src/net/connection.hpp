@@ -99,8 +99,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// An emptied queue keeps room for this many packets; a burst's larger room is given back.
   static constexpr std::size_t kKeptQueueCapacity = 16;
   std::array<std::uint8_t, 4> out_header_{};
+  /// The start of a frame still on its way (empty between frames).
   std::vector<std::uint8_t> rbuf_;
-  std::size_t rlen_ = 0;
 };
 
 }  // namespace elector::net

@@ -316,7 +316,7 @@ void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, 
 
 void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const Membership& mem,
                       Outbox& out) {
-  extend_rank_wait(now, env.header.self, ms(static_cast<std::int64_t>(b.campaign_ms)), mem);
+  extend_rank_wait(now, env.header.self, requested_length(b.campaign_ms), mem);
   const std::string why = refusal(now, env.header.self, b.term, true, mem);
   reply_vote(now, env.header.self, b.term, true, why.empty(), why, out);
 }
@@ -324,7 +324,7 @@ void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const 
 void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Membership& mem,
                       Outbox& out) {
   const MemberUpdate& from = env.header.self;
-  extend_rank_wait(now, from, ms(static_cast<std::int64_t>(b.campaign_ms)), mem);
+  extend_rank_wait(now, from, requested_length(b.campaign_ms), mem);
   const std::string why = refusal(now, from, b.term, false, mem);
   if (why.empty()) {
     if (role_ == Role::leader) step_down(now, now, "higher_term", out);
@@ -336,8 +336,7 @@ void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Mem
     voted_term_ = b.term;
     voted_for_ = from.name;
     term_ = std::max(term_, b.term);
-    const Duration bind = vote_binding(ms(static_cast<std::int64_t>(std::min<std::uint64_t>(
-        b.campaign_ms, static_cast<std::uint64_t>(to_ms(max_campaign()))))));
+    const Duration bind = vote_binding(requested_length(b.campaign_ms));
     support_ = Support{from.name, from.boot, b.term, now + bind, now + bind, {}};
     election_started(now, b.designated ? "handover" : "leader_lost", false, out);
     reply_vote(now, from, b.term, false, true, why, out);
@@ -453,6 +452,13 @@ Duration Election::max_campaign() const {
   return kMaxCampaignLength * T_;
 }
 
+Duration Election::requested_length(std::uint64_t campaign_ms) const {
+  // 0 (a request that does not say) and anything shorter is the default 3T; beyond 24T, 24T.
+  const auto max_ms = static_cast<std::uint64_t>(to_ms(max_campaign()));
+  const Duration asked = ms(static_cast<std::int64_t>(std::min(campaign_ms, max_ms)));
+  return std::max(asked, kCampaignLength * T_);
+}
+
 Duration Election::vote_binding(Duration campaign) const {
   // Bound for a heartbeat interval past the candidate's deadline, and never less than the
   // promise: the candidate stops counting votes before any voter can back someone else.
@@ -470,8 +476,7 @@ void Election::extend_rank_wait(Time now, const MemberUpdate& from, Duration cam
     return;
   }
   rank_wait_extended_ = true;
-  const Duration length = std::clamp(campaign, kCampaignLength * T_, max_campaign());
-  retry_at_ = std::max(retry_at_, now + length + Duration(rng_.between(0, T_.count() / 2)));
+  retry_at_ = std::max(retry_at_, now + campaign + Duration(rng_.between(0, T_.count() / 2)));
 }
 
 void Election::campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out) {

@@ -153,11 +153,14 @@ class Election {
   /// capped at kCampaigners, plus up to T/2).
   [[nodiscard]] Duration rank_wait(std::size_t pos);
   /// Called with a (pre-)vote request: a node waiting its rank turn that hears a better-ranked
-  /// candidate campaign waits for that campaign to end (once per leaderless election).
+  /// candidate campaign waits for that campaign to end, `campaign` long (once per leaderless
+  /// election).
   void extend_rank_wait(Time now, const MemberUpdate& from, Duration campaign,
                         const Membership& mem);
   /// The longest a campaign waits for its answers.
   [[nodiscard]] Duration max_campaign() const;
+  /// The length a (pre-)vote request asks for, within [3T, max_campaign()].
+  [[nodiscard]] Duration requested_length(std::uint64_t campaign_ms) const;
   /// How long a vote binds its voter, for a campaign that waits `campaign` for its answers.
   [[nodiscard]] Duration vote_binding(Duration campaign) const;
   void campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out);

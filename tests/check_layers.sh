@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The layers stay apart: Asio only in the transport (src/net) and the daemon (src/daemon); the
-# HTTP library only in the daemon and the command-line client (src/ctl); public headers include
-# neither. Fails listing the offending lines.
+# HTTP library only in the daemon and the command-line client (src/ctl); spdlog only in the
+# daemon; public headers include none of them. Fails listing the offending lines.
 set -euo pipefail
 root="$1"
 fail=0
@@ -17,4 +17,5 @@ check() {  # pattern, allowed dirs (regex on the path), what
 }
 check '#include <asio' 'src/net|src/daemon' "Asio belongs to src/net and src/daemon only"
 check '#include <httplib' 'src/daemon|src/ctl' "the HTTP library belongs to src/daemon and src/ctl only"
+check '#include <spdlog' 'src/daemon' "spdlog belongs to src/daemon only: libelector logs through NodeCallbacks::log"
 exit $fail

@@ -34,6 +34,7 @@
 
 #include "elector/config.hpp"
 #include "elector/events.hpp"
+#include "elector/log.hpp"
 #include "elector/time.hpp"
 
 namespace elector {
@@ -78,6 +79,8 @@ struct NodeCallbacks {
   std::function<void(std::uint64_t term, const std::string& reason)> demoted;
   /// Every event, with the monotonic instant it happened (event logs, event streams).
   std::function<void(Time at, const Event& e)> event;
+  /// The node's own diagnostics (log.hpp says on which thread). Unset: log_to_stderr.
+  LogSink log;
 };
 
 /// One member as this node sees it.

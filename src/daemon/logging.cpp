@@ -118,4 +118,18 @@ void setup_logging(LogFormat format, LogLevel level, const std::string& node) {
   spdlog::set_default_logger(std::move(logger));
 }
 
+void log_node(elector::LogLevel level, const std::string& text) {
+  switch (level) {
+    case elector::LogLevel::info:
+      spdlog::info("{}", text);
+      return;
+    case elector::LogLevel::warn:
+      spdlog::warn("{}", text);
+      return;
+    case elector::LogLevel::error:
+      spdlog::error("{}", text);
+      return;
+  }
+}
+
 }  // namespace electord

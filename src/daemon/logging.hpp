@@ -11,6 +11,7 @@
 #include <spdlog/formatter.h>
 
 #include "daemon/options.hpp"
+#include "elector/log.hpp"
 
 namespace electord {
 
@@ -19,5 +20,8 @@ std::unique_ptr<spdlog::formatter> make_json_formatter(std::string node);
 
 /// Makes a stderr logger in `format` at `level` the default logger.
 void setup_logging(LogFormat format, LogLevel level, const std::string& node);
+
+/// The node's own diagnostics (NodeCallbacks::log), to the default logger at their level.
+void log_node(elector::LogLevel level, const std::string& text);
 
 }  // namespace electord

@@ -114,6 +114,7 @@ int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
   const auto pre_hooks = s.node.pre_election_hooks;
   const auto post_hooks = s.node.post_election_hooks;
   elector::NodeCallbacks cb;
+  cb.log = electord::log_node;
   cb.pre_election = [&hooks, &pre_hooks](const elector::HookRequest& r) {
     hooks.enqueue(r, pre_hooks);
   };

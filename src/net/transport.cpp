@@ -2,8 +2,6 @@
 
 #include <pthread.h>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <asio.hpp>
 #include <atomic>
@@ -344,7 +342,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
         if (!ec && !res.empty()) ep = res.begin()->endpoint();
       }
     }
-    if (!ep) spdlog::warn("{}: cannot resolve address \"{}\"", opt_.name, addr);
+    if (!ep) log(LogLevel::warn, "cannot resolve address \"" + addr + "\"");
     if (resolved_.size() > 100000) resolved_.clear();
     resolved_[addr] = ep;
     return ep;
@@ -435,7 +433,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
         c->queue(self->seal(wire::PacketType::hello, {}));
         c->start();
       } else if (ec == asio::error::no_descriptors) {
-        spdlog::error("{}: out of file descriptors; raise the limit (ulimit -n)", self->opt_.name);
+        self->log(LogLevel::error, "out of file descriptors; raise the limit (ulimit -n)");
       }
       self->accept();
     });
@@ -545,7 +543,11 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     if (last != Time{} && now - last < std::chrono::seconds(10)) return;
     if (last_warned_.size() > 10000) last_warned_.clear();
     last_warned_[key] = now;
-    spdlog::warn("{}: {}", opt_.name, text);
+    log(LogLevel::warn, text);
+  }
+
+  void log(LogLevel level, const std::string& text) const {
+    if (handlers_.on_log) handlers_.on_log(level, opt_.name + ": " + text);
   }
 
   TransportOptions opt_;

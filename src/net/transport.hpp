@@ -53,6 +53,9 @@ struct TransportHandlers {
   std::function<void(const std::string& name, std::uint64_t boot)> on_peer_gone;
   /// The instant given to wake_at() has come.
   std::function<void()> on_timer;
+  /// Diagnostics (an address that does not resolve, descriptors running out), on the loop thread.
+  /// Unset: they are dropped.
+  LogSink on_log;
 };
 
 /// "host:port" split and checked; false if it is not of that form with a port in 0..65535.

@@ -1,15 +1,15 @@
 #include "node/dispatcher.hpp"
 
 #include <pthread.h>
-#include <spdlog/spdlog.h>
 
 #include <exception>
 #include <utility>
 
 namespace elector {
 
-void Dispatcher::start() {
+void Dispatcher::start(LogSink log) {
   if (thread_.joinable()) return;
+  log_ = std::move(log);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "elector-events");  // shown by top -H and /proc
     run();
@@ -34,6 +34,13 @@ void Dispatcher::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Dispatcher::report(const std::string& text) const noexcept {
+  try {
+    if (log_) log_(LogLevel::error, text);
+  } catch (...) {  // a sink that throws, against its contract, still loses only its line
+  }
+}
+
 void Dispatcher::run() {
   for (;;) {
     std::function<void()> fn;
@@ -48,9 +55,9 @@ void Dispatcher::run() {
       fn();
     } catch (const std::exception& e) {
       // A throwing callback must not take the node down with it.
-      spdlog::error("a callback threw: {}", e.what());
+      report(std::string("a callback threw: ") + e.what());
     } catch (...) {
-      spdlog::error("a callback threw a non-standard exception");
+      report("a callback threw a non-standard exception");
     }
   }
 }

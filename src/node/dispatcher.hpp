@@ -4,14 +4,17 @@
 // under the node's lock (one that calls back into the node would deadlock). So they are queued
 // here and run on this thread instead.
 //
-// Thread safety: post() from any thread; stop() from the owner, never from a callback.
+// Thread safety: post() from any thread; start() and stop() from the owner, never from a callback.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+
+#include "elector/log.hpp"
 
 namespace elector {
 
@@ -22,18 +25,21 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  void start();
+  /// `log` hears of a callback that threw (the callback's exception stops there).
+  void start(LogSink log);
   void post(std::function<void()> fn);
   /// Runs what is queued, then joins. Idempotent.
   void stop();
 
  private:
   void run();
+  void report(const std::string& text) const noexcept;
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
+  LogSink log_;
   std::thread thread_;
 };
 

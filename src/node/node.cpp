@@ -6,7 +6,6 @@
 // hooks to the dispatcher thread (never run under the lock), and the next wake-up to the timer.
 #include "elector/node.hpp"
 
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -70,6 +69,7 @@ ElectResult result_of(ElectOutcome o) {
 class Node::Impl {
  public:
   Impl(NodeConfig cfg, NodeCallbacks cb) : cfg_(std::move(cfg)), cb_(std::move(cb)) {
+    if (!cb_.log) cb_.log = log_to_stderr;
     const auto errors = validate(cfg_);
     if (!errors.empty()) {
       const auto& e = errors.front();
@@ -110,6 +110,7 @@ class Node::Impl {
     topt.replay_window_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.replay_window).count();
     net::TransportHandlers h;
+    h.on_log = cb_.log;
     h.on_message = [this](Envelope&& env) {
       std::lock_guard g(mu_);
       if (state_ != State::running) return;
@@ -143,12 +144,15 @@ class Node::Impl {
     const auto pid = static_cast<std::uint32_t>(::getpid());
     const std::uint64_t seed = boot_ ^ (name_hash * std::uint64_t{0x9E3779B97F4A7C15}) ^ pid;
     core_.emplace(cfg_, boot_, seed, now, kept.term);
-    dispatcher_.start();
+    dispatcher_.start(cb_.log);
     state_ = State::running;
-    spdlog::info("{}: listening on {} ({}), strategy {}, quorum {}", cfg_.name, cfg_.listen,
-                 cfg_.cookie.empty() ? "INSECURE: messages not authenticated" : "authenticated",
-                 cfg_.custom_strategy ? cfg_.custom_strategy->name() : cfg_.strategy,
-                 cfg_.quorum_size);
+    cb_.log(LogLevel::info,
+            cfg_.name + ": listening on " + cfg_.listen + " (" +
+                (cfg_.cookie.empty() ? "INSECURE: messages not authenticated" : "authenticated") +
+                "), strategy " +
+                std::string(cfg_.custom_strategy ? cfg_.custom_strategy->name()
+                                                 : std::string_view(cfg_.strategy)) +
+                ", quorum " + std::to_string(cfg_.quorum_size));
     core_->set_runtime_ms(cpu_ms());
     core_->start(now);
     flush_locked(now);
@@ -309,11 +313,11 @@ class Node::Impl {
           wake = true;
         }
       } else if (const auto* mm = std::get_if<SettingsMismatch>(&e)) {
-        spdlog::warn(
-            "{}: member {} runs with different election settings (strategy, quorum_size, "
-            "election_delay, heartbeat_interval, hooks_execution or automatic_elections); it "
-            "will not be voted for until the settings agree",
-            cfg_.name, mm->member);
+        cb_.log(LogLevel::warn,
+                cfg_.name + ": member " + mm->member +
+                    " runs with different election settings (strategy, quorum_size, "
+                    "election_delay, heartbeat_interval, hooks_execution or "
+                    "automatic_elections); it will not be voted for until the settings agree");
       }
     }
     // One task per step, not one per event: a step often yields several events (a crashed
@@ -348,7 +352,8 @@ class Node::Impl {
   void save_locked() {
     if (cfg_.state_file.empty()) return;
     std::string err;
-    if (!save_state(cfg_.state_file, persisted_, err)) spdlog::error("{}: {}", cfg_.name, err);
+    if (!save_state(cfg_.state_file, persisted_, err))
+      cb_.log(LogLevel::error, cfg_.name + ": " + err);
   }
 
   NodeConfig cfg_;

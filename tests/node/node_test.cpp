@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -188,6 +190,31 @@ TEST(Node, CallbacksFollowLeadership) {
   ASSERT_EQ(std::count(seen.begin(), seen.end(), "demoted:stopped"), 1);
   EXPECT_LT(at("elected"), at("demoted:stopped"));
   EXPECT_LT(at("leader:c1"), at("leader:none"));
+}
+
+TEST(Node, DiagnosticsGoToTheLogCallback) {
+  std::mutex mu;
+  std::vector<std::pair<LogLevel, std::string>> lines;
+  NodeCallbacks cb;
+  cb.log = [&](LogLevel level, const std::string& text) {
+    std::lock_guard lk(mu);
+    lines.emplace_back(level, text);
+  };
+  cb.elected = [](std::uint64_t) { throw std::runtime_error("boom"); };
+  {
+    Node n(config("l1", 1, "k"), cb);
+    n.start();
+    ASSERT_TRUE(eventually([&] { return n.is_leader(); }));
+    n.stop();  // runs the queued callbacks, the throwing one included
+  }
+  std::lock_guard lk(mu);
+  const auto has = [&](LogLevel level, const std::string& part) {
+    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) {
+      return l.first == level && l.second.find(part) != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(has(LogLevel::info, "l1: listening on 127.0.0.1:"));
+  EXPECT_TRUE(has(LogLevel::error, "a callback threw: boom"));
 }
 
 TEST(Node, StateFileKeepsTheTermAcrossRestarts) {

@@ -1,0 +1,32 @@
+# Third-party libraries, all from Debian's packages, as the targets below link them.
+#
+# electord is started by the hundred on one machine, so a node should map as little as it can.
+# Every shared library a process maps costs it resident pages (the kernel maps a library's
+# neighbouring pages on each fault) and private pages of relocations. So the libraries a daemon
+# needs are linked into its binary: libsodium from its static archive, spdlog, fmt and toml++ as
+# header-only libraries, and (ELECTOR_STATIC_DAEMON) libstdc++ and libgcc. Then electord maps only
+# itself and glibc (docs/performance.md, "Memory").
+find_package(Threads REQUIRED)
+
+# libsodium: authentication of every packet (wire), the control token's comparison (daemon).
+find_library(ELECTOR_SODIUM_ARCHIVE NAMES libsodium.a)
+if(NOT ELECTOR_SODIUM_ARCHIVE)
+  message(FATAL_ERROR "libsodium.a not found: install libsodium-dev (scripts/install-deps.sh)")
+endif()
+add_library(elector_sodium INTERFACE)
+target_link_libraries(elector_sodium INTERFACE ${ELECTOR_SODIUM_ARCHIVE} Threads::Threads)
+
+# spdlog over fmt, both header-only. Debian's spdlog targets both link libfmt's shared library;
+# without SPDLOG_COMPILED_LIB, spdlog's headers carry its whole implementation.
+find_package(fmt REQUIRED)
+find_path(ELECTOR_SPDLOG_INCLUDE spdlog/spdlog.h REQUIRED)
+add_library(elector_spdlog INTERFACE)
+target_include_directories(elector_spdlog SYSTEM INTERFACE ${ELECTOR_SPDLOG_INCLUDE})
+target_compile_definitions(elector_spdlog INTERFACE SPDLOG_FMT_EXTERNAL)
+target_link_libraries(elector_spdlog INTERFACE fmt::fmt-header-only Threads::Threads)
+
+# toml++ header-only (Debian's pkg-config and CMake files select its shared library).
+find_path(ELECTOR_TOML_INCLUDE toml++/toml.h REQUIRED)
+add_library(elector_toml INTERFACE)
+target_include_directories(elector_toml SYSTEM INTERFACE ${ELECTOR_TOML_INCLUDE})
+target_compile_definitions(elector_toml INTERFACE TOML_HEADER_ONLY=1)

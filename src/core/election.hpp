@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 
+#include "core/handover_backoff.hpp"
 #include "core/membership.hpp"
 #include "core/messages.hpp"
 #include "core/outbox.hpp"
@@ -56,6 +57,8 @@ class Election {
   void on_member_up(Time now, const std::string& name, const Membership& mem, Outbox& out);
   void on_member_down(Time now, const std::string& name, const std::string& reason,
                       const Membership& mem, Outbox& out);
+  /// `name` was suspected and is alive again (it refuted the suspicion).
+  void on_member_alive_again(Time now, const std::string& name, const Membership& mem);
   /// The transport saw `name`'s process (boot `boot`, 0 = any) end: it can no longer lead, so
   /// support given to it is released at once (even if gossip said "failed" first).
   void on_peer_gone(Time now, const std::string& name, std::uint64_t boot, const Membership& mem,
@@ -212,6 +215,9 @@ class Election {
   /// Only the first `limit` of them.
   std::vector<std::string> ranking(Time now, const Membership& mem, bool all = false,
                                    std::size_t limit = SIZE_MAX) const;
+  /// The first of ranking(now, mem, all) that a leader may hand over to now (this node
+  /// included): members in their handover backoff are skipped. Empty if there is none.
+  [[nodiscard]] std::string handover_choice(Time now, const Membership& mem, bool all) const;
   [[nodiscard]] std::size_t voters(const Membership& mem) const;
   [[nodiscard]] std::size_t needed_votes(const Membership& mem) const;
   [[nodiscard]] bool support_active(Time now) const;
@@ -266,9 +272,10 @@ class Election {
   Time retry_at_ = kNever;
   bool rank_wait_extended_ = false;
   std::set<std::string> excluded_;
-  /// Successors that did not take over when handed the leadership; not handed it again until
-  /// their membership changes.
-  std::set<std::string> handover_failed_;
+  /// Successors that did not take over when handed the leadership: passed over by handovers for
+  /// a pause that doubles with each failure, forgotten when their membership changes or they
+  /// lead. A leader looks again at each pause's end (tick), also at one that ended before it won.
+  HandoverBackoff handover_backoff_;
   std::string released_;             // the last leader known to have resigned or gone...
   std::uint64_t released_term_ = 0;  // ...and the term it held
   std::string awaiting_successor_;

@@ -118,6 +118,7 @@ std::vector<MemberUpdate> Membership::take_gossip() {
 void Membership::set_status(Time now, Member& m, MemberStatus s, const std::string& reason,
                             Outbox& out) {
   const bool was_up = m.up();
+  const bool was_suspect = m.status == MemberStatus::suspect;
   const std::uint32_t id = m.id();
   if (m.status == MemberStatus::suspect) end_suspicion(id);
   if (!was_up) {
@@ -133,6 +134,7 @@ void Membership::set_status(Time now, Member& m, MemberStatus s, const std::stri
     down_at_[id] = now;
     down_since_.insert({now, id});
   }
+  if (was_suspect && s == MemberStatus::alive) out.alive_again.push_back(m.name());
   if (was_up && !is_up) {
     --up_count_;
     out.events.emplace_back(MemberDown{m.name(), reason});

@@ -97,6 +97,8 @@ void NodeCore::after(Time now) {
       election_.on_member_down(now, down->member, down->reason, membership_, out_);
     }
   }
+  for (const auto& name : out_.alive_again) election_.on_member_alive_again(now, name, membership_);
+  out_.alive_again.clear();
   if (out_.msgs.empty()) return;
   Header h;
   h.self = membership_.self_record(now);

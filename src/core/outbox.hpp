@@ -18,6 +18,9 @@ struct Outbox {
   std::vector<Msg> msgs;
   std::vector<Event> events;
   std::vector<HookRequest> hooks;
+  /// Members whose suspicion was cleared in this step: no event for the application (they never
+  /// went down), but back in the election's rankings.
+  std::vector<std::string> alive_again;
 
   void send(std::string to_name, std::string to_addr, Body body) {
     msgs.push_back(Msg{std::move(to_name), std::move(to_addr), std::move(body)});

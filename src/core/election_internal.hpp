@@ -1,0 +1,32 @@
+// The election's tuning constants and small helpers, shared by the files of class Election
+// (election.cpp: inputs, commands and time; election_votes.cpp: votes and campaigns;
+// election_leader.cpp; election_follower.cpp). Internal to src/core.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace elector::election_internal {
+
+// How many of the best-ranked candidates in a node's view campaign on their own when there is no
+// leader (the first at once, the others after 2T per rank). One ranked lower waits for a leader,
+// or for enough better ones to go down: hundreds campaigning together split the votes and load a
+// shared machine until no one wins (docs/design.md §4, "who campaigns").
+constexpr std::size_t kCampaigners = 8;
+/// A campaign's deadline after it sends its requests, in heartbeat intervals...
+constexpr int kCampaignLength = 3;
+/// ...doubled after each campaign that timed out, up to this: on a machine too loaded to answer
+/// hundreds of requests within 3T every campaign timed out, and its retries only added load
+/// (docs/design.md §4, "campaign length").
+constexpr int kMaxCampaignLength = 24;
+/// A campaign first asks the votes it needs plus a margin: an eighth more, at least this many.
+constexpr std::size_t kMinVoteMargin = 4;
+constexpr std::size_t kVoteMarginDivisor = 8;
+
+inline bool named(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace elector::election_internal

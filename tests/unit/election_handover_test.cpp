@@ -1,0 +1,115 @@
+// When a leader hands the leadership to a better candidate, and what happens when it cannot.
+#include <gtest/gtest.h>
+
+#include "core/node_core.hpp"
+#include "election_net.hpp"
+
+namespace elector {
+namespace {
+
+using namespace election_net;
+
+Config ranked(const std::string& name, int priority) {
+  Config c = config(name);
+  c.strategy = "priority";
+  c.priority = priority;
+  return c;
+}
+
+MemberStatus status_in(const NodeCore& viewer, const std::string& name) {
+  for (const auto& m : viewer.members()) {
+    if (m.name == name) return m.status;
+  }
+  return MemberStatus::dead;
+}
+
+/// The last message `from` sent, as a carrier of gossip only.
+Envelope gossip_from(const Net& net, const std::string& from, MemberUpdate u) {
+  for (auto it = net.sent.rbegin(); it != net.sent.rend(); ++it) {
+    if (it->first != from) continue;
+    Envelope env = it->second.env;
+    env.body = Gossip{};
+    env.gossip = {std::move(u)};
+    return env;
+  }
+  ADD_FAILURE() << from << " sent nothing";
+  return {};
+}
+
+/// `name`'s own record, as it last sent it.
+MemberUpdate record_of(const Net& net, const std::string& name) {
+  for (auto it = net.sent.rbegin(); it != net.sent.rend(); ++it) {
+    if (it->first == name) return it->second.env.header.self;
+  }
+  ADD_FAILURE() << name << " sent nothing";
+  return {};
+}
+
+/// b (priority 2) leads c (3); a (1), the best, is added by the test.
+struct LedByB : Net {
+  LedByB() {
+    add(ranked("b", 2));
+    add(ranked("c", 3));
+    advance(ms(600));
+    EXPECT_TRUE(nodes["b"]->is_leader(now));
+  }
+};
+
+TEST(ElectionHandover, TheBestCandidateSuspectedAtTheReevaluationTakesOverOnceCleared) {
+  // b leads; a, the best, joins, and is suspected (by c) when b re-evaluates: b keeps the
+  // leadership, as a suspected member is in no ranking. When a clears the suspicion, b looks
+  // again, as for a joiner, and hands over.
+  LedByB net;
+  net.no_gossip_to.insert("a");  // a does not hear of the suspicion, so it does not refute it
+  net.add(ranked("a", 1));
+  MemberUpdate suspected = record_of(net, "a");
+  suspected.status = MemberStatus::suspect;
+  suspected.from = "c";
+  net.nodes["b"]->receive(net.now, gossip_from(net, "c", suspected));
+  net.pump();
+  ASSERT_EQ(status_in(*net.nodes["b"], "a"), MemberStatus::suspect);
+  net.advance(ms(300));  // b's re-evaluation, election_delay after the join, came and went
+  ASSERT_TRUE(net.nodes["b"]->is_leader(net.now));
+  ASSERT_EQ(status_in(*net.nodes["b"], "a"), MemberStatus::suspect);
+
+  MemberUpdate cleared = record_of(net, "a");  // a refutes: a higher incarnation, alive
+  cleared.incarnation = suspected.incarnation + 1;
+  net.nodes["b"]->receive(net.now, gossip_from(net, "a", cleared));
+  net.pump();
+  ASSERT_EQ(status_in(*net.nodes["b"], "a"), MemberStatus::alive);
+  net.advance(ms(500));  // election_delay, then the handover
+  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
+  EXPECT_FALSE(net.nodes["b"]->is_leader(net.now));
+  EXPECT_EQ(net.nodes["c"]->leader(), std::optional<std::string>("a"));
+}
+
+TEST(ElectionHandover, ASuccessorThatDidNotTakeOverIsHandedTheLeadershipAgainAfterItsPause) {
+  // b leads; a, the best, joins; b hands over to a just as a freezes. The others wait 4T for a,
+  // then elect b again, and pass a over. a thaws (it was never declared failed): when its pause
+  // ends, b hands over again, and a takes over.
+  LedByB net;
+  net.add(ranked("a", 1));
+  net.advance(ms(90));  // b's re-evaluation is due 100 ms after the join
+  ASSERT_TRUE(net.nodes["b"]->is_leader(net.now));
+  net.cut.insert("a");
+  net.advance(ms(20));
+  ASSERT_EQ(net.nodes["b"]->leader(), std::nullopt);  // it resigned in favour of a
+  const Time failed_at = net.now + 4 * ms(100);
+  net.advance(ms(800));
+  ASSERT_TRUE(net.nodes["b"]->is_leader(net.now));
+  net.cut.erase("a");
+  // The pause after one failure: 4 × (election_delay + 4T) = 2 s here. a is up meanwhile, in b's
+  // ranking first, yet passed over.
+  const Duration pause = 4 * (ms(100) + 4 * ms(100));
+  while (net.now + ms(10) < failed_at + pause) {
+    net.advance(ms(10));
+    ASSERT_FALSE(net.nodes["a"]->is_leader(net.now)) << "handed over before the pause ended";
+  }
+  ASSERT_EQ(status_in(*net.nodes["b"], "a"), MemberStatus::alive);
+  net.advance(ms(600));  // the pause ends, then election_delay and the handover
+  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
+  EXPECT_EQ(net.nodes["c"]->leader(), std::optional<std::string>("a"));
+}
+
+}  // namespace
+}  // namespace elector

@@ -15,7 +15,7 @@
 #include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 
-#include "daemon/toml_text.hpp"
+#include "daemon/toml_parse.hpp"
 #include "elector/strategy.hpp"
 
 #ifndef ELECTORD_VERSION
@@ -352,23 +352,14 @@ bool load_toml(const std::string& path, const std::string& origin, const FileRea
                      "\": " + err);
     return false;
   }
-  const auto cannot_parse = [&](std::size_t line, std::size_t column, std::string_view what) {
+  auto parsed = parse_toml(*text, path);
+  if (const auto* problem = std::get_if<TomlProblem>(&parsed)) {
     errors.push_back(std::string(kProgram) + ": cannot parse config file \"" + path + "\": line " +
-                     std::to_string(line) + ", column " + std::to_string(column) + ": " +
-                     std::string(what));
+                     std::to_string(problem->line) + ", column " + std::to_string(problem->column) +
+                     ": " + problem->message);
     return false;
-  };
-  // Text that toml++ 3.3.0 cannot parse without undefined behaviour (daemon/toml_text.hpp).
-  if (const auto problem = check_toml_text(*text)) {
-    return cannot_parse(problem->line, problem->column, problem->message);
   }
-  toml::table table;
-  try {
-    table = toml::parse(*text, path);
-  } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    return cannot_parse(where.line, where.column, e.description());
-  }
+  const toml::table& table = std::get<toml::table>(parsed);
   const auto before = errors.size();
   std::map<std::string, std::string> spelled;  // canonical key -> the spelling the file used
   for (const auto& [k, node] : table) {

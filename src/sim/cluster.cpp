@@ -314,8 +314,11 @@ void Cluster::crash(const std::string& name, bool signal) {
   if (!signal || !opt_.crash_signal) return;
   for (const auto& other : nodes_) {
     if (!other->live() || other->index == n.index || !reachable(n.index, other->index)) continue;
+    std::optional<Duration> delay = Duration::zero();
+    if (opt_.crash_signal_delay) delay = opt_.crash_signal_delay(other->name);
+    if (!delay) continue;
     Item it;
-    it.at = now_ + latency();
+    it.at = now_ + latency() + *delay;
     it.kind = Item::Kind::gone;
     it.node = other->index;
     it.gone_name = name;

@@ -41,6 +41,11 @@ struct Options {
   Duration start_stagger = ms(10);
   /// Crashes are seen by peers through the transport (TCP connections closing).
   bool crash_signal = true;
+  /// Whether and when a crash's signal reaches each peer, past the link's latency. On a real
+  /// machine an exiting process's sockets are released one at a time, so the last of 449 peers
+  /// hears of a kill 100-160 ms after the first (docs/performance.md, "who hears first"); and a
+  /// peer without a connection to the process hears nothing. Unset: every peer, at once.
+  std::function<std::optional<Duration>(const std::string& peer)> crash_signal_delay;
   /// Simulated duration of one hook run, unless a node's hook is set to hang.
   Duration hook_duration = ms(5);
 };

@@ -580,6 +580,33 @@ TEST(Scenario, ThousandNodesElectOneLeader) {
   EXPECT_TRUE(c.invariants().violations().empty());
 }
 
+TEST(Scenario, WhenOnlyTheWatchersHearOfALeadersCrashTheOthersFollowTheSuccessorAtOnce) {
+  // Far followers vote for a watcher while they still back the leader (it named the watcher),
+  // and follow the winner's heartbeat: they need no crash signal of their own. So a far follower
+  // needs no connection to the leader (docs/performance.md, "who hears first").
+  auto o = options(450, 5);
+  o.base.strategy = "priority";
+  o.start_stagger = ms(2);
+  // In priority order box2..box5 are box1's four watchers; nobody else hears of the crash.
+  o.crash_signal_delay = [](const std::string& peer) -> std::optional<Duration> {
+    const int k = std::stoi(peer.substr(3));
+    if (k <= 5) return Duration::zero();
+    return std::nullopt;
+  };
+  Cluster c(o);
+  c.set_tracing(false);
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(20000), ms(1)));
+  c.run_for(ms(30000));  // the membership settles
+  const Time crash = c.now();
+  c.crash("box1", true);
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(20000), ms(1)));
+  EXPECT_EQ(*c.agreed_leader(), "box2");
+  EXPECT_LT(c.now() - crash, ms(50));
+  EXPECT_EQ(c.node("box2")->election().campaign_counts().refusals.size(), 0u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
 TEST(Scenario, LeaderCrashInABigClustersFirstSecondsReachesMembersTheSuccessorDidNotKnow) {
   auto o = options(450, 3);
   o.base.strategy = "priority";

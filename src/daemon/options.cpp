@@ -12,9 +12,9 @@
 #include <string_view>
 #include <variant>
 
-#include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 
+#include "daemon/toml.hpp"
 #include "daemon/toml_parse.hpp"
 #include "elector/strategy.hpp"
 

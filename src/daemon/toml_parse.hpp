@@ -22,7 +22,7 @@
 #include <string_view>
 #include <variant>
 
-#include <toml++/toml.h>
+#include "daemon/toml.hpp"
 
 namespace electord {
 

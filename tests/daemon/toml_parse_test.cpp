@@ -60,6 +60,10 @@ TEST(TomlParse, OtherErrorsAreTomlsOwn) {
   const std::string time_then_quote = "listen =7.0.0-2:7001'" + kE + "'''\n";
   EXPECT_EQ(where(time_then_quote), "1:1");
   EXPECT_NE(problem(time_then_quote).find("floating-point"), std::string::npos);
+  // toml++ asserts what these break (daemon/toml.hpp): builds without NDEBUG used to abort.
+  EXPECT_NE(problem("[@]\n").find("bare key"), std::string::npos);
+  EXPECT_NE(problem("[[ @]]\n").find("bare key"), std::string::npos);
+  EXPECT_TRUE(outside("[" + kE + "]\n"));
   EXPECT_EQ(where("a = \"" + kE + "\nb = 1\n"), "1:7");  // an unclosed string
   EXPECT_NE(problem("a = 1\na = 2\n").find("cannot redefine"), std::string::npos);  // no probe
 }

@@ -151,7 +151,9 @@ class Election {
   /// process is gone. No live leader can be disrupted, so a campaign skips the pre-vote round.
   [[nodiscard]] bool leadership_ended() const;
   /// This node's place among the candidates of its view (kCampaigners or more: beyond them).
-  [[nodiscard]] std::size_t rank_position(Time now, const Membership& mem) const;
+  /// `best`, when given, receives the first of them (empty if there is none).
+  [[nodiscard]] std::size_t rank_position(Time now, const Membership& mem,
+                                          std::string* best = nullptr) const;
   /// How long a node at `pos` waits for a better candidate before it looks again (2T per rank,
   /// capped at kCampaigners, plus up to T/2).
   [[nodiscard]] Duration rank_wait(std::size_t pos);

@@ -193,8 +193,9 @@ Duration Election::rank_wait(std::size_t pos) {
          Duration(rng_.between(0, T_.count() / 2));
 }
 
-std::size_t Election::rank_position(Time now, const Membership& mem) const {
+std::size_t Election::rank_position(Time now, const Membership& mem, std::string* best) const {
   const auto order = ranking(now, mem, false, kCampaigners);
+  if (best) *best = order.empty() ? std::string() : order.front();
   return static_cast<std::size_t>(std::find(order.begin(), order.end(), cfg_.name) - order.begin());
 }
 

@@ -24,19 +24,22 @@ std::size_t offset_of(std::string_view text, std::size_t line, std::size_t colum
   return column >= 1 && at < text.size() ? at : std::string_view::npos;
 }
 
-/// The problem at byte `offset`, its column counted in characters as toml++ counts them.
-TomlProblem problem_at(std::string_view text, std::size_t offset, std::string message) {
+/// The 1-based column of byte `offset`, counted in characters as toml++ counts them.
+std::size_t column_at(std::string_view text, std::size_t offset) {
   const auto before = text.substr(0, offset);
   const auto line_start = before.rfind('\n');
   const auto line = before.substr(line_start == std::string_view::npos ? 0 : line_start + 1);
-  TomlProblem p;
-  p.line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
   // UTF-8 continuation bytes (10xxxxxx) do not start a character.
-  p.column = 1 + static_cast<std::size_t>(std::count_if(line.begin(), line.end(), [](char c) {
-               return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-             }));
-  p.message = std::move(message);
-  return p;
+  return 1 + static_cast<std::size_t>(std::count_if(line.begin(), line.end(), [](char c) {
+           return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+         }));
+}
+
+/// The problem at byte `offset`.
+TomlProblem problem_at(std::string_view text, std::size_t offset, std::string message) {
+  const auto before = text.substr(0, offset);
+  return TomlProblem{1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n')),
+                     column_at(text, offset), std::move(message)};
 }
 
 TomlProblem from_parse_error(const toml::parse_error& e) {
@@ -103,7 +106,7 @@ std::variant<toml::table, TomlProblem> parse_toml(std::string_view text, std::st
                           "comments may hold one)");
       }
       auto problem = from_parse_error(e);
-      if (at != std::string_view::npos) problem.column = problem_at(text, at, "").column;
+      if (at != std::string_view::npos) problem.column = column_at(text, at);
       return problem;
     }
     if (const auto at = after_backslash_in_multi_line_string(text)) {

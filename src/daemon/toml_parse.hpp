@@ -28,7 +28,7 @@ namespace electord {
 
 struct TomlProblem {
   std::size_t line = 1;    ///< 1-based
-  std::size_t column = 1;  ///< 1-based, in bytes
+  std::size_t column = 1;  ///< 1-based, in characters (as toml++ counts them)
   std::string message;
 };
 

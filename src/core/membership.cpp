@@ -477,7 +477,14 @@ void Membership::tick(Time now, Outbox& out) {
     for (const auto& [since, id] : down_since_) {
       if (const Member* m = members_.find(id)) dead.push_back(m);
     }
-    if (!dead.empty()) {
+    // The cluster as a whole tries about once per interval for each member it remembers down:
+    // each live member tries with probability down / live (Serf's reconnect rule). If every
+    // member tried, a cluster of 450 with one crashed member would send that address 225 full
+    // lists a second (30 kB each, encoded and authenticated), and the first of them fall in the
+    // failover the crash began. A partition heals as before: the smaller side sees more members
+    // down than up, so each of its members tries every interval.
+    const std::size_t live = up_count_ + 1;
+    if (!dead.empty() && (dead.size() >= live || rng_.below(live) < dead.size())) {
       const Member* m = dead[rng_.below(dead.size())];
       out.send(m->name(), m->addr(), make_push_pull(now, false, true));
     }

@@ -47,6 +47,8 @@ struct Net {
   std::set<std::string> cut;      // messages to and from these are dropped; they still tick
   std::set<std::string> crashed;  // dropped and no longer ticked
   std::vector<Delivered> log;     // every message delivered, in order
+  /// Every push-pull sent, by receiver address, delivered or not.
+  std::map<std::string, int> push_pulls_to;
 
   /// Creates `name` and starts it with `seeds`; messages are not exchanged yet.
   Node& create(const std::string& name, std::vector<std::string> seeds, std::uint64_t boot = 1) {
@@ -100,6 +102,7 @@ struct Net {
     for (auto& e : n.out.events) n.events.push_back(std::move(e));
     n.out.events.clear();
     for (auto& msg : n.out.msgs) {
+      if (std::holds_alternative<PushPull>(msg.body)) ++push_pulls_to[msg.to_addr];
       Envelope env;
       env.header.self = n.m->self_record(now);
       env.body = std::move(msg.body);
@@ -762,6 +765,33 @@ TEST(Membership, PartitionHealsThroughReconnect) {
   EXPECT_EQ(ups(b, "a"), 2);
   EXPECT_EQ(a.m->up_count(), 1u);
   EXPECT_EQ(b.m->up_count(), 1u);
+}
+
+TEST(Membership, ACrashedMemberGetsAboutOneReconnectPerIntervalFromTheWholeCluster) {
+  // Each of the 19 survivors tries with probability 1/19 per interval: a big cluster must not
+  // send a dead address a full member list from every member every interval.
+  Net net;
+  net.add("m0");
+  for (int i = 1; i < 20; ++i) net.add("m" + std::to_string(i), "m0");
+  net.run(ms(3000));
+  ASSERT_EQ(net.m("m0").up_count(), 19u);
+  net.crashed.insert("m7");
+  const auto dead = net.run_until(
+      [&] {
+        for (const auto& [name, n] : net.nodes) {
+          if (name != "m7" && status(*n->m, "m7") != MemberStatus::dead) return false;
+        }
+        return true;
+      },
+      ms(30000));
+  ASSERT_TRUE(dead.has_value());
+  net.push_pulls_to.clear();
+  const int intervals = 30;
+  net.run(net.tuning.reconnect_interval * intervals);
+  const int sent = net.push_pulls_to[addr_of("m7")];
+  // Expected 30 (one per interval); every member trying would send 19 × 30 = 570.
+  EXPECT_GE(sent, intervals / 3);
+  EXPECT_LE(sent, intervals * 3);
 }
 
 TEST(Membership, IdleMemberWakesOnlyToProbeAndForAntiEntropy) {

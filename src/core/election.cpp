@@ -82,13 +82,9 @@ std::vector<std::string> Election::ranking(Time now, const Membership& mem, bool
     last.push_back(!all && excluded_.count(c.name) > 0);
     cands.push_back(std::move(c));
   };
-  if (cfg_.candidate_node && !stopped_) {
-    add(CandidateInfo{cfg_.name, cfg_.priority, started_, runtime_ms_});
-  }
+  if (cfg_.candidate_node && !stopped_) add(self_candidate());
   for (const auto& [name, m] : mem.members()) {
-    if (m.status != MemberStatus::alive || !m.meta().candidate) continue;
-    if (m.meta().settings_hash != settings_hash_) continue;
-    add(CandidateInfo{name, m.meta().priority, m.started.value_or(now), m.runtime_ms});
+    if (eligible(m)) add(candidate_of(now, m));
   }
   // Positions are sorted, not the records, and only as far as asked: a leader choosing its
   // watchers each heartbeat round, or a node finding its own turn, needs the first few of
@@ -106,6 +102,19 @@ std::vector<std::string> Election::ranking(Time now, const Membership& mem, bool
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) out.push_back(std::move(cands[order[i]].name));
   return out;
+}
+
+bool Election::eligible(const Member& m) const {
+  return m.status == MemberStatus::alive && m.meta().candidate &&
+         m.meta().settings_hash == settings_hash_;
+}
+
+CandidateInfo Election::candidate_of(Time now, const Member& m) {
+  return CandidateInfo{m.name(), m.meta().priority, m.started.value_or(now), m.runtime_ms};
+}
+
+CandidateInfo Election::self_candidate() const {
+  return CandidateInfo{cfg_.name, cfg_.priority, started_, runtime_ms_};
 }
 
 std::string Election::handover_choice(Time now, const Membership& mem, bool all) const {

@@ -217,6 +217,10 @@ class Election {
   /// Only the first `limit` of them.
   std::vector<std::string> ranking(Time now, const Membership& mem, bool all = false,
                                    std::size_t limit = SIZE_MAX) const;
+  /// Whether `m` is a candidate that ranks: alive, a candidate node, and with our settings.
+  [[nodiscard]] bool eligible(const Member& m) const;
+  [[nodiscard]] static CandidateInfo candidate_of(Time now, const Member& m);
+  [[nodiscard]] CandidateInfo self_candidate() const;
   /// The first of ranking(now, mem, all) that a leader may hand over to now (this node
   /// included): members in their handover backoff are skipped. Empty if there is none.
   [[nodiscard]] std::string handover_choice(Time now, const Membership& mem, bool all) const;

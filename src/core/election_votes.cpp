@@ -194,9 +194,33 @@ Duration Election::rank_wait(std::size_t pos) {
 }
 
 std::size_t Election::rank_position(Time now, const Membership& mem, std::string* best) const {
-  const auto order = ranking(now, mem, false, kCampaigners);
-  if (best) *best = order.empty() ? std::string() : order.front();
-  return static_cast<std::size_t>(std::find(order.begin(), order.end(), cfg_.name) - order.begin());
+  if (!cfg_.candidate_node || stopped_) {
+    const auto order = ranking(now, mem, false, kCampaigners);
+    if (best) *best = order.empty() ? std::string() : order.front();
+    return order.size();
+  }
+  // One pass that counts the candidates ranking before this node, with no list and no sort:
+  // every member of a big cluster runs this when its leader's process ends, and ranking all 449
+  // others there was the largest part of a survivor's own work in that failover.
+  const CandidateInfo self = self_candidate();
+  const bool self_last = excluded_.count(self.name) > 0;
+  CandidateInfo first = self;
+  bool first_last = self_last;
+  std::size_t before = 0;
+  for (const auto& [name, m] : mem.members()) {
+    if (!eligible(m)) continue;
+    const CandidateInfo c = candidate_of(now, m);
+    const bool last = !excluded_.empty() && excluded_.count(name) > 0;
+    if (last == self_last ? ranks_before(*strategy_, c, self) : !last) {
+      if (++before == kCampaigners && !best) return kCampaigners;
+    }
+    if (best && (last == first_last ? ranks_before(*strategy_, c, first) : !last)) {
+      first = c;
+      first_last = last;
+    }
+  }
+  if (best) *best = first.name;
+  return std::min(before, kCampaigners);
 }
 
 bool Election::leadership_ended() const {
@@ -398,7 +422,7 @@ bool Election::ranks_before_candidate(Time now, const MemberUpdate& from,
                                       const Membership& mem) const {
   if (!cfg_.candidate_node || stopped_) return false;
   const Member* m = mem.find(from.name);
-  const CandidateInfo me{cfg_.name, cfg_.priority, started_, runtime_ms_};
+  const CandidateInfo me = self_candidate();
   const CandidateInfo them{from.name, from.meta.priority, m ? m->started.value_or(now) : now,
                            m ? m->runtime_ms : 0};
   return ranks_before(*strategy_, me, them);

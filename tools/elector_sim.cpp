@@ -23,6 +23,10 @@ void print_idle(const sim::Stats& a, const sim::Stats& b, Time from, Time to, in
   const double per = 1.0 / (secs * nodes);
   std::printf("idle window_ms=%lld per_node_per_s=%.3f\n", static_cast<long long>(to_ms(to - from)),
               static_cast<double>(b.messages - a.messages) * per);
+  std::printf("idle timer_wakes=%.3f idle_timer_wakes=%.3f deliveries=%.3f\n",
+              static_cast<double>(b.timer_wakes - a.timer_wakes) * per,
+              static_cast<double>(b.idle_timer_wakes - a.idle_timer_wakes) * per,
+              static_cast<double>(b.delivered - a.delivered) * per);
   for (const auto& [kind, count] : b.by_kind) {
     auto it = a.by_kind.find(kind);
     const std::uint64_t before = it == a.by_kind.end() ? 0 : it->second;

@@ -107,6 +107,9 @@ struct TransportStats {
   /// Packets dropped, by reason: truncated, malformed, oversized, unauthenticated, replayed,
   /// stale, send_queue_full, ...
   std::map<std::string, std::uint64_t> dropped;
+  /// TCP connections open now, both ways (a leader holds one to most members; one idle for
+  /// `idle_close` is closed).
+  std::uint64_t connections = 0;
 };
 
 struct NodeStatus {

@@ -109,6 +109,9 @@ std::string render_metrics(const elector::NodeStatus& status,
     p.sample("elector_packets_dropped_total", "reason", reason, n);
   }
 
+  p.family("elector_connections", "gauge", "TCP connections to and from members open now.");
+  p.sample("elector_connections", stats.connections);
+
   p.family("elector_quorum_met", "gauge", "1 when quorum_size members are reachable.");
   p.sample("elector_quorum_met", status.quorum_met ? 1 : 0);
   p.family("elector_settings_mismatch", "gauge",

@@ -112,8 +112,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
                             : wire::Authenticator::with_secret(opt_.secret, opt_.replay_window_ms)),
         acceptor_(io_),
         udp_(io_),
-        timer_(io_),
-        sweep_(io_) {
+        timer_(io_) {
     owner_.packet = [this](const std::shared_ptr<Connection>& c, std::span<const std::uint8_t> p) {
       on_tcp_packet(c, p);
     };
@@ -159,7 +158,8 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     }
     accept();
     receive_datagram();
-    schedule_sweep();
+    sweep_at_ = mono() + sweep_period();
+    post([self = shared_from_this()] { self->rearm(); });
     thread_ = std::thread([self = shared_from_this()] {
       pthread_setname_np(pthread_self(), "elector-net");  // shown by top -H and /proc
       self->loop_id_.store(std::this_thread::get_id());
@@ -176,8 +176,8 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
       stopping_ = true;
       asio::error_code ec;
       acceptor_.close(ec);
+      ++armed_gen_;
       timer_.cancel();
-      sweep_.cancel();
       std::vector<std::shared_ptr<Connection>> all(conns_.begin(), conns_.end());
       for (auto& c : all) say_goodbye(c);
       std::lock_guard lk(m);
@@ -229,7 +229,11 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     }
   }
 
-  TransportStats stats() const { return stats_.snapshot(); }
+  TransportStats stats() const {
+    TransportStats s = stats_.snapshot();
+    s.connections = static_cast<std::uint64_t>(std::max(open_conns_.load(), 0));
+    return s;
+  }
   bool on_loop_thread() const { return std::this_thread::get_id() == loop_id_.load(); }
   std::string local_addr() const {
     std::lock_guard lk(addr_mu_);
@@ -238,11 +242,30 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
 
  private:
   // ---- timers ----
-  /// `replace`: `t` is the caller's newest answer, so a pending earlier wake-up is moved too (an
+  // One asio timer serves the core's deadline and the idle-connection sweep. Asio reprograms its
+  // timerfd only when the earliest of its timers moves earlier; a second timer (the sweep, or a
+  // cancelled wait) left the timerfd at a deadline that had gone away, such as a probe's timeout
+  // once its ack was in, and an idle process woke for nothing (docs/performance.md).
+
+  /// `replace`: `t` is the core's newest answer, so a pending earlier wake-up is moved too (an
   /// idle process must not wake for a deadline that went away, such as a probe that was
   /// answered); otherwise only an earlier `t` moves it.
   void arm(Time t, bool replace) {
-    if (stopping_ || t == armed_ || (!replace && t > armed_)) return;
+    if (stopping_) return;
+    if (replace || t < core_at_) core_at_ = t;
+    rearm();
+  }
+
+  /// The sweep never wakes a process on its own while anything else does (maybe_sweep runs it on
+  /// the next wake-up once due); a process that nothing wakes for a whole sweep period is woken
+  /// for it.
+  [[nodiscard]] Time sweep_deadline() const {
+    return sweep_at_ == kNever ? kNever : sweep_at_ + sweep_period();
+  }
+
+  void rearm() {
+    const Time t = std::min(core_at_, sweep_deadline());
+    if (t == armed_) return;
     armed_ = t;
     if (t == kNever) {
       ++armed_gen_;
@@ -255,26 +278,35 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     const std::uint64_t gen = ++armed_gen_;
     timer_.async_wait([self = shared_from_this(), gen](const asio::error_code& ec) {
       if (ec == asio::error::operation_aborted || gen != self->armed_gen_) return;
-      self->armed_ = kNever;
-      if (!self->stopping_ && self->handlers_.on_timer) self->handlers_.on_timer();
+      self->on_timer();
     });
   }
 
-  void schedule_sweep() {
-    // A quarter of the idle limit: a connection closes at most a quarter late, and an idle
-    // process is not woken every few seconds for a sweep that finds nothing.
-    sweep_.expires_after(std::max(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(opt_.idle_close / 4),
-        std::chrono::steady_clock::duration(std::chrono::seconds(1))));
-    sweep_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
-      if (ec || self->stopping_) return;
-      self->sweep();
-      self->schedule_sweep();
-    });
+  void on_timer() {
+    armed_ = kNever;
+    if (stopping_) return;
+    const Time now = mono();
+    maybe_sweep(now);
+    if (now >= core_at_) {
+      core_at_ = kNever;
+      if (handlers_.on_timer) handlers_.on_timer();  // calls wake_at: arms the next deadline
+    }
+    if (!stopping_) rearm();
   }
 
-  /// Closes outgoing connections nobody used for a while: push-pulls to random members would
-  /// otherwise accumulate descriptors without bound.
+  [[nodiscard]] Duration sweep_period() const {
+    // A quarter of the idle limit: a connection closes at most a quarter (or, in a process that
+    // nothing else wakes, half) late.
+    return std::max(Duration(opt_.idle_close / 4), Duration(std::chrono::seconds(1)));
+  }
+
+  /// Runs the sweep when due, on whatever woke the process.
+  void maybe_sweep(Time now) {
+    if (now < sweep_at_) return;
+    sweep_at_ = now + sweep_period();
+    sweep();
+  }
+
   void sweep() {
     const Time now = mono();
     std::vector<std::shared_ptr<Connection>> idle;
@@ -485,6 +517,8 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   }
 
   void deliver(std::span<const std::uint8_t> payload, std::size_t wire_bytes) {
+    // Not from here: the sweep may close connections, and this packet is read from one.
+    if (mono() >= sweep_at_) post([self = shared_from_this()] { self->maybe_sweep(mono()); });
     auto decoded = wire::decode(payload);
     if (auto* err = std::get_if<wire::DecodeError>(&decoded)) {
       stats_.drop(drop_of(*err));
@@ -557,8 +591,9 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   tcp::acceptor acceptor_;
   udp::socket udp_;
   asio::steady_timer timer_;
-  asio::steady_timer sweep_;
-  Time armed_ = kNever;
+  Time core_at_ = kNever;   // the core's next deadline (wake_at)
+  Time sweep_at_ = kNever;  // the idle-connection sweep is due (maybe_sweep)
+  Time armed_ = kNever;     // what timer_ waits for: the earlier of the two, the sweep late
   std::uint64_t armed_gen_ = 0;
   Connection::Owner owner_;
   std::set<std::shared_ptr<Connection>> conns_;

@@ -151,12 +151,12 @@ void Cluster::start(const std::string& name) {
   process(n, [&](NodeCore& c) { c.start(now_); });
 }
 
-void Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& input) {
+std::size_t Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& input) {
   ++stats_.steps;
   n.core->set_runtime_ms(static_cast<std::int64_t>(n.processed / 50));
   input(*n.core);
   ++n.processed;
-  drain(n);
+  const std::size_t produced = drain(n);
   n.kept_term = n.core->max_term();
   if (n.core->role() == Role::leader) {
     leader_role_.insert(n.index);
@@ -165,10 +165,12 @@ void Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& input) {
   }
   inv_.check_term(now_, n.name, n.boots, n.core->term());
   inv_.check_leaders(now_, leaders_now());
+  return produced;
 }
 
-void Cluster::drain(SimNode& n) {
+std::size_t Cluster::drain(SimNode& n) {
   Ready r = n.core->take_ready();
+  const std::size_t produced = r.messages.size() + r.events.size() + r.hooks.size();
   for (auto& m : r.messages) send(n, std::move(m));
   for (auto& e : r.events) {
     inv_.on_event(now_, n.name, n.boots, e);
@@ -184,6 +186,7 @@ void Cluster::drain(SimNode& n) {
     if (it.at != kNever) push(std::move(it));
   }
   schedule_wake(n);
+  return produced;
 }
 
 void Cluster::schedule_wake(SimNode& n) {
@@ -255,7 +258,8 @@ void Cluster::step(Item it) {
       break;
     case Item::Kind::wake:
       n.wake = kNever;
-      process(n, [&](NodeCore& c) { c.tick(now_); });
+      ++stats_.timer_wakes;
+      if (process(n, [&](NodeCore& c) { c.tick(now_); }) == 0) ++stats_.idle_timer_wakes;
       break;
     case Item::Kind::gone:
       process(n, [&](NodeCore& c) { c.peer_gone(now_, it.gone_name, it.gone_boot); });

@@ -55,6 +55,11 @@ struct Stats {
   std::uint64_t delivered = 0;
   std::uint64_t dropped = 0;
   std::uint64_t steps = 0;
+  // A timer wake-up is a process woken by its own deadline; an idle one produced nothing (no
+  // message, event or hook). On a real machine every wake-up costs a context switch, most of an
+  // idle node's CPU (docs/performance.md), so a deadline that fires for nothing is waste.
+  std::uint64_t timer_wakes = 0;
+  std::uint64_t idle_timer_wakes = 0;
   std::map<std::string, std::uint64_t> by_kind;
 };
 
@@ -123,8 +128,9 @@ class Cluster {
   struct Item;
   void push(Item it);
   void step(Item it);
-  void process(SimNode& n, const std::function<void(NodeCore&)>& input);
-  void drain(SimNode& n);
+  /// Returns what the step produced: messages + events + hooks.
+  std::size_t process(SimNode& n, const std::function<void(NodeCore&)>& input);
+  std::size_t drain(SimNode& n);
   void schedule_wake(SimNode& n);
   void send(SimNode& from, Outgoing msg);
   bool reachable(int a, int b) const;

@@ -468,9 +468,11 @@ struct Recorder {
 class Peer {
  public:
   Peer(const std::string& name, std::uint64_t boot, const std::string& secret,
-       std::size_t max_queue_bytes = TransportOptions{}.max_queue_bytes) {
+       std::size_t max_queue_bytes = TransportOptions{}.max_queue_bytes,
+       Duration idle_close = TransportOptions{}.idle_close) {
     TransportOptions o;
     o.max_queue_bytes = max_queue_bytes;
+    o.idle_close = idle_close;
     o.listen = "127.0.0.1:0";
     o.name = name;
     o.boot = boot;
@@ -1092,6 +1094,29 @@ TEST(Transport, LeaveSentJustBeforeStopIsDelivered) {
       << "the Leave never arrived; A counted it sent: "
       << value_or_zero(a.t->stats().out_by_kind, "leave");
   b.t->stop();
+}
+
+TEST(Transport, AnIdleConnectionIsClosedWithoutAnyOtherTrafficToWakeTheProcess) {
+  // The idle sweep has no timer of its own: it runs on whatever wakes the process, and a process
+  // that nothing wakes is woken for it after a second sweep period (here 1 s each).
+  Peer a("a", 1, kSecret, TransportOptions{}.max_queue_bytes, std::chrono::seconds(1));
+  Peer b("b", 2, kSecret);
+  a.send("b", b.addr(), heartbeat_env("a", a.addr()));
+  ASSERT_TRUE(b.rec.wait([&] { return b.rec.messages.size() == 1; }));
+  EXPECT_EQ(a.t->stats().connections, 1u);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (a.t->stats().connections > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(a.t->stats().connections, 0u) << "the idle connection was never closed";
+  // Closed with a goodbye: b does not take it for a's death.
+  while (b.t->stats().connections > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(b.t->stats().connections, 0u);
+  b.barrier();
+  std::lock_guard lk(b.rec.mu);
+  EXPECT_TRUE(b.rec.gone.empty());
 }
 
 TEST(Transport, LocalAddrReportsTheBoundPort) {

@@ -70,6 +70,12 @@ class Election {
   void set_runtime_ms(std::int64_t v) { runtime_ms_ = v; }
 
   [[nodiscard]] Time next_wakeup() const;
+  /// A far follower of a live leader leaves failure detection to the leader (it does not probe;
+  /// docs/design.md §3, "Probing delegated to the leader").
+  [[nodiscard]] bool probing_delegated(Time now) const;
+  /// As leader with far members: how long a member may stay silent before this node suspects it
+  /// (three far intervals); zero otherwise.
+  [[nodiscard]] Duration silence_limit(const Membership& mem) const;
   [[nodiscard]] bool is_leader(Time now) const { return role_ == Role::leader && now < lease_end_; }
   [[nodiscard]] Role role() const { return role_; }
   [[nodiscard]] const std::optional<std::string>& leader() const { return leader_; }
@@ -299,6 +305,9 @@ class Election {
     Time at{};
   };
   std::optional<DeferredHeartbeat> deferred_hb_;
+  /// When this follower next answers a heartbeat that asks for no acknowledgement, as proof of
+  /// life for the leader's failure detector (HeartbeatResp::alive_only).
+  Time next_alive_ack_{};
 
   std::optional<Ongoing> ongoing_;
   std::uint64_t next_election_id_ = 1;

@@ -111,7 +111,21 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
     election_finished(now, out);
   }
   leader_round_ = b.election_round;
-  if (b.want_ack && near) out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true});
+  if (b.want_ack && near) {
+    out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true});
+  } else if (!b.watchers.empty() && now >= next_alive_ack_) {
+    // A cluster with far members: the leader watches every member that does not probe, and a
+    // far member hears it once per far interval, so it answers that; a watcher, heartbeated
+    // every T, answers twice per far interval.
+    out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true, true});
+    next_alive_ack_ = now + heartbeat_far_interval(b) / 2;
+  }
+}
+
+bool Election::probing_delegated(Time now) const {
+  return role_ == Role::follower && leader_ && support_ && support_->name == *leader_ &&
+         support_->term == leader_term_ && support_active(now) && !support_->watchers.empty() &&
+         !named(support_->watchers, cfg_.name);
 }
 
 void Election::handle(Time now, const Envelope& env, const Resign& b, const Membership& mem,

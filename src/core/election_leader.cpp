@@ -45,6 +45,11 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
   }
 }
 
+Duration Election::silence_limit(const Membership& mem) const {
+  if (role_ != Role::leader || watchers_.empty()) return Duration::zero();
+  return 3 * far_interval(mem);
+}
+
 Duration Election::far_interval(const Membership& mem) const {
   if (cfg_.far_heartbeat_interval > Duration::zero()) return far_;  // as configured
   return far_ * big_cluster_factor(mem.up_count() + 1);
@@ -131,7 +136,8 @@ void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, con
     if (cfg_.automatic_elections) begin_leaderless(now, "higher_term", mem, out);
     return;
   }
-  if (role_ != Role::leader || b.term != leader_term_ || !b.ok) return;
+  // A proof of life (its arrival is what the leader's failure detector needed) binds nothing.
+  if (role_ != Role::leader || b.term != leader_term_ || !b.ok || b.alive_only) return;
   auto it = hb_sent_.find(b.seq);
   if (it == hb_sent_.end()) return;
   Time& acked = acked_[env.header.self.name];

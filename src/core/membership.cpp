@@ -147,9 +147,10 @@ void Membership::set_status(Time now, Member& m, MemberStatus s, const std::stri
   }
 }
 
-void Membership::start_suspicion(Time now, const Member& m, const std::string& from) {
+void Membership::start_suspicion(Time now, const Member& m, const std::string& from,
+                                 bool conclusive) {
   const auto n = static_cast<int>(up_count_ + 1);
-  const int expected = n - 2 < t_.indirect_checks ? 0 : t_.indirect_checks;
+  const int expected = conclusive || n - 2 < t_.indirect_checks ? 0 : t_.indirect_checks;
   const Duration min = suspicion_min();
   const auto it = suspicions_
                       .insert_or_assign(m.id(), Suspicion(from, expected, min,
@@ -283,6 +284,7 @@ void Membership::on_envelope(Time now, const Envelope& env, std::int64_t runtime
       if (!m->started || est < *m->started) m->started = est;
     }
     m->runtime_ms = runtime_ms;
+    watch_.heard(now, m->id());
   }
   for (const auto& u : env.gossip) apply(now, u, Source::gossip, out);
   joined_ = true;
@@ -300,7 +302,8 @@ void Membership::on_envelope(Time now, const Envelope& env, std::int64_t runtime
   // that woke the process, rather than on a wake-up of its own. The schedule keeps its pace (the
   // next probe is due one interval after this one was), so members are probed as often as before.
   const Duration period = probe_period();
-  if (!probe_ && !leaving_ && next_probe_ != kNever && now + period / 2 >= next_probe_) {
+  if (probing_ && !probe_ && !leaving_ && next_probe_ != kNever &&
+      now + period / 2 >= next_probe_) {
     start_probe(now, out);
     next_probe_ += period;
   }
@@ -395,11 +398,42 @@ void Membership::finish_probe(Time now, Outbox& out) {
   probe_.reset();
   if (p.indirect_sent) awareness_.apply(p.expected_nacks - p.nacks);
   const Member* m = members_.find(p.target);
-  if (!m || m->boot() != p.boot || m->status != MemberStatus::alive) return;
-  MemberUpdate u = record_of(now, *m);
-  u.status = MemberStatus::suspect;
-  u.from = self_.name;
-  apply(now, u, Source::gossip, out);
+  if (!m || m->boot() != p.boot) return;
+  suspect(now, p.target, false, out);
+}
+
+void Membership::suspect(Time now, std::uint32_t id, bool silent, Outbox& out) {
+  const Member* m = members_.find(id);
+  if (!m || !m->up()) return;
+  if (m->status == MemberStatus::alive) {
+    MemberUpdate u = record_of(now, *m);
+    u.status = MemberStatus::suspect;
+    u.from = self_.name;
+    apply(now, u, Source::gossip, out);
+    m = members_.find(id);
+  }
+  // Silence on the leader's heartbeat stream is three missed answers over a connection, not one
+  // failed probe, and no other member probes a far follower to confirm a suspicion of it
+  // (Lifeguard's timeout would stay at its maximum, six times longer): the suspicion, this
+  // node's or one it heard of, runs for the minimum. The member still has that long to refute.
+  if (!silent || !m || m->status != MemberStatus::suspect) return;
+  const auto it = suspicions_.find(id);
+  const Time before = it == suspicions_.end() ? kNever : it->second.deadline();
+  end_suspicion(id);
+  start_suspicion(now, *m, self_.name, true);
+  if (auto s = suspicions_.find(id); s != suspicions_.end() && s->second.deadline() > before) {
+    end_suspicion(id);  // the suspicion heard of would end sooner: keep it
+    start_suspicion(now - (s->second.deadline() - before), *m, self_.name, true);
+  }
+}
+
+void Membership::set_probing(Time now, bool on) {
+  if (on == probing_) return;
+  probing_ = on;
+  // Spread: the far followers that a lost leader releases all at once must not probe in step.
+  if (on && next_probe_ != kNever) {
+    next_probe_ = now + Duration(rng_.between(0, probe_period().count()));
+  }
 }
 
 std::vector<Member> Membership::random_up(std::size_t k, std::optional<std::uint32_t> exclude) {
@@ -431,7 +465,7 @@ void Membership::tick(Time now, Outbox& out) {
     }
   }
   if (probe_ && now >= probe_->end_at) finish_probe(now, out);
-  if (now >= next_probe_) {
+  if (probing_ && now >= next_probe_) {
     start_probe(now, out);
     next_probe_ = now + probe_period();
   }
@@ -444,6 +478,8 @@ void Membership::tick(Time now, Outbox& out) {
       ++it;
     }
   }
+
+  for (const std::uint32_t id : watch_.take_silent(now, members_)) suspect(now, id, true, out);
 
   while (!suspicion_deadlines_.empty() && suspicion_deadlines_.begin()->first <= now) {
     const std::uint32_t id = suspicion_deadlines_.begin()->second;
@@ -544,7 +580,7 @@ void Membership::leave(Time, const std::vector<std::string>& first, Outbox& out)
 }
 
 Time Membership::next_wakeup() const {
-  Time t = std::min(next_probe_, next_push_pull_);
+  Time t = std::min({probing_ ? next_probe_ : kNever, next_push_pull_, watch_.next_check()});
   // Reconnects wake the process only when there is someone to reach; otherwise the deadline
   // merely moves on with the other wake-ups.
   if (!down_since_.empty() || (joined_ && up_count_ == 0 && !seeds_.empty() && !leaving_)) {

@@ -27,6 +27,7 @@
 
 #include "core/awareness.hpp"
 #include "core/broadcast_queue.hpp"
+#include "core/liveness_watch.hpp"
 #include "core/member_directory.hpp"
 #include "core/member_list.hpp"
 #include "core/messages.hpp"
@@ -51,6 +52,14 @@ class Membership {
   /// Graceful leave: tells `first` (the leader: a leave is an election trigger) and a few other
   /// members directly, every member when the cluster is small; the rest hear it as gossip.
   void leave(Time now, const std::vector<std::string>& first, Outbox& out);
+
+  /// Whether this node sends SWIM probes. A far follower of a live leader does not: the leader
+  /// watches it instead (watch_silence). Turned back on, the first probe comes within a period.
+  void set_probing(Time now, bool on);
+  [[nodiscard]] bool probing() const { return probing_; }
+  /// Suspects an alive member not heard from for `limit`, as a failed probe would; zero stops.
+  /// The leader's failure detector for the members that do not probe (core/liveness_watch.hpp).
+  void watch_silence(Time now, Duration limit) { watch_.set_limit(now, limit); }
 
   [[nodiscard]] Time next_wakeup() const;
   [[nodiscard]] std::vector<MemberUpdate> take_gossip();
@@ -88,7 +97,8 @@ class Membership {
   bool apply(Time now, const MemberUpdate& u, Source src, Outbox& out);
   void refute(Time now, std::uint32_t incarnation);
   void set_status(Time now, Member& m, MemberStatus s, const std::string& reason, Outbox& out);
-  void start_suspicion(Time now, const Member& m, const std::string& from);
+  /// `conclusive`: the evidence needs no confirmations (the suspicion runs for its minimum).
+  void start_suspicion(Time now, const Member& m, const std::string& from, bool conclusive = false);
   void end_suspicion(std::uint32_t id);
   /// `m`'s record with its age as of `now`, as gossiped and sent in full state.
   [[nodiscard]] MemberUpdate record_of(Time now, const Member& m) const;
@@ -102,6 +112,9 @@ class Membership {
   void start_probe(Time now, Outbox& out);
   void reshuffle();
   void finish_probe(Time now, Outbox& out);
+  /// This node suspects alive member `id`: a failed probe, or (`silent`) the leader's silence
+  /// watch, whose suspicion needs no confirmations.
+  void suspect(Time now, std::uint32_t id, bool silent, Outbox& out);
   /// Up to k distinct up members at random; as copies, since adding members moves the view.
   std::vector<Member> random_up(std::size_t k, std::optional<std::uint32_t> exclude);
   [[nodiscard]] int retransmit_limit() const;
@@ -133,6 +146,8 @@ class Membership {
   std::vector<std::uint32_t> probe_order_;
   std::size_t probe_pos_ = 0;
   Time next_probe_ = kNever;
+  bool probing_ = true;
+  LivenessWatch watch_;
   std::map<std::uint64_t, Relay> relays_;
   /// When this node last sent its full state in answer to each process (name -> boot, time): at
   /// most once per join_retry_max. A thousand joiners retrying while their seeds were too busy

@@ -115,6 +115,11 @@ struct HeartbeatResp {
   std::uint64_t term = 0;
   std::uint64_t seq = 0;
   bool ok = false;
+  /// Proof of life only: a member that does not probe answers a heartbeat that did not ask for
+  /// an acknowledgement, once per half far interval, so that the leader can watch it (docs/
+  /// design.md §3, "Probing delegated to the leader"). It promises nothing and never counts for
+  /// the lease.
+  bool alive_only = false;
 };
 /// The leader of `term` stops being leader; followers are released from their promise at once.
 struct Resign {

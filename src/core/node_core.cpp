@@ -99,6 +99,10 @@ void NodeCore::after(Time now) {
   }
   for (const auto& name : out_.alive_again) election_.on_member_alive_again(now, name, membership_);
   out_.alive_again.clear();
+  // Who detects failures: a far follower of a live leader leaves it to the leader, which then
+  // watches every member's silence (docs/design.md §3).
+  membership_.set_probing(now, !election_.probing_delegated(now));
+  membership_.watch_silence(now, election_.silence_limit(membership_));
   if (out_.msgs.empty()) return;
   Header h;
   h.self = membership_.self_record(now);

@@ -121,6 +121,7 @@ void put(Writer& w, const HeartbeatResp& m) {
   w.varint(m.term);
   w.varint(m.seq);
   w.boolean(m.ok);
+  w.boolean(m.alive_only);
 }
 void put(Writer& w, const Resign& m) {
   w.varint(m.term);
@@ -348,6 +349,7 @@ void get(Reader& r, HeartbeatResp& m) {
   m.term = r.varint();
   m.seq = r.varint();
   m.ok = r.boolean();
+  m.alive_only = r.boolean();
 }
 void get(Reader& r, Resign& m) {
   m.term = r.varint();

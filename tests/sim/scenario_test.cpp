@@ -418,16 +418,20 @@ TEST(Scenario, SameSeedReplaysExactly) {
 
 // ---- Near and far followers: the leader heartbeats its watchers every T, others rarely.
 
-/// Heartbeats sent per node per simulated second over the next `d`.
-double heartbeats_per_node_per_s(Cluster& c, Duration d) {
-  auto heartbeats = [&] {
-    const auto it = c.stats().by_kind.find("heartbeat");
+/// Messages of `kind` sent per node per simulated second over the next `d`.
+double sent_per_node_per_s(Cluster& c, const std::string& kind, Duration d) {
+  auto sent = [&] {
+    const auto it = c.stats().by_kind.find(kind);
     return it == c.stats().by_kind.end() ? 0 : it->second;
   };
-  const auto before = heartbeats();
+  const auto before = sent();
   c.run_for(d);
-  return static_cast<double>(heartbeats() - before) / static_cast<double>(c.names().size()) /
+  return static_cast<double>(sent() - before) / static_cast<double>(c.names().size()) /
          (static_cast<double>(to_ms(d)) / 1000.0);
+}
+
+double heartbeats_per_node_per_s(Cluster& c, Duration d) {
+  return sent_per_node_per_s(c, "heartbeat", d);
 }
 
 sim::Options hundred(int watchers = 4) {
@@ -455,6 +459,77 @@ TEST(Scenario, FarFollowersOfAHundredAreHeartbeatedOncePerSecond) {
   // Far followers never gave the leader up, though 4T passes many times between heartbeats.
   EXPECT_TRUE(agreed_on(c, "box1"));
   EXPECT_EQ(c.acquisitions(), 1u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+/// How `observer` sees `member` (nullopt: not in its view).
+std::optional<MemberStatus> status_in(Cluster& c, const std::string& observer,
+                                      const std::string& member) {
+  const Member* m = c.node(observer)->membership().find(member);
+  if (!m) return std::nullopt;
+  return m->status;
+}
+
+TEST(Scenario, FarFollowersLeaveProbingToTheLeader) {
+  Cluster c(hundred());
+  c.set_tracing(false);
+  form(c);
+  // The leader and its 4 watchers probe; the 95 far members do not (one probe per second each
+  // before: 1.0 pings per node per second).
+  for (const auto& n : c.names()) {
+    const bool probes = c.node(n)->membership().probing();
+    EXPECT_EQ(probes, n == "box1" || n == "box2" || n == "box3" || n == "box4" || n == "box5") << n;
+  }
+  EXPECT_LT(sent_per_node_per_s(c, "ping", ms(10000)), 0.1);
+  // Nobody is suspected meanwhile: every far member proves itself alive to the leader.
+  for (const auto& n : c.names()) {
+    if (n != "box1") {
+      EXPECT_EQ(status_in(c, "box1", n), MemberStatus::alive) << n;
+    }
+  }
+  EXPECT_EQ(c.acquisitions(), 1u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, FrozenFarFollowerIsDeclaredDeadThroughTheLeaderAndRejoinsWhenThawed) {
+  Cluster c(hundred());
+  c.set_tracing(false);
+  form(c);
+  const Time freeze = c.now();
+  c.freeze("box60");
+  // Silent for three far intervals (3 s), then suspected for the minimum suspicion timeout
+  // (4 probe intervals x log10(100) = 8 s; without the leader's word, nobody probing box60 to
+  // confirm a suspicion, 48 s): dead everywhere within ~11 s and gossip.
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        for (const auto& n : c.names()) {
+          if (n != "box60" && status_in(c, n, "box60") != MemberStatus::dead) return false;
+        }
+        return true;
+      },
+      ms(20000)));
+  EXPECT_GE(c.now() - freeze, ms(8000));
+  EXPECT_LE(c.now() - freeze, ms(3000 + 8000 + 3000));
+  c.thaw("box60");
+  ASSERT_TRUE(
+      c.run_until([&] { return status_in(c, "box1", "box60") == MemberStatus::alive; }, ms(20000)));
+  c.run_for(ms(5000));
+  EXPECT_TRUE(agreed_on(c, "box1"));
+  EXPECT_EQ(c.acquisitions(), 1u);
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, FarFollowersProbeAgainWhileTheyHaveNoLeader) {
+  Cluster c(hundred());
+  c.set_tracing(false);
+  form(c);
+  // The leader and its watchers frozen: the far members give box1 up after 4 far intervals and
+  // watch one another again until a new leader takes over.
+  for (const char* n : {"box1", "box2", "box3", "box4", "box5"}) c.freeze(n);
+  ASSERT_TRUE(c.run_until([&] { return c.node("box60")->membership().probing(); }, ms(6000)));
+  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(10000)));
+  c.run_for(ms(3000));
+  EXPECT_FALSE(c.node("box60")->membership().probing());
   EXPECT_TRUE(c.invariants().violations().empty());
 }
 

@@ -312,9 +312,11 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
   ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
   net.sent.clear();
   net.advance(ms(2000));
-  std::set<std::string> acked, near;
+  std::set<std::string> acked, alive, near;
   for (const auto& [from, m] : net.sent) {
-    if (const auto* r = std::get_if<HeartbeatResp>(&m.env.body); r && r->ok) acked.insert(from);
+    if (const auto* r = std::get_if<HeartbeatResp>(&m.env.body); r && r->ok) {
+      (r->alive_only ? alive : acked).insert(from);
+    }
     if (const auto* h = std::get_if<Heartbeat>(&m.env.body)) {
       near.insert(h->watchers.begin(), h->watchers.end());
     }
@@ -323,6 +325,8 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
   EXPECT_EQ(near.size(), 3u);
   EXPECT_FALSE(near.count("e"));
   EXPECT_EQ(acked, near);
+  // e answers with proof of life only (the leader watches the members that do not probe).
+  EXPECT_TRUE(alive.count("e"));
   EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
 }
 

@@ -422,8 +422,10 @@ void Membership::suspect(Time now, std::uint32_t id, bool silent, Outbox& out) {
   end_suspicion(id);
   start_suspicion(now, *m, self_.name, true);
   if (auto s = suspicions_.find(id); s != suspicions_.end() && s->second.deadline() > before) {
-    end_suspicion(id);  // the suspicion heard of would end sooner: keep it
-    start_suspicion(now - (s->second.deadline() - before), *m, self_.name, true);
+    // The suspicion heard of would end sooner: keep its deadline.
+    const Duration later = s->second.deadline() - before;
+    end_suspicion(id);
+    start_suspicion(now - later, *m, self_.name, true);
   }
 }
 

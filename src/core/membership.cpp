@@ -420,13 +420,9 @@ void Membership::suspect(Time now, std::uint32_t id, bool silent, Outbox& out) {
   const auto it = suspicions_.find(id);
   const Time before = it == suspicions_.end() ? kNever : it->second.deadline();
   end_suspicion(id);
-  start_suspicion(now, *m, self_.name, true);
-  if (auto s = suspicions_.find(id); s != suspicions_.end() && s->second.deadline() > before) {
-    // The suspicion heard of would end sooner: keep its deadline.
-    const Duration later = s->second.deadline() - before;
-    end_suspicion(id);
-    start_suspicion(now - later, *m, self_.name, true);
-  }
+  // A suspicion heard of that would end sooner keeps its deadline.
+  const Time start = before == kNever ? now : std::min(now, before - suspicion_min());
+  start_suspicion(start, *m, self_.name, true);
 }
 
 void Membership::set_probing(Time now, bool on) {

@@ -57,7 +57,8 @@ class Membership {
   /// watches it instead (watch_silence). Turned back on, the first probe comes within a period.
   void set_probing(Time now, bool on);
   [[nodiscard]] bool probing() const { return probing_; }
-  /// Suspects an alive member not heard from for `limit`, as a failed probe would; zero stops.
+  /// Suspects an up member not heard from for `limit`, as a failed probe would (confirming a
+  /// suspicion already under way), for the minimum suspicion timeout; zero stops.
   /// The leader's failure detector for the members that do not probe (core/liveness_watch.hpp).
   void watch_silence(Time now, Duration limit) { watch_.set_limit(now, limit); }
 

@@ -307,6 +307,8 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     sweep();
   }
 
+  /// Closes outgoing connections nobody used for a while: push-pulls to random members would
+  /// otherwise accumulate descriptors without bound.
   void sweep() {
     const Time now = mono();
     std::vector<std::shared_ptr<Connection>> idle;

@@ -108,7 +108,9 @@ scale_one() {
   if [ "$(jq -r .agreed <<<"$res")" = true ] && ((reps > 0)) && [ ! -f "$dir.aborted" ]; then
     series="$BENCH_WORK/scale-$n.series.jsonl"
     : >"$series"
-    BENCH_SETTLE=2 failover_series "$dir" "$n" KILL "$reps" 30000 "$series"
+    # Each kill hits an established leader: 6 s after a restored box1 took the leadership back is
+    # two far-heartbeat rounds at 450 (3 s each), so it has heard from every member.
+    BENCH_SETTLE="${BENCH_SCALE_KILL_SETTLE_S:-6}" failover_series "$dir" "$n" KILL "$reps" 30000 "$series"
     fail_json=$(series_json "$series" | jq -c '. + {target: {p99_ms: 300}}')
   fi
   # Ask the cluster to stop while it is still measured: the time down takes is recorded too.

@@ -197,7 +197,7 @@ void Election::on_member_up(Time now, const std::string& name, const Membership&
     // A joiner is a far member: without this it would wait up to a far interval to learn the
     // leader, and might campaign meanwhile.
     if (const Member* m = mem.find(name)) {
-      out.send(name, m->addr(), heartbeat(hb_seq_, far_interval(mem)));
+      out.send(name, m->addr(), heartbeat(hb_seq_, far_interval(mem)), Route::datagram);
     }
   }
   schedule(now, "member_joined");

@@ -62,11 +62,16 @@ bool Election::follow_deferred(Time now, const Membership& mem, Outbox& out) {
 void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const Membership& mem,
                       Outbox& out) {
   const MemberUpdate& from = env.header.self;
+  // A watcher (every member when none are named) is heartbeated every T over a stream, binds
+  // itself and acknowledges there; a far member expects one heartbeat per far interval, by
+  // datagram, gives the leader up after four, and answers by datagram too.
+  const bool near = b.watchers.empty() || named(b.watchers, cfg_.name);
+  const Route answer = near ? Route::stream : Route::datagram;
   // A refusal names the term of the leadership this node follows: a leader that learns of a
   // newer one steps down.
   auto refuse = [&] {
     const std::uint64_t followed = support_active(now) ? support_->term : leader_term_;
-    out.send(from.name, from.addr, HeartbeatResp{followed, b.seq, false});
+    out.send(from.name, from.addr, HeartbeatResp{followed, b.seq, false}, answer);
   };
   // A heartbeat that was overtaken by its sender's Resign or Leave (or its process's end) is old
   // news: following it would promise support to a leader that is gone.
@@ -97,9 +102,6 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   if (b.term < leader_term_) return refuse();
   if (campaign_) abandon_campaign(now, mem, out);
   const bool new_leadership = !leader_ || *leader_ != from.name || leader_term_ != b.term;
-  // A watcher (every member when none are named) is heartbeated every T, binds itself and
-  // acknowledges; a far member expects one per far interval and gives the leader up after four.
-  const bool near = b.watchers.empty() || named(b.watchers, cfg_.name);
   follow(now, from, b.term, near ? promise_ : 4 * heartbeat_far_interval(b), near, b.watchers, out);
   if (now < quiet_until_) {
     support_.reset();  // sees the leader, but promises nothing yet (see quiet_until_)
@@ -117,7 +119,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
     // A cluster with far members: the leader watches every member that does not probe, and a
     // far member hears it once per far interval, so it answers that; a watcher, heartbeated
     // every T, answers twice per far interval.
-    out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true, true});
+    out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true, true}, answer);
     next_alive_ack_ = now + heartbeat_far_interval(b) / 2;
   }
 }

@@ -38,9 +38,12 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
   for (const auto& [name, m] : mem.members()) {
     if (!m.up()) continue;
     const bool turn = index++ % slices == seq % slices;
-    if (everyone || watchers_.empty() || turn || was_watcher(name) ||
-        std::binary_search(watchers_.begin(), watchers_.end(), name)) {
-      out.send(name, m.addr(), hb);
+    const bool watcher =
+        watchers_.empty() || std::binary_search(watchers_.begin(), watchers_.end(), name);
+    if (everyone || watcher || turn || was_watcher(name)) {
+      // A far member's heartbeat goes without a connection: then the leader's death wakes only
+      // its watchers, not every member (docs/design.md §3, "Who holds a connection to whom").
+      out.send(name, m.addr(), hb, watcher ? Route::stream : Route::datagram);
     }
   }
 }
@@ -165,8 +168,16 @@ void Election::resign(Time now, Time effective, const std::string& reason,
                       const std::string& successor, bool cleared, const Membership& mem,
                       Outbox& out) {
   const std::uint64_t t = leader_term_;
+  const std::vector<std::string> watchers = watchers_;
   step_down(now, effective, reason, out);
-  broadcast(mem, Resign{t, successor, cleared}, out);
+  // Watchers are bound by a promise and hear it on their stream; far members, bound by nothing,
+  // by datagram, as they heard the heartbeats (a lost one costs them their far timeout).
+  const Resign r{t, successor, cleared};
+  for (const auto& [name, m] : mem.members()) {
+    if (!m.up()) continue;
+    const bool far = !watchers.empty() && !named(watchers, name);
+    out.send(name, m.addr(), r, far ? Route::datagram : Route::stream);
+  }
 }
 
 void Election::reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out) {

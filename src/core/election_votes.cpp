@@ -363,7 +363,7 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out, co
     // Release the voters at once so that they may support whoever does lead.
     for (const auto& name : campaign_->granted) {
       if (const Member* m = mem.find(name))
-        out.send(name, m->addr(), Resign{campaign_->term, "", false});
+        out.send(name, m->addr(), Resign{campaign_->term, "", false}, Route::datagram);
     }
   }
   campaign_.reset();

@@ -264,7 +264,11 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
                  : u.gone                       ? "process_gone"
                                                 : "failed",
                  out);
-      if (spread) queue_.push(record_of(now, m));
+      if (spread && u.gone && m.name() == followed_) {
+        queue_.push(record_of(now, m), t_.retransmit_mult);  // see set_followed
+      } else if (spread) {
+        queue_.push(record_of(now, m));
+      }
       return true;
     }
   }
@@ -546,7 +550,7 @@ void Membership::peer_gone(Time now, const std::string& name, std::uint64_t boot
   if (!m || !m->up()) return;
   if (boot != 0 && m->boot() != boot) return;
   set_status(now, *m, MemberStatus::dead, "process_gone", out);
-  // Every member connected to the process sees it end by itself (a leader's: every member), so
+  // Every member connected to the process sees it end by itself (a leader's: its watchers), so
   // the record needs no dedicated gossip: it rides on messages sent anyway (votes, heartbeats,
   // probes). Dedicated gossip from each of hundreds of witnesses woke hundreds of processes more
   // in the middle of a failover.

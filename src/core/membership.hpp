@@ -61,6 +61,12 @@ class Membership {
   /// suspicion already under way), for the minimum suspicion timeout; zero stops.
   /// The leader's failure detector for the members that do not probe (core/liveness_watch.hpp).
   void watch_silence(Time now, Duration limit) { watch_.set_limit(now, limit); }
+  /// The leader this node follows (empty: none). News of its process's end learned second-hand
+  /// gets no dedicated gossip: the election that follows carries it to every member anyway (the
+  /// votes and the new leader's heartbeats), and far followers, which hold no connection to the
+  /// leader, all learn it second-hand; each gossiping it woke three more processes in the middle
+  /// of the failover (docs/design.md §3).
+  void set_followed(const std::optional<std::string>& leader) { followed_ = leader.value_or(""); }
 
   [[nodiscard]] Time next_wakeup() const;
   [[nodiscard]] std::vector<MemberUpdate> take_gossip();
@@ -148,6 +154,7 @@ class Membership {
   std::size_t probe_pos_ = 0;
   Time next_probe_ = kNever;
   bool probing_ = true;
+  std::string followed_;
   LivenessWatch watch_;
   std::map<std::uint64_t, Relay> relays_;
   /// When this node last sent its full state in answer to each process (name -> boot, time): at

@@ -148,10 +148,22 @@ struct Envelope {
   std::vector<MemberUpdate> gossip;
 };
 
+/// How a message travels. `datagram`: the protocol tolerates its loss (a later message or a
+/// timeout covers for it), so the transport sends it over UDP when the sealed packet fits and
+/// neither opens nor keeps a connection for it. `stream`: over a TCP connection, which the
+/// receiver then also watches for the sender's process ending (docs/design.md §3, "Who holds a
+/// connection to whom").
+enum class Route : std::uint8_t { stream, datagram };
+
+/// The route of a message that its sender does not choose otherwise: SWIM's probes and gossip,
+/// and the campaign's requests and answers, are datagrams; the rest goes over a stream.
+Route default_route(const Body& b);
+
 struct Outgoing {
   std::string to_name;  // empty when sent to a seed address whose node is not known yet
   std::string to_addr;
   Envelope env;
+  Route route = Route::stream;
 };
 
 const char* body_name(const Body& b);

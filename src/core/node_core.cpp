@@ -102,6 +102,7 @@ void NodeCore::after(Time now) {
   // Who detects failures: a far follower of a live leader leaves it to the leader, which then
   // watches every member's silence (docs/design.md §3).
   membership_.set_probing(now, !election_.probing_delegated(now));
+  membership_.set_followed(election_.leader());
   membership_.watch_silence(now, election_.silence_limit(membership_));
   if (out_.msgs.empty()) return;
   Header h;
@@ -114,7 +115,8 @@ void NodeCore::after(Time now) {
     env.body = std::move(m.body);
     if (auto* pp = std::get_if<PushPull>(&env.body)) election_.fill(*pp);
     env.gossip = membership_.take_gossip();
-    ready_.messages.push_back(Outgoing{std::move(m.to_name), std::move(m.to_addr), std::move(env)});
+    ready_.messages.push_back(
+        Outgoing{std::move(m.to_name), std::move(m.to_addr), std::move(env), m.route});
   }
   out_.msgs.clear();
 }

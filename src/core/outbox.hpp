@@ -14,6 +14,7 @@ struct Outbox {
     std::string to_name;
     std::string to_addr;
     Body body;
+    Route route = Route::stream;
   };
   std::vector<Msg> msgs;
   std::vector<Event> events;
@@ -23,7 +24,11 @@ struct Outbox {
   std::vector<std::string> alive_again;
 
   void send(std::string to_name, std::string to_addr, Body body) {
-    msgs.push_back(Msg{std::move(to_name), std::move(to_addr), std::move(body)});
+    const Route r = default_route(body);
+    msgs.push_back(Msg{std::move(to_name), std::move(to_addr), std::move(body), r});
+  }
+  void send(std::string to_name, std::string to_addr, Body body, Route route) {
+    msgs.push_back(Msg{std::move(to_name), std::move(to_addr), std::move(body), route});
   }
 };
 

@@ -58,13 +58,6 @@ std::chrono::steady_clock::time_point to_steady(Time t) {
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(t.time_since_epoch()));
 }
 
-/// SWIM traffic that tolerates loss and needs no connection.
-bool datagram_kind(const Body& b) {
-  return std::holds_alternative<Ping>(b) || std::holds_alternative<Ack>(b) ||
-         std::holds_alternative<Nack>(b) || std::holds_alternative<PingReq>(b) ||
-         std::holds_alternative<Gossip>(b);
-}
-
 Drop drop_of(wire::OpenError e) {
   switch (e) {
     case wire::OpenError::truncated:
@@ -152,6 +145,8 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     udp_.open(bound.address().is_v4() ? udp::v4() : udp::v6());
     udp_.bind(udp::endpoint(bound.address(), bound.port()), ec);
     if (ec) throw std::runtime_error("cannot listen on " + opt_.listen + " (udp): " + ec.message());
+    // Best effort: the kernel caps it, and a smaller buffer only loses datagrams under a burst.
+    udp_.set_option(asio::socket_base::receive_buffer_size(opt_.udp_receive_buffer), ec);
     {
       std::lock_guard lk(addr_mu_);
       local_ = host + ":" + std::to_string(bound.port());
@@ -352,7 +347,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
       sealed_for_.insert(*ep);
     }
     const std::size_t kind = m.env.body.index();
-    if (datagram_kind(m.env.body) && last_sealed_->size() <= opt_.max_datagram) {
+    if (m.route == Route::datagram && last_sealed_->size() <= opt_.max_datagram) {
       send_datagram(m.to_addr, kind, last_sealed_);
     } else {
       send_stream(m.to_addr, m.to_name, kind, last_sealed_);

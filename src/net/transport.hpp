@@ -1,9 +1,10 @@
 // The network transport: moves the core's messages between processes, authenticated.
 //
 // Two channels share one port:
-//  - UDP for the small, loss-tolerant SWIM traffic (ping, ack, nack, ping-req, gossip), so that
-//    probing a member needs no connection and a thousand members cost no file descriptors;
-//  - TCP for everything else (joins and state exchange, votes, leader heartbeats, handovers).
+//  - UDP for what the core routes as a datagram (Route::datagram: SWIM's probes and gossip, a
+//    campaign's requests and answers, a leader's traffic with its far members) when the sealed
+//    packet fits, so that it needs no connection and a thousand members cost no descriptors;
+//  - TCP for everything else (joins and state exchange, heartbeats to watchers, handovers).
 //    A TCP connection is also a liveness signal: when a peer's process dies, the kernel closes
 //    its sockets and we see the connection end at once. That is reported as `on_peer_gone`,
 //    which lets the core replace a crashed leader in milliseconds instead of 4T.
@@ -43,6 +44,9 @@ struct TransportOptions {
   std::size_t max_queue_bytes = 8u << 20;
   /// Membership packets larger than this go over TCP instead of UDP.
   std::size_t max_datagram = 1400;
+  /// Bytes the kernel may queue on the UDP socket (capped by net.core.rmem_max). A candidate
+  /// hears hundreds of votes within milliseconds, and a datagram the buffer cannot hold is lost.
+  int udp_receive_buffer = 4 << 20;
   /// Outgoing connections unused this long are closed (with a goodbye).
   Duration idle_close = std::chrono::seconds(60);
 };

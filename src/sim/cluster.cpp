@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace elector::sim {
 
@@ -35,6 +36,9 @@ struct Cluster::SimNode {
   std::uint64_t processed = 0;
   std::uint64_t kept_term = 0;  // what a state file would hold across restarts
   std::vector<Item> parked;     // inputs that arrived while frozen
+  /// Peer index -> last stream message between this process and that peer (either way): the
+  /// connections a crash of either closes. Lookups only, so iteration order does not matter.
+  std::unordered_map<int, Time> streams;
   [[nodiscard]] bool live() const { return core && !crashed && !stopped; }
 };
 
@@ -94,6 +98,19 @@ const Cluster::SimNode* Cluster::find(const std::string& name) const {
 
 NodeCore* Cluster::node(const std::string& name) {
   return at(name).core.get();
+}
+
+std::vector<std::string> Cluster::connected(const std::string& name) const {
+  std::vector<std::string> peers;
+  const SimNode* n = find(name);
+  if (!n) return peers;
+  for (const auto& [peer, last] : n->streams) {
+    if (opt_.stream_idle_close <= Duration::zero() || now_ - last <= opt_.stream_idle_close) {
+      peers.push_back(names_[static_cast<std::size_t>(peer)]);
+    }
+  }
+  std::sort(peers.begin(), peers.end());
+  return peers;
 }
 bool Cluster::running(const std::string& name) const {
   const SimNode* n = find(name);
@@ -209,10 +226,15 @@ void Cluster::schedule_wake(SimNode& n) {
 void Cluster::send(SimNode& from, Outgoing msg) {
   ++stats_.messages;
   ++stats_.by_kind[body_name(msg.env.body)];
+  if (msg.route == Route::datagram) ++stats_.datagrams;
   auto it = by_addr_.find(msg.to_addr);
   if (it == by_addr_.end() || rng_.chance(loss_) || !reachable(from.index, it->second)) {
     ++stats_.dropped;
     return;
+  }
+  if (msg.route == Route::stream) {
+    from.streams[it->second] = now_;
+    nodes_[static_cast<std::size_t>(it->second)]->streams[from.index] = now_;
   }
   Item d;
   d.at = now_ + latency();
@@ -262,6 +284,7 @@ void Cluster::step(Item it) {
       if (process(n, [&](NodeCore& c) { c.tick(now_); }) == 0) ++stats_.idle_timer_wakes;
       break;
     case Item::Kind::gone:
+      ++stats_.crash_signals;
       process(n, [&](NodeCore& c) { c.peer_gone(now_, it.gone_name, it.gone_boot); });
       break;
     default:
@@ -315,9 +338,14 @@ void Cluster::crash(const std::string& name, bool signal) {
   leader_role_.erase(n.index);
   n.parked.clear();
   ++n.gen;
+  const std::unordered_map<int, Time> streams = close_streams(n);
   if (!signal || !opt_.crash_signal) return;
   for (const auto& other : nodes_) {
     if (!other->live() || other->index == n.index || !reachable(n.index, other->index)) continue;
+    if (opt_.stream_idle_close > Duration::zero()) {
+      const auto s = streams.find(other->index);
+      if (s == streams.end() || now_ - s->second > opt_.stream_idle_close) continue;
+    }
     std::optional<Duration> delay = Duration::zero();
     if (opt_.crash_signal_delay) delay = opt_.crash_signal_delay(other->name);
     if (!delay) continue;
@@ -365,6 +393,16 @@ void Cluster::stop(const std::string& name) {
   n.stopped = true;
   n.frozen = false;
   leader_role_.erase(n.index);
+  close_streams(n);  // with a goodbye: no peer takes it for a crash
+}
+
+std::unordered_map<int, Time> Cluster::close_streams(SimNode& n) {
+  std::unordered_map<int, Time> streams;
+  streams.swap(n.streams);
+  for (const auto& [peer, last] : streams) {
+    nodes_[static_cast<std::size_t>(peer)]->streams.erase(n.index);
+  }
+  return streams;
 }
 
 void Cluster::partition(const std::vector<std::vector<std::string>>& groups) {

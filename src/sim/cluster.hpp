@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/node_core.hpp"
@@ -41,6 +42,10 @@ struct Options {
   Duration start_stagger = ms(10);
   /// Crashes are seen by peers through the transport (TCP connections closing).
   bool crash_signal = true;
+  /// Who holds a connection: a crash's signal reaches only the peers that exchanged a stream
+  /// message (Route::stream) with the crashed process within this long, as the transport closes
+  /// connections idle for its `idle_close` (60 s). Zero: every peer, as if all were connected.
+  Duration stream_idle_close = std::chrono::seconds(60);
   /// Whether and when a crash's signal reaches each peer, past the link's latency. On a real
   /// machine an exiting process's sockets are released one at a time, so the last of 449 peers
   /// hears of a kill 100-160 ms after the first (docs/performance.md, "who hears first"); and a
@@ -60,7 +65,11 @@ struct Stats {
   // idle node's CPU (docs/performance.md), so a deadline that fires for nothing is waste.
   std::uint64_t timer_wakes = 0;
   std::uint64_t idle_timer_wakes = 0;
+  /// Processes told by their transport that a peer's process ended (one per connection closed).
+  std::uint64_t crash_signals = 0;
+  /// Messages sent, by kind; and those of them routed as datagrams.
   std::map<std::string, std::uint64_t> by_kind;
+  std::uint64_t datagrams = 0;
 };
 
 struct TracedEvent {
@@ -111,6 +120,9 @@ class Cluster {
   [[nodiscard]] bool running(const std::string& name) const;  // started, not crashed/stopped
   [[nodiscard]] bool frozen(const std::string& name) const;
   [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
+  /// The peers `name` holds a connection with (a stream message within `stream_idle_close`):
+  /// those its crash would signal. Sorted by name.
+  [[nodiscard]] std::vector<std::string> connected(const std::string& name) const;
   /// The leader every running, unfrozen node names, if they all agree and it holds its lease.
   [[nodiscard]] std::optional<std::string> agreed_leader() const;
   /// Nodes whose lease is valid now.
@@ -133,6 +145,8 @@ class Cluster {
   std::size_t drain(SimNode& n);
   void schedule_wake(SimNode& n);
   void send(SimNode& from, Outgoing msg);
+  /// Ends every connection of a process that stops or crashes; returns them (peer -> last use).
+  std::unordered_map<int, Time> close_streams(SimNode& n);
   bool reachable(int a, int b) const;
   SimNode& at(const std::string& name);
   const SimNode* find(const std::string& name) const;

@@ -497,8 +497,13 @@ class Peer {
   Peer& operator=(const Peer&) = delete;
 
   [[nodiscard]] std::string addr() const { return t->local_addr(); }
+  /// Sends `env` on the route the core would give its kind by default.
   void send(const std::string& to_name, const std::string& to_addr, const Envelope& env) {
-    t->send(Outgoing{to_name, to_addr, env});
+    t->send(Outgoing{to_name, to_addr, env, default_route(env.body)});
+  }
+  void send(const std::string& to_name, const std::string& to_addr, const Envelope& env,
+            Route route) {
+    t->send(Outgoing{to_name, to_addr, env, route});
   }
   /// Returns once everything posted to the loop before it has run (sends, deliveries under way).
   void barrier() {
@@ -851,8 +856,9 @@ TEST(Transport, ConnectionClosedWithoutGoodbyeMeansPeerGone) {
 }
 
 TEST(Transport, AnswerGoesBackOnTheConnectionThePeerOpened) {
-  // v opens a connection to b and asks; b answers on it instead of connecting to v's address.
-  // Nothing listens there, so an answer that tried a connection of its own would never arrive.
+  // v opens a connection to b and heartbeats it; b acknowledges on it (a watcher answering its
+  // leader) instead of connecting to v's address. Nothing listens there, so an answer that tried
+  // a connection of its own would never arrive.
   Peer b("b", 2, kSecret);
   std::string nowhere;
   {
@@ -864,9 +870,9 @@ TEST(Transport, AnswerGoesBackOnTheConnectionThePeerOpened) {
   v.expect_hello("b");
   v.send(wire::PacketType::hello, wire::Identity{"v", 4});
   v.send(wire::PacketType::message, wire::Identity{"v", 4},
-         wire::encode(envelope("v", nowhere, PreVoteReq{3})));
+         wire::encode(envelope("v", nowhere, Heartbeat{3, 1})));
   ASSERT_TRUE(b.rec.wait([&] { return !b.rec.messages.empty(); }));
-  b.send("v", nowhere, envelope("b", b.addr(), VoteResp{3, true, true, "", 0, ""}));
+  b.send("v", nowhere, envelope("b", b.addr(), HeartbeatResp{3, 1, true}), Route::stream);
   EXPECT_EQ(v.next_type("b"), std::optional<wire::PacketType>(wire::PacketType::message));
   EXPECT_EQ(value_or_zero(b.t->stats().dropped, "unreachable"), 0u);
   v.close();
@@ -1117,6 +1123,20 @@ TEST(Transport, AnIdleConnectionIsClosedWithoutAnyOtherTrafficToWakeTheProcess) 
   b.barrier();
   std::lock_guard lk(b.rec.mu);
   EXPECT_TRUE(b.rec.gone.empty());
+}
+
+TEST(Transport, AMessageRoutedAsADatagramOpensNoConnection) {
+  // A far member's heartbeat: if it went over TCP, the leader's death would wake this member.
+  Peer a("a", 1, kSecret);
+  Peer b("b", 2, kSecret);
+  a.send("b", b.addr(), heartbeat_env("a", a.addr()), Route::datagram);
+  ASSERT_TRUE(b.rec.wait([&] { return b.rec.messages.size() == 1; }));
+  EXPECT_EQ(a.t->stats().connections, 0u);
+  EXPECT_EQ(b.t->stats().connections, 0u);
+  // The same heartbeat on the stream route opens one.
+  a.send("b", b.addr(), heartbeat_env("a", a.addr()), Route::stream);
+  ASSERT_TRUE(b.rec.wait([&] { return b.rec.messages.size() == 2; }));
+  EXPECT_EQ(a.t->stats().connections, 1u);
 }
 
 TEST(Transport, LocalAddrReportsTheBoundPort) {

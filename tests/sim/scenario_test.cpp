@@ -418,15 +418,17 @@ TEST(Scenario, SameSeedReplaysExactly) {
 
 // ---- Near and far followers: the leader heartbeats its watchers every T, others rarely.
 
+/// Messages of `kind` sent so far.
+std::uint64_t sent(const Cluster& c, const std::string& kind) {
+  const auto it = c.stats().by_kind.find(kind);
+  return it == c.stats().by_kind.end() ? 0 : it->second;
+}
+
 /// Messages of `kind` sent per node per simulated second over the next `d`.
 double sent_per_node_per_s(Cluster& c, const std::string& kind, Duration d) {
-  auto sent = [&] {
-    const auto it = c.stats().by_kind.find(kind);
-    return it == c.stats().by_kind.end() ? 0 : it->second;
-  };
-  const auto before = sent();
+  const auto before = sent(c, kind);
   c.run_for(d);
-  return static_cast<double>(sent() - before) / static_cast<double>(c.names().size()) /
+  return static_cast<double>(sent(c, kind) - before) / static_cast<double>(c.names().size()) /
          (static_cast<double>(to_ms(d)) / 1000.0);
 }
 
@@ -530,6 +532,59 @@ TEST(Scenario, FarFollowersProbeAgainWhileTheyHaveNoLeader) {
   ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(10000)));
   c.run_for(ms(3000));
   EXPECT_FALSE(c.node("box60")->membership().probing());
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, ALeadersCrashSignalReachesItsWatchersNotItsFarFollowers) {
+  Cluster c(hundred());
+  c.set_tracing(false);
+  form(c);
+  // Far members hear the leader by datagram only: once the joins' connections idle out (60 s),
+  // the leader holds connections to its watchers and to a few push-pull partners.
+  c.run_for(ms(61000));
+  const auto signals = c.stats().crash_signals;
+  const auto gossip = sent(c, "gossip");
+  const Time crash = c.now();
+  c.crash("box1", true);
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box2"); }, ms(5000), ms(1)));
+  EXPECT_LT(c.now() - crash, ms(100));  // the watchers heard at once; the others voted for one
+  // The far members learn of the death second-hand (from the votes and the heartbeats) and
+  // leave it to the election to spread.
+  EXPECT_LT(sent(c, "gossip") - gossip, 30u);
+  EXPECT_GE(c.stats().crash_signals - signals, 4u);
+  EXPECT_LT(c.stats().crash_signals - signals, 20u);  // of 99 survivors
+  EXPECT_TRUE(c.invariants().violations().empty());
+}
+
+TEST(Scenario, CrashedFarFollowerIsSignalledOnlyToItsFewConnectionsAndDeclaredDeadEverywhere) {
+  Cluster c(hundred());
+  c.set_tracing(false);
+  form(c);
+  c.run_for(ms(61000));
+  // A far member holds connections only from its push-pulls (one each way per 45 s at 100).
+  const std::vector<std::string> peers = c.connected("box60");
+  EXPECT_LE(peers.size(), 4u);
+  const auto signals = c.stats().crash_signals;
+  const Time crash = c.now();
+  c.crash("box60", true);
+  // The leader knows within three far intervals and the minimum suspicion (as for a frozen far
+  // follower), sooner if it was one of the connected peers or heard one of them.
+  ASSERT_TRUE(
+      c.run_until([&] { return status_in(c, "box1", "box60") == MemberStatus::dead; }, ms(20000)));
+  EXPECT_LE(c.now() - crash, ms(3000 + 8000 + 1000));
+  EXPECT_EQ(c.stats().crash_signals - signals, peers.size());
+  // Far members send little but their answers to the leader, so the news reaches most by
+  // gossip and the last ones by push-pull.
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        for (const auto& n : c.names()) {
+          if (n != "box60" && status_in(c, n, "box60") != MemberStatus::dead) return false;
+        }
+        return true;
+      },
+      ms(60000)));
+  EXPECT_TRUE(agreed_on(c, "box1"));
+  EXPECT_EQ(c.acquisitions(), 1u);
   EXPECT_TRUE(c.invariants().violations().empty());
 }
 

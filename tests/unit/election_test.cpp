@@ -313,12 +313,17 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
   net.sent.clear();
   net.advance(ms(2000));
   std::set<std::string> acked, alive, near;
+  // Who gets heartbeats, and who answers, by datagram (no connection: docs/design.md §3).
+  std::set<std::string> hb_datagram, hb_stream, resp_datagram, resp_stream;
   for (const auto& [from, m] : net.sent) {
+    const bool datagram = m.route == Route::datagram;
     if (const auto* r = std::get_if<HeartbeatResp>(&m.env.body); r && r->ok) {
       (r->alive_only ? alive : acked).insert(from);
+      (datagram ? resp_datagram : resp_stream).insert(from);
     }
     if (const auto* h = std::get_if<Heartbeat>(&m.env.body)) {
       near.insert(h->watchers.begin(), h->watchers.end());
+      (datagram ? hb_datagram : hb_stream).insert(m.to_name);
     }
   }
   // One candidate watcher (b) and q = 2 supporters (one of them a spare); e is far.
@@ -328,6 +333,11 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
   // e answers with proof of life only (the leader watches the members that do not probe).
   EXPECT_TRUE(alive.count("e"));
   EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
+  // The watchers' traffic keeps a connection (the leader's crash must reach them); e's does not.
+  EXPECT_EQ(hb_stream, near);
+  EXPECT_EQ(hb_datagram, std::set<std::string>{"e"});
+  EXPECT_EQ(resp_stream, near);
+  EXPECT_EQ(resp_datagram, std::set<std::string>{"e"});
 }
 
 TEST(Election, VoteRequestFromANodeThatLeftIsRefused) {

@@ -1,6 +1,7 @@
 #include "net/transport.hpp"
 
 #include <pthread.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <asio.hpp>
@@ -145,8 +146,14 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     udp_.open(bound.address().is_v4() ? udp::v4() : udp::v6());
     udp_.bind(udp::endpoint(bound.address(), bound.port()), ec);
     if (ec) throw std::runtime_error("cannot listen on " + opt_.listen + " (udp): " + ec.message());
-    // Best effort: the kernel caps it, and a smaller buffer only loses datagrams under a burst.
-    udp_.set_option(asio::socket_base::receive_buffer_size(opt_.udp_receive_buffer), ec);
+    // Best effort: a smaller buffer only loses datagrams under a burst. SO_RCVBUFFORCE passes
+    // net.core.rmem_max (212992 bytes on a stock kernel: about 180 votes) where the process may
+    // (CAP_NET_ADMIN); otherwise the kernel caps SO_RCVBUF at it.
+    const int rcvbuf = opt_.udp_receive_buffer;
+    if (::setsockopt(udp_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) !=
+        0) {
+      udp_.set_option(asio::socket_base::receive_buffer_size(rcvbuf), ec);
+    }
     {
       std::lock_guard lk(addr_mu_);
       local_ = host + ":" + std::to_string(bound.port());

@@ -44,8 +44,9 @@ struct TransportOptions {
   std::size_t max_queue_bytes = 8u << 20;
   /// Membership packets larger than this go over TCP instead of UDP.
   std::size_t max_datagram = 1400;
-  /// Bytes the kernel may queue on the UDP socket (capped by net.core.rmem_max). A candidate
-  /// hears hundreds of votes within milliseconds, and a datagram the buffer cannot hold is lost.
+  /// Bytes the kernel may queue on the UDP socket (capped by net.core.rmem_max unless the
+  /// process has CAP_NET_ADMIN). A candidate hears hundreds of votes within milliseconds, and a
+  /// datagram the buffer cannot hold is lost.
   int udp_receive_buffer = 4 << 20;
   /// Outgoing connections unused this long are closed (with a goodbye).
   Duration idle_close = std::chrono::seconds(60);

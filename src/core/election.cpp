@@ -125,9 +125,11 @@ std::string Election::handover_choice(Time now, const Membership& mem, bool all)
   return {};
 }
 
-void Election::broadcast(const Membership& mem, const Body& b, Outbox& out) const {
+void Election::broadcast(const Membership& mem, const Body& b, Outbox& out,
+                         const std::vector<std::string>& watchers) const {
   for (const auto& [name, m] : mem.members()) {
-    if (m.up()) out.send(name, m.addr(), b);
+    if (m.up())
+      out.send(name, m.addr(), b, watched(watchers, name) ? Route::stream : Route::datagram);
   }
 }
 

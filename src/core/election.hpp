@@ -202,7 +202,10 @@ class Election {
   /// Steps down and tells every member at once, releasing them from their promise.
   void resign(Time now, Time effective, const std::string& reason, const std::string& successor,
               bool cleared, const Membership& mem, Outbox& out);
-  void broadcast(const Membership& mem, const Body& b, Outbox& out) const;
+  /// `b` to every up member: over a stream to the `watchers` (to all when empty), as a datagram
+  /// to the far members.
+  void broadcast(const Membership& mem, const Body& b, Outbox& out,
+                 const std::vector<std::string>& watchers = {}) const;
   void reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out);
   void handover(Time now, const std::string& successor, const std::string& reason,
                 const Membership& mem, Outbox& out);

@@ -50,7 +50,7 @@ bool Election::follow_deferred(Time now, const Membership& mem, Outbox& out) {
   // a cluster that follows it. Following it late is safe: the leader counts its lease from the
   // heartbeat's sending, before this node's promise, which starts now, and a far member's support
   // binds no lease. Its sender must still be up (handle checks).
-  const bool near = d.hb.watchers.empty() || named(d.hb.watchers, cfg_.name);
+  const bool near = watched(d.hb.watchers, cfg_.name);
   if (now - d.at >= (near ? promise_ : 4 * heartbeat_far_interval(d.hb)) || support_active(now)) {
     return false;
   }
@@ -65,7 +65,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   // A watcher (every member when none are named) is heartbeated every T over a stream, binds
   // itself and acknowledges there; a far member expects one heartbeat per far interval, by
   // datagram, gives the leader up after four, and answers by datagram too.
-  const bool near = b.watchers.empty() || named(b.watchers, cfg_.name);
+  const bool near = watched(b.watchers, cfg_.name);
   const Route answer = near ? Route::stream : Route::datagram;
   // A refusal names the term of the leadership this node follows: a leader that learns of a
   // newer one steps down.
@@ -126,8 +126,8 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
 
 bool Election::probing_delegated(Time now) const {
   return role_ == Role::follower && leader_ && support_ && support_->name == *leader_ &&
-         support_->term == leader_term_ && support_active(now) && !support_->watchers.empty() &&
-         !named(support_->watchers, cfg_.name);
+         support_->term == leader_term_ && support_active(now) &&
+         !watched(support_->watchers, cfg_.name);
 }
 
 void Election::handle(Time now, const Envelope& env, const Resign& b, const Membership& mem,

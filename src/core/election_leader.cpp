@@ -38,8 +38,7 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
   for (const auto& [name, m] : mem.members()) {
     if (!m.up()) continue;
     const bool turn = index++ % slices == seq % slices;
-    const bool watcher =
-        watchers_.empty() || std::binary_search(watchers_.begin(), watchers_.end(), name);
+    const bool watcher = watched(watchers_, name);
     if (everyone || watcher || turn || was_watcher(name)) {
       // A far member's heartbeat goes without a connection: then the leader's death wakes only
       // its watchers, not every member (docs/design.md §3, "Who holds a connection to whom").
@@ -172,12 +171,7 @@ void Election::resign(Time now, Time effective, const std::string& reason,
   step_down(now, effective, reason, out);
   // Watchers are bound by a promise and hear it on their stream; far members, bound by nothing,
   // by datagram, as they heard the heartbeats (a lost one costs them their far timeout).
-  const Resign r{t, successor, cleared};
-  for (const auto& [name, m] : mem.members()) {
-    if (!m.up()) continue;
-    const bool far = !watchers.empty() && !named(watchers, name);
-    out.send(name, m.addr(), r, far ? Route::datagram : Route::stream);
-  }
+  broadcast(mem, Resign{t, successor, cleared}, out, watchers);
 }
 
 void Election::reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out) {

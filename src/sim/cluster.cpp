@@ -105,9 +105,7 @@ std::vector<std::string> Cluster::connected(const std::string& name) const {
   const SimNode* n = find(name);
   if (!n) return peers;
   for (const auto& [peer, last] : n->streams) {
-    if (opt_.stream_idle_close <= Duration::zero() || now_ - last <= opt_.stream_idle_close) {
-      peers.push_back(names_[static_cast<std::size_t>(peer)]);
-    }
+    if (still_open(last)) peers.push_back(names_[static_cast<std::size_t>(peer)]);
   }
   std::sort(peers.begin(), peers.end());
   return peers;
@@ -344,7 +342,7 @@ void Cluster::crash(const std::string& name, bool signal) {
     if (!other->live() || other->index == n.index || !reachable(n.index, other->index)) continue;
     if (opt_.stream_idle_close > Duration::zero()) {
       const auto s = streams.find(other->index);
-      if (s == streams.end() || now_ - s->second > opt_.stream_idle_close) continue;
+      if (s == streams.end() || !still_open(s->second)) continue;
     }
     std::optional<Duration> delay = Duration::zero();
     if (opt_.crash_signal_delay) delay = opt_.crash_signal_delay(other->name);
@@ -394,6 +392,10 @@ void Cluster::stop(const std::string& name) {
   n.frozen = false;
   leader_role_.erase(n.index);
   close_streams(n);  // with a goodbye: no peer takes it for a crash
+}
+
+bool Cluster::still_open(Time last_use) const {
+  return opt_.stream_idle_close <= Duration::zero() || now_ - last_use <= opt_.stream_idle_close;
 }
 
 std::unordered_map<int, Time> Cluster::close_streams(SimNode& n) {

@@ -147,6 +147,8 @@ class Cluster {
   void send(SimNode& from, Outgoing msg);
   /// Ends every connection of a process that stops or crashes; returns them (peer -> last use).
   std::unordered_map<int, Time> close_streams(SimNode& n);
+  /// Whether a connection last used at `last_use` is still open (see Options::stream_idle_close).
+  [[nodiscard]] bool still_open(Time last_use) const;
   bool reachable(int a, int b) const;
   SimNode& at(const std::string& name);
   const SimNode* find(const std::string& name) const;

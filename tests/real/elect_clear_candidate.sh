@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `elect --sync` prints the leader; `clear-leader` clears it on every node; a node started with
-# `--candidate false` never leads, even with the best priority.
+# `--candidate false` never leads, even with the best priority. "No leader" and "not leader" are
+# only believed from nodes that run and answer: a crashed node fails the test.
 source "$(dirname "$0")/lib.sh"
 cluster_up 3 --strategy priority >/dev/null
 cluster_wait --timeout 15000 --expect box1 || fail "no initial leader"
@@ -13,21 +14,32 @@ out=$("$CTL" --control "$(control 2)" elect --sync --timeout 5000) || fail "elec
 [ "$out" = box1 ] || fail "elect --sync printed '$out', expected box1"
 echo "elect --sync: $out"
 
+all_alive() {
+  assert_boxes_alive 1 2 3
+  assert_alive box0 "$(control 9)"
+}
+all_alive
 "$CTL" --control "$(control 3)" clear-leader
 cleared() {
   for k in 1 2 3 9; do
-    ! "$CTL" --control "$(control "$k")" leader || return 1
+    answers_no_leader "$(control "$k")" || return 1
   done
 }
-until_true 5000 cleared || fail "clear-leader did not clear the leader everywhere"
+until_true 5000 cleared || {
+  all_alive
+  fail "clear-leader did not clear the leader everywhere"
+}
+all_alive
 echo "cleared on every node"
 
 out=$("$CTL" --control "$(control 9)" elect --sync --timeout 5000) || fail "elect after clear failed"
 [ "$out" = box1 ] || fail "the non-candidate's elect gave '$out'"
 cluster_wait --timeout 5000 --expect box1 || fail "no agreement after elect"
-"$CTL" --control "$(control 9)" is-leader && fail "the non-candidate box0 leads"
+assert_alive box0 "$(control 9)"
+answers_not_leader "$(control 9)" || fail "the non-candidate box0 does not answer is-leader with false"
 "$CTL" cluster kill box1 --dir "$DIR"
 cluster_wait --timeout 5000 --expect box2 || fail "box2 did not take over"
-"$CTL" --control "$(control 9)" is-leader && fail "the non-candidate box0 leads"
+assert_alive box0 "$(control 9)"
+answers_not_leader "$(control 9)" || fail "the non-candidate box0 does not answer is-leader with false"
 [ "$("$CTL" --control "$(control 9)" leader)" = box2 ] || fail "box0 does not follow box2"
 echo "PASS"

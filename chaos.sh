@@ -4,6 +4,8 @@
 #   ./chaos.sh --nodes 5 --quorum-size 3 --duration 60 --seed S [--bin DIR] [--dir DIR] [...]
 #
 # Without --bin it installs what is missing and builds into build/ first (as ./test.sh does).
+# Partitions need network namespaces (root, iproute2, iptables): without them the run fails,
+# unless --no-partitions asks for a run without partitions.
 # Other options go to elector-chaos (see `build/bin/elector-chaos --help`). Prints the checker's
 # summary and the command that replays the run; exits non-zero on any violation.
 # See docs/reliability.md.
@@ -71,6 +73,11 @@ harness=$!
 harness_rc=0
 wait "$harness" || harness_rc=$?
 
+if ! grep -q '"run_start"' "$dir/faults.jsonl" 2>/dev/null; then
+  # Nothing ran (e.g. no network namespaces for the partitions): nothing for the checker.
+  echo "chaos: the harness did not start a run (exit $harness_rc); see above and $dir/harness.log" >&2
+  exit 1
+fi
 check_rc=0
 "$bin/elector-chaos-check" "$dir/faults.jsonl" --json "$dir/report.json" || check_rc=$?
 

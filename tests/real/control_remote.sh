@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The control API answers clients of this host, refuses clients of other hosts by default, and
 # admits them with the control token. The other host is a network namespace that this test
-# creates and deletes (root only; skipped otherwise).
+# creates and deletes (root only: skipped when not root; as root, a missing tool or a namespace
+# that cannot be made fails the test).
 source "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v curl >/dev/null; then
-  echo "SKIP: needs root, ip and curl"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "SKIP: needs root (to create a network namespace)"
   exit 77
 fi
+for tool in ip curl; do
+  command -v "$tool" >/dev/null || fail "no $tool on PATH (packages iproute2 and curl)"
+done
 ns="elector-ctl-$$"
 veth_host="ec$$h"
 veth_ns="ec$$n"
@@ -16,10 +20,7 @@ cleanup_ns() {
   ip link del "$veth_host" 2>/dev/null || true
 }
 trap 'cleanup_ns; cleanup' EXIT
-if ! ip netns add "$ns" 2>/dev/null; then
-  echo "SKIP: cannot create a network namespace"
-  exit 77
-fi
+err=$(ip netns add "$ns" 2>&1) || fail "cannot create a network namespace: ip netns add $ns: $err"
 ip link add "$veth_host" type veth peer name "$veth_ns"
 ip link set "$veth_ns" netns "$ns"
 ip addr add "$subnet.1/30" dev "$veth_host"

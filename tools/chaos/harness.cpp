@@ -79,7 +79,15 @@ class Harness {
       std::string why;
       net_ = Network::create("ech" + std::to_string(getpid()), o_.nodes, log_fd_, o_.dir + "/net",
                              why);
-      if (!net_) std::printf("chaos: running without partitions: %s\n", why.c_str());
+      if (!net_) {
+        // Partitions were asked for: a run without them would pass while testing less.
+        std::fprintf(stderr,
+                     "chaos: cannot make network partitions: %s. They need root, iproute2 and "
+                     "iptables (commands' output: %s/harness.log); --no-partitions runs without "
+                     "them.\n",
+                     why.c_str(), o_.dir.c_str());
+        return 1;
+      }
     } else {
       std::printf("chaos: running without partitions (--no-partitions)\n");
     }
@@ -88,8 +96,8 @@ class Harness {
     sp.nodes = o_.nodes;
     sp.faults_from_ms = o_.warmup_ms;
     sp.faults_until_ms = (o_.duration_s - o_.quiet_s) * 1000;
-    // The schedule depends on the seed and the options only, never on this machine: without
-    // namespaces the partitions it draws are skipped, not replaced.
+    // The schedule depends on the seed and the options only, never on this machine: with
+    // --no-partitions the partitions it draws are skipped, not replaced.
     const auto schedule = make_schedule(sp);
     {
       std::ofstream s(o_.dir + "/schedule.txt");

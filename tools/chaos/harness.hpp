@@ -1,8 +1,8 @@
-// The chaos harness: starts N electord processes (each in its own network namespace when it
-// can), plays the seed's fault schedule against them, heals everything, waits a quiet period and
-// stops every process it started. Everything it does goes to <dir>/faults.jsonl with
-// CLOCK_MONOTONIC times; each process writes its own event log under <dir>/events/ and its
-// stderr under <dir>/logs/.
+// The chaos harness: starts N electord processes (each in its own network namespace, unless
+// partitions are switched off; a run that cannot make the namespaces fails), plays the seed's fault
+// schedule against them, heals everything, waits a quiet period and stops every process it started.
+// Everything it does goes to <dir>/faults.jsonl with CLOCK_MONOTONIC times; each process writes its
+// own event log under <dir>/events/ and its stderr under <dir>/logs/.
 //
 // Thread safety: one Harness runs on one thread; request_stop() may be called from a signal
 // handler.
@@ -31,7 +31,7 @@ struct HarnessOptions {
 };
 
 /// Runs the whole chaos run; 0 when it ran to its end (violations are the checker's to find),
-/// 1 when it could not run or was interrupted.
+/// 1 when it could not run (no network namespaces while partitions are on) or was interrupted.
 int run_harness(const HarnessOptions& o);
 
 /// Makes run_harness() stop the faults and shut down (async-signal-safe).

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 
 #include "command.hpp"
@@ -10,8 +11,24 @@
 namespace chaos {
 
 namespace {
+
 constexpr const char* kSubnet = "10.197.77.";
+
+/// True when `name` is an executable file in one of PATH's directories (as execvp finds it).
+bool on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  std::size_t from = 0;
+  while (from <= dirs.size()) {
+    const auto to = std::min(dirs.find(':', from), dirs.size());
+    const std::string dir = to == from ? "." : dirs.substr(from, to - from);
+    if (::access((dir + "/" + name).c_str(), X_OK) == 0) return true;
+    from = to + 1;
+  }
+  return false;
 }
+
+}  // namespace
 
 Network::Network(std::string tag, int nodes, int log_fd, std::string rules_dir)
     : tag_(std::move(tag)), nodes_(nodes), log_fd_(log_fd), rules_dir_(std::move(rules_dir)) {}
@@ -19,14 +36,20 @@ Network::Network(std::string tag, int nodes, int log_fd, std::string rules_dir)
 std::unique_ptr<Network> Network::create(const std::string& tag, int nodes, int log_fd,
                                          const std::string& rules_dir, std::string& why) {
   if (geteuid() != 0) {
-    why = "not running as root";
+    why = "not running as root (creating network namespaces needs root)";
     return nullptr;
+  }
+  for (const char* tool : {"ip", "iptables-restore"}) {
+    if (!on_path(tool)) {
+      why = std::string("no `") + tool + "` on PATH (packages iproute2 and iptables)";
+      return nullptr;
+    }
   }
   std::unique_ptr<Network> net(new Network(tag, nodes, log_fd, rules_dir));
   const std::string sw = tag + "s";
   auto step = [&](const Argv& a) { return run(a, log_fd); };
   if (!step({"ip", "netns", "add", sw})) {
-    why = "cannot create a network namespace (ip netns add failed)";
+    why = "cannot create a network namespace: `ip netns add " + sw + "` failed";
     return nullptr;
   }
   net->created_.push_back(sw);
@@ -46,10 +69,10 @@ std::unique_ptr<Network> Network::create(const std::string& tag, int nodes, int 
          step({"ip", "-n", sw, "link", "set", port, "master", "br0"}) &&
          step({"ip", "-n", sw, "link", "set", port, "up"});
   }
-  // A namespace whose iptables cannot be loaded cannot be cut: no partitions then.
+  // A namespace whose iptables cannot be loaded cannot be cut.
   ok = ok && net->heal();
   if (!ok) {
-    why = "cannot set up the namespaces' network or iptables (see the harness log)";
+    why = "cannot set up the namespaces' veths, bridge or iptables rules";
     return nullptr;  // the destructor deletes what was made
   }
   return net;

@@ -18,8 +18,9 @@ namespace chaos {
 
 class Network {
  public:
-  /// Builds the namespaces; null with `why` set when that is impossible here (not root, no
-  /// `ip`, no netns support). Commands' output goes to `log_fd`.
+  /// Builds the namespaces; null with `why` set, naming what is missing, when that is
+  /// impossible here (not root, no `ip` or `iptables-restore`, no netns support). Commands'
+  /// output goes to `log_fd`.
   static std::unique_ptr<Network> create(const std::string& tag, int nodes, int log_fd,
                                          const std::string& rules_dir, std::string& why);
   ~Network();  // deletes the namespaces (and with them the bridge and veths)

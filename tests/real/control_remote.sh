@@ -4,13 +4,8 @@
 # creates and deletes (root only: skipped when not root; as root, a missing tool or a namespace
 # that cannot be made fails the test).
 source "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: needs root (to create a network namespace)"
-  exit 77
-fi
-for tool in ip curl; do
-  command -v "$tool" >/dev/null || fail "no $tool on PATH (packages iproute2 and curl)"
-done
+skip_unless_root "to create a network namespace"
+require_tools ip curl
 ns="elector-ctl-$$"
 veth_host="ec$$h"
 veth_ns="ec$$n"

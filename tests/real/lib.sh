@@ -37,6 +37,23 @@ fail() {
   exit 1
 }
 
+# skip_unless_root WHY: exits 77 (skipped) when not run as root. That is the only skip: as root,
+# whatever else a test lacks fails it.
+skip_unless_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: needs root ($1)"
+    exit 77
+  fi
+}
+
+# require_tools TOOL...: fails the test naming the first TOOL that is not on PATH.
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || fail "no $tool on PATH"
+  done
+}
+
 # Control address of boxK in a cluster started with `cluster up --base-port $BASE`.
 control() { echo "127.0.0.1:$((BASE + 10000 + $1))"; }
 listen() { echo "127.0.0.1:$((BASE + $1))"; }

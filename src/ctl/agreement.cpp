@@ -12,6 +12,7 @@ std::optional<std::string> agreed_leader(const std::vector<LeaderSighting>& runn
   std::optional<std::string> leader;
   for (const auto& s : running) {
     if (!s.answered || !s.leader || (leader && *leader != *s.leader)) return std::nullopt;
+    if (!s.quorum_met) return std::nullopt;
     leader = s.leader;
   }
   if (expect && *leader != *expect) return std::nullopt;
@@ -19,7 +20,7 @@ std::optional<std::string> agreed_leader(const std::vector<LeaderSighting>& runn
   if (k && *k <= nodes) {
     bool leads = false;
     for (const auto& s : running) {
-      if (s.box == *leader) leads = s.is_leader;
+      if (s.box == *leader) leads = s.is_leader && (s.role.empty() || s.role == "leader");
     }
     if (!leads) return std::nullopt;
   }

@@ -369,9 +369,17 @@ int cluster_down(const fs::path& path, Out io) {
 namespace {
 
 struct Sight {
-  std::optional<LeaderInfo> info;
+  std::optional<StatusInfo> info;
   std::string error;
 };
+
+void fill(LeaderSighting& s, const Sight& sight) {
+  s.answered = sight.info.has_value();
+  s.leader = sight.info ? sight.info->leader : std::nullopt;
+  s.is_leader = sight.info && sight.info->is_leader;
+  s.role = sight.info ? sight.info->role : std::string();
+  s.quorum_met = !sight.info || sight.info->quorum_met;
+}
 
 std::string describe(const Box& box, const Sight& sight) {
   if (box.state == ProcState::dead) return "dead";
@@ -380,6 +388,10 @@ std::string describe(const Box& box, const Sight& sight) {
   std::string text = sight.info->leader.value_or("none");
   text += " (term " + std::to_string(sight.info->term);
   if (sight.info->is_leader) text += ", is leader";
+  if (!sight.info->quorum_met) {
+    text += ", quorum " + std::to_string(sight.info->quorum_size) + " not met with " +
+            std::to_string(sight.info->members_alive) + " alive";
+  }
   return text + ")";
 }
 
@@ -410,11 +422,7 @@ int cluster_wait(const fs::path& path, const WaitOptions& options, Out io) {
       running.push_back(i);
       LeaderSighting s;
       s.box = boxes[i].name;
-      s.answered = latest[i].info.has_value();
-      if (s.answered) {
-        s.leader = latest[i].info->leader;
-        s.is_leader = latest[i].info->is_leader;
-      }
+      fill(s, latest[i]);
       sightings.push_back(std::move(s));
     }
     if (running.empty()) throw Failure("no box is running in " + dir.root().string());
@@ -445,17 +453,12 @@ int cluster_wait(const fs::path& path, const WaitOptions& options, Out io) {
       latest[i] = Sight{};
       try {
         const auto endpoint = parse_endpoint(control_addr(cfg, boxes[i].k), "control address");
-        latest[i].info = NodeClient(endpoint, kRequestTimeout).leader();
+        latest[i].info = NodeClient(endpoint, kRequestTimeout).status();
       } catch (const std::exception& e) {
         latest[i].error = e.what();
       }
     });
-    for (std::size_t j = 0; j < running.size(); ++j) {
-      const auto& sight = latest[running[j]];
-      sightings[j].answered = sight.info.has_value();
-      sightings[j].leader = sight.info ? sight.info->leader : std::nullopt;
-      sightings[j].is_leader = sight.info && sight.info->is_leader;
-    }
+    for (std::size_t j = 0; j < running.size(); ++j) fill(sightings[j], latest[running[j]]);
     const auto leader = agreed_leader(sightings, cfg.nodes, options.expect);
     const auto now = std::chrono::steady_clock::now();
     if (leader && full_round) {

@@ -47,6 +47,41 @@ TEST(Agreement, ALeaderThatIsNotRunningOrDoesNotLeadIsNotAgreedOn) {
   EXPECT_EQ(agreed_leader({sees("box1", "box9"), sees("box2", "box9")}, 2, std::nullopt), "box9");
 }
 
+LeaderSighting without_quorum(LeaderSighting s) {
+  s.quorum_met = false;
+  return s;
+}
+
+TEST(Agreement, NoAgreementWhileAQuorumIsMissing) {
+  // quorum_size 3 of 5 and three boxes just killed: box1's lease still runs and both survivors
+  // name it, but neither has its quorum.
+  const std::vector<LeaderSighting> two_of_five = {without_quorum(sees("box1", "box1", true)),
+                                                   without_quorum(sees("box2", "box1"))};
+  EXPECT_FALSE(agreed_leader(two_of_five, 5, std::nullopt));
+  EXPECT_FALSE(agreed_leader(two_of_five, 5, std::string("box1")));
+  // One box without its quorum is enough, the leader's or a follower's.
+  EXPECT_FALSE(agreed_leader(
+      {without_quorum(sees("box1", "box1", true)), sees("box2", "box1"), sees("box3", "box1")}, 3,
+      std::nullopt));
+  EXPECT_FALSE(agreed_leader(
+      {sees("box1", "box1", true), sees("box2", "box1"), without_quorum(sees("box3", "box1"))}, 3,
+      std::nullopt));
+  // Also for a leader outside this cluster's boxes, taken on the others' word.
+  EXPECT_FALSE(
+      agreed_leader({sees("box1", "db7"), without_quorum(sees("box2", "db7"))}, 2, std::nullopt));
+}
+
+TEST(Agreement, TheLeaderMustSayItsRoleIsLeader) {
+  auto leader = sees("box1", "box1", true);
+  leader.role = "follower";
+  EXPECT_FALSE(agreed_leader({leader, sees("box2", "box1")}, 2, std::nullopt));
+  leader.role = "leader";
+  EXPECT_EQ(agreed_leader({leader, sees("box2", "box1")}, 2, std::nullopt), "box1");
+  // An answer without a role is judged on is_leader alone.
+  leader.role.clear();
+  EXPECT_EQ(agreed_leader({leader, sees("box2", "box1")}, 2, std::nullopt), "box1");
+}
+
 TEST(Agreement, MostSeenLeader) {
   EXPECT_EQ(most_seen_leader({sees("box1", "box2"), sees("box2", "box1"), sees("box3", "box1"),
                               silent("box4"), sees("box5", nullptr)}),

@@ -104,13 +104,32 @@ std::string render_metrics(const elector::NodeStatus& status,
   p.family("elector_bytes_total", "counter", "Protocol bytes received and sent.");
   p.sample("elector_bytes_total", "direction", "in", stats.bytes_in);
   p.sample("elector_bytes_total", "direction", "out", stats.bytes_out);
+  // The transport counts the peer connections it closed before they authenticated in the same
+  // map, under a prefix (net::kRefusalPrefix): they are a family of their own here.
+  static constexpr std::string_view kRefused = "connection/";
   p.family("elector_packets_dropped_total", "counter", "Packets dropped, by reason.");
   for (const auto& [reason, n] : stats.dropped) {
+    if (reason.starts_with(kRefused)) continue;
     p.sample("elector_packets_dropped_total", "reason", reason, n);
+  }
+  p.family("elector_peer_connections_refused_total", "counter",
+           "Peer connections closed before they authenticated (or at once, past the cap), by "
+           "reason.");
+  for (const auto& [reason, n] : stats.dropped) {
+    if (reason.starts_with(kRefused)) {
+      p.sample("elector_peer_connections_refused_total", "reason", reason.substr(kRefused.size()),
+               n);
+    }
   }
 
   p.family("elector_connections", "gauge", "TCP connections to and from members open now.");
   p.sample("elector_connections", stats.connections);
+
+  p.family("elector_state_saved", "gauge",
+           "0 while the state file cannot be saved (the node neither votes nor leads), else 1.");
+  p.sample("elector_state_saved", status.state_saved ? 1 : 0);
+  p.family("elector_state_save_failures_total", "counter", "Saves of the state file that failed.");
+  p.sample("elector_state_save_failures_total", status.state_save_failures);
 
   p.family("elector_quorum_met", "gauge", "1 when quorum_size members are reachable.");
   p.sample("elector_quorum_met", status.quorum_met ? 1 : 0);

@@ -106,32 +106,82 @@ bool Connection::drain() {
   }
 }
 
+bool Connection::read_now() {
+  if (!started_ || closed_) return false;
+  return drain();
+}
+
+namespace {
+
+std::uint32_t frame_length(const std::uint8_t* h) {
+  return static_cast<std::uint32_t>(h[0]) | (static_cast<std::uint32_t>(h[1]) << 8) |
+         (static_cast<std::uint32_t>(h[2]) << 16) | (static_cast<std::uint32_t>(h[3]) << 24);
+}
+
+}  // namespace
+
 bool Connection::consume(const std::uint8_t* data, std::size_t n) {
-  if (rbuf_.empty()) {
-    const auto used = deliver_frames(data, n);
+  std::size_t pos = 0;
+  if (!rbuf_.empty()) {
+    const auto used = complete_frame(data, n);
     if (!used) return false;
-    rbuf_.assign(data + *used, data + n);  // the start of a frame still on its way, if any
-    return true;
+    if (!rbuf_.empty()) return true;  // still under way: it took everything
+    pos = *used;
   }
-  rbuf_.insert(rbuf_.end(), data, data + n);
-  const auto used = deliver_frames(rbuf_.data(), rbuf_.size());
+  const auto used = deliver_frames(data + pos, n - pos);
   if (!used) return false;
-  rbuf_.erase(rbuf_.begin(), rbuf_.begin() + static_cast<std::ptrdiff_t>(*used));
-  if (rbuf_.empty()) rbuf_.shrink_to_fit();
+  pos += *used;
+  if (pos < n) {
+    // The start of a frame still on its way, whose length (if it arrived) deliver_frames checked.
+    rbuf_.reserve(n - pos >= 4 ? 4 + frame_length(data + pos) : 4);
+    rbuf_.assign(data + pos, data + n);
+  }
   return true;
+}
+
+std::optional<std::size_t> Connection::complete_frame(const std::uint8_t* data, std::size_t n) {
+  std::size_t pos = 0;
+  if (rbuf_.size() < 4) {
+    pos = std::min(4 - rbuf_.size(), n);
+    rbuf_.insert(rbuf_.end(), data, data + pos);
+    if (rbuf_.size() < 4) return pos;
+    const std::uint32_t len = frame_length(rbuf_.data());
+    if (!length_allowed(len)) {
+      std::vector<std::uint8_t>().swap(rbuf_);  // the stream is over: keep nothing of it
+      return std::nullopt;
+    }
+    std::vector<std::uint8_t> sized;
+    sized.reserve(4 + std::size_t{len});
+    sized.assign(rbuf_.begin(), rbuf_.end());
+    rbuf_.swap(sized);
+  }
+  const std::size_t total = 4 + std::size_t{frame_length(rbuf_.data())};
+  const std::size_t take = std::min(total - rbuf_.size(), n - pos);
+  rbuf_.insert(rbuf_.end(), data + pos, data + pos + take);
+  pos += take;
+  if (rbuf_.size() < total) return pos;
+  // Out of rbuf_ before the owner sees it: the buffer is empty (and its memory goes) whatever the
+  // owner does with this connection meanwhile.
+  std::vector<std::uint8_t> whole;
+  whole.swap(rbuf_);
+  owner_->packet(shared_from_this(), std::span<const std::uint8_t>(whole.data() + 4, total - 4));
+  if (closed_) return std::nullopt;
+  return pos;
+}
+
+bool Connection::length_allowed(std::uint32_t len) {
+  if (len <= max_frame_) return true;
+  owner_->oversized(shared_from_this());
+  return false;
 }
 
 std::optional<std::size_t> Connection::deliver_frames(const std::uint8_t* data, std::size_t n) {
   std::size_t pos = 0;
   while (!closed_ && n - pos >= 4) {
     const std::uint8_t* h = data + pos;
-    const std::uint32_t len =
-        static_cast<std::uint32_t>(h[0]) | (static_cast<std::uint32_t>(h[1]) << 8) |
-        (static_cast<std::uint32_t>(h[2]) << 16) | (static_cast<std::uint32_t>(h[3]) << 24);
-    if (len > wire::kMaxPacket) {
-      owner_->oversized(shared_from_this());
-      return std::nullopt;
-    }
+    // Checked against the limit of now: the frame before may have raised it (authenticated).
+    const std::uint32_t len = frame_length(h);
+    if (!length_allowed(len)) return std::nullopt;
     if (n - pos - 4 < len) break;  // an incomplete frame
     owner_->packet(shared_from_this(), std::span<const std::uint8_t>(h + 4, len));
     pos += 4 + len;

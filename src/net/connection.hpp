@@ -5,6 +5,11 @@
 // when it ends. Who the peer is (`peer`) is learnt from the first authenticated packet, and
 // `peer_said_goodbye` separates a deliberate close from a crash.
 //
+// Memory: the read buffer holds at most the one frame under way (its 4-byte length and what
+// arrived of its body), sized to that frame and given back once it is out. A frame whose length
+// is over the limit (limit_frames()) is refused as soon as its length is read, before any of its
+// body is kept, so a peer the owner holds to a small limit can make it hold no more than that.
+//
 // Thread safety: used only on the transport's loop thread.
 #pragma once
 
@@ -46,6 +51,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Closes once everything queued has been written (or failed).
   void close_after_flush();
   void close_now();
+  /// Frames longer than `max` bytes (the packet, without its length) are refused from now on:
+  /// Owner::oversized, and the stream is over. wire::kMaxPacket until set.
+  void limit_frames(std::size_t max) { max_frame_ = max; }
+  [[nodiscard]] std::size_t frame_limit() const { return max_frame_; }
+  /// Reads what has already arrived and hands its complete frames to the owner, without waiting
+  /// (the owner's handlers run from inside this call). For a started connection, and not from
+  /// inside an Owner handler (reads of the loop's thread share one scratch buffer); false once
+  /// the stream is over.
+  bool read_now();
 
   [[nodiscard]] bool outgoing() const { return outgoing_; }
   [[nodiscard]] const std::string& key() const { return key_; }
@@ -65,6 +79,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closing_by_us = false;
   bool refusal_sent = false;
   Time last_used{};
+  /// A packet on it opened: it comes from a member (set by the owner).
+  bool authenticated = false;
+  /// For the owner: where it keeps this connection while it waits for its first authenticated
+  /// packet (0: it does not wait), and since when.
+  std::uint64_t awaiting_auth = 0;
+  Time accepted_at{};
 
  private:
   void read_more();
@@ -75,6 +95,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Hands every complete frame of data[0, n) to the owner and returns the bytes they took;
   /// nothing once the stream is over (closed, or a frame too large).
   std::optional<std::size_t> deliver_frames(const std::uint8_t* data, std::size_t n);
+  /// Completes the frame under way in rbuf_ from data[0, n) and hands it over once whole;
+  /// returns the bytes it took, nothing once the stream is over.
+  std::optional<std::size_t> complete_frame(const std::uint8_t* data, std::size_t n);
+  /// False (and the owner told) when a frame of `len` bytes is over the limit.
+  bool length_allowed(std::uint32_t len);
   /// The front packet was sent.
   void pop_front();
   void write_next();
@@ -85,6 +110,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string key_;
   Owner* owner_;
   std::size_t max_queue_bytes_;
+  std::size_t max_frame_ = wire::kMaxPacket;
   /// Packets to send, from queue_[head_]: a vector allocates nothing while empty, which a
   /// connection mostly is (a deque allocates a block up front, for each of hundreds).
   std::vector<Packet> queue_;
@@ -99,7 +125,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// An emptied queue keeps room for this many packets; a burst's larger room is given back.
   static constexpr std::size_t kKeptQueueCapacity = 16;
   std::array<std::uint8_t, 4> out_header_{};
-  /// The start of a frame still on its way (empty between frames).
+  /// The start of a frame still on its way (empty, with no memory, between frames). Its
+  /// capacity is the frame's 4 + length once the length is known, so it never grows twice.
   std::vector<std::uint8_t> rbuf_;
 };
 

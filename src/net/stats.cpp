@@ -1,5 +1,6 @@
 #include "net/stats.hpp"
 
+#include <string>
 #include <utility>
 
 namespace elector::net {
@@ -39,6 +40,24 @@ const char* to_string(Drop d) {
   return "unknown";
 }
 
+const char* to_string(Refusal r) {
+  switch (r) {
+    case Refusal::first_frame_oversized:
+      return "first_frame_oversized";
+    case Refusal::first_frame_refused:
+      return "first_frame_refused";
+    case Refusal::auth_timeout:
+      return "auth_timeout";
+    case Refusal::unauthenticated_limit:
+      return "unauthenticated_limit";
+    case Refusal::connection_limit:
+      return "connection_limit";
+    case Refusal::count_:
+      break;
+  }
+  return "unknown";
+}
+
 TransportStats Stats::snapshot() const {
   TransportStats s;
   s.messages_in = messages_in_.load(std::memory_order_relaxed);
@@ -53,6 +72,10 @@ TransportStats Stats::snapshot() const {
   for (std::size_t i = 0; i < dropped_.size(); ++i) {
     const auto v = dropped_[i].load(std::memory_order_relaxed);
     if (v != 0) s.dropped[to_string(static_cast<Drop>(i))] = v;
+  }
+  for (std::size_t i = 0; i < refused_.size(); ++i) {
+    const auto v = refused_[i].load(std::memory_order_relaxed);
+    if (v != 0) s.dropped[std::string(kRefusalPrefix) + to_string(static_cast<Refusal>(i))] = v;
   }
   return s;
 }

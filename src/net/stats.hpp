@@ -27,6 +27,28 @@ enum class Drop : std::uint8_t {
 };
 const char* to_string(Drop d);
 
+/// Why a peer connection was closed by this node before it authenticated (or refused when it
+/// was accepted): what an unauthenticated peer cost, and where it was stopped.
+enum class Refusal : std::uint8_t {
+  /// Its first frame declared more than TransportOptions::first_frame_limit.
+  first_frame_oversized,
+  /// Its first frame did not authenticate (the packet's own reason is counted as a Drop).
+  first_frame_refused,
+  /// No frame authenticated within TransportOptions::auth_timeout of the accept.
+  auth_timeout,
+  /// The oldest unauthenticated connection, closed to make room for a new one
+  /// (TransportOptions::max_unauthenticated).
+  unauthenticated_limit,
+  /// A new connection, closed at once: TransportOptions::max_connections were open.
+  connection_limit,
+  count_
+};
+const char* to_string(Refusal r);
+
+/// TransportStats has one map of reasons: refused connections share it with dropped packets,
+/// under this prefix ("connection/auth_timeout"), so that no reason of one reads as the other.
+inline constexpr const char* kRefusalPrefix = "connection/";
+
 class Stats {
  public:
   /// `kind` is the index of the message's Body alternative.
@@ -43,11 +65,15 @@ class Stats {
   void drop(Drop d) {
     dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
   }
+  void refuse(Refusal r) {
+    refused_[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
   [[nodiscard]] TransportStats snapshot() const;
 
  private:
   std::atomic<std::uint64_t> messages_in_{0}, messages_out_{0}, bytes_in_{0}, bytes_out_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Drop::count_)> dropped_{};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Refusal::count_)> refused_{};
   static constexpr std::size_t kKinds = std::variant_size_v<Body>;
   std::array<std::atomic<std::uint64_t>, kKinds> in_kind_{}, out_kind_{};
 };

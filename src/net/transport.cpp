@@ -1,6 +1,7 @@
 #include "net/transport.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -91,6 +93,37 @@ Drop drop_of(wire::DecodeError e) {
   return Drop::malformed;
 }
 
+/// Descriptors max_connections leaves to the rest of the process when derived from the limit:
+/// the control API's 64 clients and event streams, hooks' pipes, the logs, the listening sockets
+/// and the loop's own (epoll, timer, eventfd), with room to spare.
+constexpr std::size_t kReservedFiles = 256;
+/// The derived max_connections never exceeds this: more than a member of the largest cluster
+/// measured holds, and few enough that a flood of members' connections stays affordable.
+constexpr std::size_t kMaxDerivedConnections = 4096;
+
+std::size_t connection_cap(std::size_t asked) {
+  if (asked != 0) return asked;
+  rlimit lim{};
+  std::size_t files = 1024;  // the usual soft limit, if it cannot be read
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    files = lim.rlim_cur == RLIM_INFINITY ? std::numeric_limits<std::size_t>::max()
+                                          : static_cast<std::size_t>(lim.rlim_cur);
+  }
+  // A tiny limit still leaves half of it to peers.
+  const std::size_t room = files > 2 * kReservedFiles ? files - kReservedFiles : files / 2;
+  return std::max<std::size_t>(1, std::min(room, kMaxDerivedConnections));
+}
+
+/// The host part of "host:port" (the whole text when there is no port), so that one host's flood
+/// of connections, each from its own port, is logged once.
+std::string host_of(const std::string& remote) {
+  const auto colon = remote.rfind(':');
+  return colon == std::string::npos ? remote : remote.substr(0, colon);
+}
+
+/// How long accepting pauses when the process is out of descriptors.
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+
 constexpr const char* kRefusalReason =
     "authentication failed: this cluster uses another secret (check --cookie-file / "
     "ELECTOR_COOKIE)";
@@ -106,14 +139,21 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
                             : wire::Authenticator::with_secret(opt_.secret, opt_.replay_window_ms)),
         acceptor_(io_),
         udp_(io_),
-        timer_(io_) {
+        timer_(io_),
+        accept_retry_(io_) {
     owner_.packet = [this](const std::shared_ptr<Connection>& c, std::span<const std::uint8_t> p) {
       on_tcp_packet(c, p);
     };
     owner_.closed = [this](const std::shared_ptr<Connection>& c) { on_closed(c); };
     owner_.oversized = [this](const std::shared_ptr<Connection>& c) {
       stats_.drop(Drop::oversized);
-      say_goodbye(c);
+      if (c->authenticated) {
+        say_goodbye(c);
+        return;
+      }
+      give_up(c, Refusal::first_frame_oversized,
+              "its first frame was longer than the " + std::to_string(opt_.first_frame_limit) +
+                  " bytes allowed before authentication");
     };
   }
 
@@ -158,6 +198,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
       std::lock_guard lk(addr_mu_);
       local_ = host + ":" + std::to_string(bound.port());
     }
+    max_connections_ = connection_cap(opt_.max_connections);
     accept();
     receive_datagram();
     sweep_at_ = mono() + sweep_period();
@@ -178,6 +219,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
       stopping_ = true;
       asio::error_code ec;
       acceptor_.close(ec);
+      accept_retry_.cancel();
       ++armed_gen_;
       timer_.cancel();
       std::vector<std::shared_ptr<Connection>> all(conns_.begin(), conns_.end());
@@ -244,7 +286,9 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
 
  private:
   // ---- timers ----
-  // One asio timer serves the core's deadline and the idle-connection sweep. Asio reprograms its
+  // One asio timer serves the core's deadline, the idle-connection sweep and the time limit of
+  // connections that have not authenticated (the accept retry's own timer runs only when the
+  // process is out of descriptors). Asio reprograms its
   // timerfd only when the earliest of its timers moves earlier; a second timer (the sweep, or a
   // cancelled wait) left the timerfd at a deadline that had gone away, such as a probe's timeout
   // once its ack was in, and an idle process woke for nothing (docs/performance.md).
@@ -265,8 +309,14 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     return sweep_at_ == kNever ? kNever : sweep_at_ + sweep_period();
   }
 
+  /// When the oldest connection still waiting to authenticate runs out of time.
+  [[nodiscard]] Time auth_deadline() const {
+    return awaiting_.empty() ? kNever : awaiting_.begin()->second->accepted_at + opt_.auth_timeout;
+  }
+
   void rearm() {
-    const Time t = std::min(core_at_, sweep_deadline());
+    if (stopping_) return;
+    const Time t = std::min({core_at_, sweep_deadline(), auth_deadline()});
     if (t == armed_) return;
     armed_ = t;
     if (t == kNever) {
@@ -288,6 +338,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     armed_ = kNever;
     if (stopping_) return;
     const Time now = mono();
+    expire_unauthenticated(now);
     maybe_sweep(now);
     if (now >= core_at_) {
       core_at_ = kNever;
@@ -434,6 +485,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     auto c =
         std::make_shared<Connection>(tcp::socket(io_), true, addr, &owner_, opt_.max_queue_bytes);
     c->last_used = mono();
+    c->limit_frames(opt_.first_frame_limit);  // until the peer's hello authenticates
     outgoing_[addr] = c;
     conns_.insert(c);
     open_conns_.fetch_add(1);
@@ -461,18 +513,100 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     acceptor_.async_accept([self = shared_from_this()](const asio::error_code& ec, tcp::socket s) {
       if (self->stopping_) return;
       if (!ec) {
-        auto c = std::make_shared<Connection>(std::move(s), false, std::string(), &self->owner_,
-                                              self->opt_.max_queue_bytes);
-        c->last_used = mono();
-        self->conns_.insert(c);
-        self->open_conns_.fetch_add(1);
-        c->queue(self->seal(wire::PacketType::hello, {}));
-        c->start();
-      } else if (ec == asio::error::no_descriptors) {
-        self->log(LogLevel::error, "out of file descriptors; raise the limit (ulimit -n)");
+        self->admit(std::move(s));
+      } else if (ec == asio::error::no_descriptors ||
+                 ec == std::errc::too_many_files_open_in_system) {
+        self->log_limited(LogLevel::error, "descriptors",
+                          "out of file descriptors; raise the limit (ulimit -n)");
+        // Not at once: the connection stays in the backlog and the accept would fail again
+        // straight away, round and round, until a descriptor is free.
+        self->accept_retry_.expires_after(kAcceptRetry);
+        self->accept_retry_.async_wait([self](const asio::error_code& e) {
+          if (!e && !self->stopping_) self->accept();
+        });
+        return;
       }
       self->accept();
     });
+  }
+
+  /// A connection a peer opened. Within the caps, it is held to first_frame_limit and must
+  /// authenticate a packet within auth_timeout (awaiting_); past max_connections it is closed
+  /// before anything is sent on it, so the peer learns nothing it could take for our death.
+  void admit(tcp::socket s) {
+    if (conns_.size() >= max_connections_) {
+      asio::error_code ec;
+      const auto ep = s.remote_endpoint(ec);
+      s.close(ec);
+      stats_.refuse(Refusal::connection_limit);
+      const std::string host = ec ? std::string("?") : ep.address().to_string();
+      warn_limited("limit:" + host, "refused a connection from " + host + ": " +
+                                        std::to_string(conns_.size()) +
+                                        " connections are open (max_connections)");
+      return;
+    }
+    const std::size_t most = std::max<std::size_t>(1, opt_.max_unauthenticated);
+    while (awaiting_.size() >= most) {
+      give_up_oldest(Refusal::unauthenticated_limit,
+                     std::to_string(awaiting_.size()) +
+                         " connections were waiting to authenticate (max_unauthenticated)");
+    }
+    auto c = std::make_shared<Connection>(std::move(s), false, std::string(), &owner_,
+                                          opt_.max_queue_bytes);
+    c->last_used = mono();
+    c->accepted_at = c->last_used;
+    c->limit_frames(opt_.first_frame_limit);
+    c->awaiting_auth = ++accepts_;
+    awaiting_.emplace(c->awaiting_auth, c);
+    conns_.insert(c);
+    open_conns_.fetch_add(1);
+    c->queue(seal(wire::PacketType::hello, {}));
+    c->start();
+    if (awaiting_.size() == 1) rearm();
+  }
+
+  /// Closes the connections that have waited auth_timeout without authenticating.
+  void expire_unauthenticated(Time now) {
+    while (!awaiting_.empty() && now >= auth_deadline()) {
+      give_up_oldest(Refusal::auth_timeout,
+                     "no packet authenticated within " +
+                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            opt_.auth_timeout)
+                                            .count()) +
+                         " ms");
+    }
+  }
+
+  /// Gives up the connection that has waited longest to authenticate, after reading what already
+  /// arrived on it: a member's hello that this process has not read yet (its loop was busy, or
+  /// the process stopped) still lets the connection in. Either way it leaves awaiting_.
+  void give_up_oldest(Refusal why, const std::string& text) {
+    const auto c = awaiting_.begin()->second;
+    c->read_now();
+    if (c->awaiting_auth != 0) give_up(c, why, text);
+  }
+
+  /// Closes a connection that has not authenticated, with a goodbye: its peer may be a member
+  /// that has read our hello, and must not take the close for our death. Logs `text` (unless
+  /// empty) at most once per 10 s per host and reason: a flood comes from many ports.
+  void give_up(const std::shared_ptr<Connection>& c, Refusal why, const std::string& text) {
+    forget_awaiting(*c);
+    stats_.refuse(why);
+    if (!text.empty()) {
+      const std::string from = host_of(c->remote());
+      warn_limited(std::string(to_string(why)) + ":" + from,
+                   "closed a connection from " + from + " before it authenticated: " + text);
+    }
+    if (!c->closing_by_us) say_goodbye(c);
+  }
+
+  /// `c` no longer waits to authenticate (it did, or it is closing).
+  void forget_awaiting(Connection& c) {
+    if (c.awaiting_auth == 0) return;
+    const bool oldest = awaiting_.begin()->first == c.awaiting_auth;
+    awaiting_.erase(c.awaiting_auth);
+    c.awaiting_auth = 0;
+    if (oldest) rearm();  // the earliest deadline moved
   }
 
   void on_tcp_packet(const std::shared_ptr<Connection>& c, std::span<const std::uint8_t> p) {
@@ -490,16 +624,36 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
           c->close_after_flush();
         }
       }
+      // The first packet of a connection a peer opened must authenticate (a failed MAC was
+      // logged just above).
+      if (c->awaiting_auth != 0) {
+        give_up(c, Refusal::first_frame_refused,
+                *err == wire::OpenError::unauthenticated
+                    ? std::string()
+                    : std::string("its first packet was refused as ") + to_string(drop_of(*err)));
+      }
       return;
     }
     const auto& o = std::get<wire::Opened>(opened);
-    switch (o.type) {
-      case wire::PacketType::refused: {
-        const std::string reason(o.payload.begin(), o.payload.end());
-        std::string where = c->outgoing() ? c->key() : c->remote();
-        warn_limited("refused:" + where, where + " refused our packets: " + reason);
-        return;
+    if (o.type == wire::PacketType::refused) {
+      // Never authenticated (anyone can send one): it does not let a connection in.
+      const std::string reason(o.payload.begin(), o.payload.end());
+      std::string where = c->outgoing() ? c->key() : c->remote();
+      warn_limited("refused:" + where, where + " refused our packets: " + reason);
+      if (c->awaiting_auth != 0) {
+        give_up(c, Refusal::first_frame_refused, "its first packet was a refusal");
       }
+      return;
+    }
+    if (!c->authenticated) {
+      // From a member: the wire's own limits apply from now on.
+      c->authenticated = true;
+      c->limit_frames(wire::kMaxPacket);
+      forget_awaiting(*c);
+    }
+    switch (o.type) {
+      case wire::PacketType::refused:
+        return;  // handled above
       case wire::PacketType::hello:
         c->peer = o.from;
         if (!c->outgoing()) incoming_[o.from.name] = c;
@@ -561,6 +715,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   }
 
   void on_closed(const std::shared_ptr<Connection>& c) {
+    forget_awaiting(*c);
     conns_.erase(c);
     open_conns_.fetch_sub(1);
     if (c->outgoing()) {
@@ -576,12 +731,17 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   }
 
   void warn_limited(const std::string& key, const std::string& text) {
+    log_limited(LogLevel::warn, key, text);
+  }
+
+  /// Logs `text` unless the same `key` was logged within the last 10 s.
+  void log_limited(LogLevel level, const std::string& key, const std::string& text) {
     const Time now = mono();
     auto& last = last_warned_[key];
     if (last != Time{} && now - last < std::chrono::seconds(10)) return;
     if (last_warned_.size() > 10000) last_warned_.clear();
     last_warned_[key] = now;
-    log(LogLevel::warn, text);
+    log(level, text);
   }
 
   void log(LogLevel level, const std::string& text) const {
@@ -595,12 +755,20 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   tcp::acceptor acceptor_;
   udp::socket udp_;
   asio::steady_timer timer_;
+  /// Waits before accepting again when the process is out of descriptors.
+  asio::steady_timer accept_retry_;
   Time core_at_ = kNever;   // the core's next deadline (wake_at)
   Time sweep_at_ = kNever;  // the idle-connection sweep is due (maybe_sweep)
-  Time armed_ = kNever;     // what timer_ waits for: the earlier of the two, the sweep late
+  Time armed_ = kNever;     // what timer_ waits for: the earliest of the three (rearm)
   std::uint64_t armed_gen_ = 0;
   Connection::Owner owner_;
   std::set<std::shared_ptr<Connection>> conns_;
+  /// Connections peers opened that have not authenticated a packet yet, oldest (and so first to
+  /// run out of time) first, by Connection::awaiting_auth.
+  std::map<std::uint64_t, std::shared_ptr<Connection>> awaiting_;
+  std::uint64_t accepts_ = 0;
+  /// opt_.max_connections, or what start() derived from the descriptor limit.
+  std::size_t max_connections_ = 0;
   std::map<std::string, std::shared_ptr<Connection>> outgoing_;
   /// Connections peers opened to us, by the peer's name (from its hello).
   std::map<std::string, std::shared_ptr<Connection>> incoming_;

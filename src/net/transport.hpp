@@ -50,6 +50,41 @@ struct TransportOptions {
   int udp_receive_buffer = 4 << 20;
   /// Outgoing connections unused this long are closed (with a goodbye).
   Duration idle_close = std::chrono::seconds(60);
+
+  // Until a packet on it authenticates, a connection costs this process whatever its peer chooses
+  // to send, and anyone who can reach the port can open one. These bound that cost
+  // (docs/security.md, "Cost before authentication"); each connection they close is counted by
+  // reason (net::Refusal).
+
+  /// Largest frame taken on a connection before one of its packets authenticated: a first frame
+  /// that declares more is refused as soon as its length arrives, before any of its body is read
+  /// into memory. A member's first packet on a connection is its hello (a header, a name of at
+  /// most 255 bytes and a MAC: under 400 bytes), so 64 KiB leaves it ample room, and
+  /// max_unauthenticated connections at this limit hold 4 MiB of buffers in all. After the
+  /// first authenticated packet the wire's limit (wire::kMaxPacket, 16 MiB) applies. Applies to
+  /// the connections we open as well (to the peer's hello).
+  std::size_t first_frame_limit = 64u << 10;
+  /// An accepted connection with no authenticated packet this long after its accept is closed
+  /// (with a goodbye). A member writes its hello as soon as its connect completes, so the hello
+  /// arrives within a round trip; 2 s is far beyond that even on a loaded machine, and bounds how
+  /// long a silent connection holds a descriptor and one of the max_unauthenticated places.
+  /// What already arrived is read before the connection is given up, so a process that was itself
+  /// stalled (frozen, or its loop busy) past the limit does not close a member's connection.
+  Duration auth_timeout = std::chrono::seconds(2);
+  /// Accepted connections waiting for their first authenticated packet, at most (at least 1).
+  /// A new one past it closes the oldest waiting one, rather than being refused itself: a member's
+  /// connection authenticates within a round trip of its accept, so a flood cannot push it out
+  /// in time, whereas refusing new connections would let a flood that keeps the places full keep
+  /// members out for as long as it lasts.
+  std::size_t max_unauthenticated = 64;
+  /// Connections open in all, both ways, past which a connection a peer opens is closed at once,
+  /// before anything is sent on it. Connections we open count but are never refused: they follow
+  /// the membership and are closed when idle. 0: derived at start() from the soft RLIMIT_NOFILE,
+  /// less 256 descriptors left to the rest of the process (the control API's 64 clients, hooks,
+  /// logs, its own sockets), and at most 4,096: more than a member of the largest cluster
+  /// measured (1,000 processes) holds. Transports sharing a process share its descriptors too:
+  /// give each its own value then.
+  std::size_t max_connections = 0;
 };
 
 struct TransportHandlers {

@@ -3,14 +3,7 @@
 // Waits are bounded generously and never replace a condition: a slow machine only makes the tests
 // slower, never wrong.
 
-// elector_net compiles Asio with these (PRIVATE to it); net/connection.hpp exposes Asio types, so
-// this file must see the same configuration or the two would disagree on them.
-#ifndef ASIO_STANDALONE
-#define ASIO_STANDALONE
-#endif
-#ifndef ASIO_NO_DEPRECATED
-#define ASIO_NO_DEPRECATED
-#endif
+#include "test_asio.hpp"  // first: Asio configured as elector_net compiles it
 
 #include "net/transport.hpp"
 

@@ -222,6 +222,10 @@ std::vector<std::string> electord_command(const ClusterConfig& cfg, const Cluste
   }
   argv.push_back("--event-log");
   argv.push_back(dir.events_path(k).string());
+  // The box's own state directory: the default one (per user, or /var/lib/elector as root) would
+  // be shared by every cluster with a boxK, and two daemons of one name cannot share state.
+  argv.push_back("--state-dir");
+  argv.push_back(dir.box_dir(k).string());
   if (!cfg.cookie_file.empty()) {
     argv.push_back("--cookie-file");
     argv.push_back(cfg.cookie_file);

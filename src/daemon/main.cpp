@@ -26,6 +26,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/node_backend.hpp"
 #include "daemon/options.hpp"
+#include "daemon/state_lock.hpp"
 #include "elector/node.hpp"
 
 #ifndef ELECTORD_VERSION
@@ -69,6 +70,28 @@ spdlog::level::level_enum event_level(const elector::Event& e) {
 int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
   electord::Settings s = settings_in;
   const std::string name = s.node.name;
+
+  // Before anything is bound: a second electord of this name must stop here, with this reason,
+  // not on a busy port.
+  electord::StateLock::Failure lock_failure{};
+  std::string lock_error;
+  const auto state_lock =
+      electord::StateLock::acquire(s.state_dir, s.node.state_file, lock_failure, lock_error);
+  if (!state_lock) {
+    if (lock_failure != electord::StateLock::Failure::directory) {
+      spdlog::error("{}", lock_error);
+      return 1;
+    }
+    if (s.state_origin.rfind("the default", 0) == 0) {
+      std::fprintf(stderr, "electord: %s, from %s; give --state-dir DIR\n", lock_error.c_str(),
+                   s.state_origin.c_str());
+    } else {
+      std::fprintf(stderr, "electord: bad value for %s: \"%s\" (%s)\n", s.state_origin.c_str(),
+                   s.state_file_given ? s.node.state_file.c_str() : s.state_dir.c_str(),
+                   lock_error.c_str());
+    }
+    return 2;
+  }
 
   std::unique_ptr<electord::EventLog> event_log;
   if (!s.event_log.empty()) {
@@ -149,9 +172,9 @@ int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
 
   spdlog::info(
       "electord {} started: node {}, listening on {}, control API http://{}, strategy {}, "
-      "priority {}, quorum {}, {}",
+      "priority {}, quorum {}, state file {}, {}",
       ELECTORD_VERSION, name, s.node.listen, server.address(), s.node.strategy, s.node.priority,
-      s.node.quorum_size,
+      s.node.quorum_size, s.node.state_file,
       s.node.cookie.empty() ? std::string("INSECURE (messages are not authenticated)")
                             : "secure (secret from " + s.secret_source + ")");
 

@@ -1,10 +1,13 @@
 #include "daemon/options.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -106,6 +109,33 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
   return data;
 }
 
+StateDirEnv StateDirEnv::of_process() {
+  const auto var = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v == nullptr ? "" : v);
+  };
+  StateDirEnv e;
+  e.state_directory = var("STATE_DIRECTORY");
+  e.xdg_state_home = var("XDG_STATE_HOME");
+  e.home = var("HOME");
+  e.root = ::geteuid() == 0;
+  return e;
+}
+
+std::pair<std::string, std::string> default_state_dir(const StateDirEnv& env) {
+  // systemd sets a colon-separated list when StateDirectory= names several: the first is ours.
+  if (!env.state_directory.empty()) {
+    return {env.state_directory.substr(0, env.state_directory.find(':')), "$STATE_DIRECTORY"};
+  }
+  if (env.root) return {"/var/lib/elector", "root"};
+  // The XDG specification ignores a relative $XDG_STATE_HOME.
+  if (!env.xdg_state_home.empty() && env.xdg_state_home.front() == '/') {
+    return {env.xdg_state_home + "/elector", "$XDG_STATE_HOME"};
+  }
+  if (!env.home.empty()) return {env.home + "/.local/state/elector", "$HOME"};
+  return {};
+}
+
 std::map<std::string, std::string> elector_environment(char** envp) {
   std::map<std::string, std::string> env;
   for (char** p = envp; p != nullptr && *p != nullptr; ++p) {
@@ -173,8 +203,11 @@ const KeyDef kKeys[] = {
     {"log_format", Kind::text, "text|json", "Log format on stderr (default text)"},
     {"log_level", Kind::text, "LEVEL",
      "trace, debug, info (default), warn, error, critical or off"},
+    {"state_dir", Kind::text, "DIR",
+     "Directory of this node's state file, DIR/NAME.state (default: $STATE_DIRECTORY, else "
+     "/var/lib/elector as root, else $XDG_STATE_HOME/elector or ~/.local/state/elector)"},
     {"state_file", Kind::text, "FILE",
-     "File keeping the highest term seen, so that terms never go back across restarts"},
+     "This node's state file itself, instead of one in the state directory"},
 };
 
 /// TOML spellings accepted besides the canonical key.
@@ -445,11 +478,22 @@ class Applier {
                key == "state_file" || key == "control_token_file") {
       const auto v = as_string(r);
       if (!v) return fail(r, "expected a file name");
+      if (key == "state_file" && (v->empty() || v->back() == '/')) {
+        return fail(r, "expected a file name");
+      }
       if (key == "config") s_.config_file = *v;
       if (key == "cookie_file") cookie_file_ = *v;
       if (key == "control_token_file") control_token_file_ = *v;
       if (key == "event_log") s_.event_log = *v;
-      if (key == "state_file") cfg.state_file = *v;
+      if (key == "state_file") {
+        cfg.state_file = *v;
+        s_.state_origin = r.origin;
+      }
+    } else if (key == "state_dir") {
+      const auto v = as_string(r);
+      if (!v || v->empty()) return fail(r, "expected a directory name");
+      s_.state_dir = *v;
+      s_.state_origin = r.origin;
     } else if (key == "insecure") {
       const auto v = as_bool(r);
       if (!v) return fail(r, "expected true or false");
@@ -622,6 +666,48 @@ void load_secret(const Values& values, const OptionsInput& in, const std::string
   }
 }
 
+/// Sets settings.node.state_file: the one given, else NAME.state in the state directory given or
+/// in the default one.
+void locate_state(const Values& values, const OptionsInput& in, Settings& s,
+                  std::vector<std::string>& errors) {
+  const auto file_it = values.find("state_file");
+  const auto dir_it = values.find("state_dir");
+  if (file_it != values.end()) {
+    if (dir_it != values.end()) {
+      s.warnings.push_back(dir_it->second.origin + " ignored: " + file_it->second.origin +
+                           " names the state file itself");
+    }
+    s.state_file_given = true;
+    const auto slash = s.node.state_file.rfind('/');
+    s.state_dir = slash == std::string::npos ? "." : s.node.state_file.substr(0, slash);
+    if (s.state_dir.empty()) s.state_dir = "/";
+    return;
+  }
+  if (dir_it == values.end()) {
+    const auto [dir, from] = default_state_dir(in.state_env);
+    if (dir.empty()) {
+      errors.push_back(std::string(kProgram) +
+                       ": no state directory: HOME is not set and electord does not run as root; "
+                       "give --state-dir DIR (or state_dir in the config file, or "
+                       "ELECTOR_STATE_DIR)");
+      return;
+    }
+    s.state_dir = dir;
+    s.state_origin = "the default state directory (" + from + ")";
+  }
+  if (s.node.name.find('/') != std::string::npos || s.node.name == "." || s.node.name == "..") {
+    const auto name_it = values.find("name");
+    errors.push_back(bad_value(name_it != values.end() ? name_it->second.origin : "--name",
+                               s.node.name,
+                               "the state file is named after the node: give --state-file FILE "
+                               "for a name that is not a file name"));
+    return;
+  }
+  std::string dir = s.state_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  s.node.state_file = (dir == "/" ? "" : dir) + "/" + s.node.name + ".state";
+}
+
 /// Fills settings.control_token from control_token_file, if one is given.
 void load_control_token(const Values& values, const OptionsInput& in, const std::string& path,
                         Settings& s, std::vector<std::string>& errors) {
@@ -767,6 +853,7 @@ OptionsResult load_options(const OptionsInput& in) {
 
   load_secret(merged, in, applier.cookie_file(), settings, errors);
   load_control_token(merged, in, applier.control_token_file(), settings, errors);
+  locate_state(merged, in, settings, errors);
   // A unix socket's address is gossiped as given ("unix:PATH").
   settings.node.control = settings.control_addr.host.rfind("unix:", 0) == 0
                               ? settings.control_addr.host

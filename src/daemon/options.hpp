@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "elector/node.hpp"
@@ -58,12 +59,36 @@ struct Settings {
   std::string secret_source;
 
   std::string event_log;
+  /// The node's state file is `node.state_file`: DIR/NAME.state in the state directory, or the
+  /// file state_file names. `state_origin` says where that came from, for messages:
+  /// "--state-dir", "state_dir in node.toml", "--state-file", "the default state directory
+  /// ($HOME)".
+  std::string state_dir;
+  std::string state_origin;
+  /// True when state_file was given (state_dir is then its directory).
+  bool state_file_given = false;
   LogFormat log_format = LogFormat::text;
   LogLevel log_level = LogLevel::info;
 
   /// Things worth a warning once logging is set up (e.g. a secret given with --insecure).
   std::vector<std::string> warnings;
 };
+
+/// What the default state directory depends on: the first of $STATE_DIRECTORY (set by systemd's
+/// StateDirectory=), /var/lib/elector when running as root, $XDG_STATE_HOME/elector, and
+/// $HOME/.local/state/elector.
+struct StateDirEnv {
+  std::string state_directory;
+  std::string xdg_state_home;
+  std::string home;
+  bool root = false;
+  /// This process's environment and effective user.
+  static StateDirEnv of_process();
+};
+
+/// The default state directory and what it derives from ("$STATE_DIRECTORY", "root", ...); an
+/// empty directory when there is none (no usable variable and not root).
+std::pair<std::string, std::string> default_state_dir(const StateDirEnv& env);
 
 /// Reads a whole file. Returns nullopt and sets `error` (e.g. "No such file or directory") when
 /// it cannot.
@@ -79,6 +104,8 @@ struct OptionsInput {
   /// The environment; only ELECTOR_* entries matter. An entry set to "" counts as unset.
   std::map<std::string, std::string> env;
   FileReader read_file = read_whole_file;
+  /// For the default state directory.
+  StateDirEnv state_env = StateDirEnv::of_process();
 };
 
 struct OptionsResult {

@@ -120,13 +120,28 @@ TEST(ElectordCommand, AssemblesOneBoxCommandLine) {
   const ClusterDir dir(tmp.path());
   const auto cfg = sample_config();
   const auto box = tmp.path().string();
-  EXPECT_EQ(
-      electord_command(cfg, dir, 2),
-      (std::vector<std::string>{
-          "/opt/elector/bin/electord", "--name", "box2", "--listen", "127.0.0.1:7002", "--control",
-          "127.0.0.1:17002", "--priority", "2", "--seeds", "127.0.0.1:7001,127.0.0.1:7003",
-          "--event-log", box + "/box2/events.jsonl", "--cookie-file", "/tmp/c/cookie", "--strategy",
-          "priority", "--pre-election-hook", "echo 'a b' \"c\""}));
+  EXPECT_EQ(electord_command(cfg, dir, 2),
+            (std::vector<std::string>{"/opt/elector/bin/electord",
+                                      "--name",
+                                      "box2",
+                                      "--listen",
+                                      "127.0.0.1:7002",
+                                      "--control",
+                                      "127.0.0.1:17002",
+                                      "--priority",
+                                      "2",
+                                      "--seeds",
+                                      "127.0.0.1:7001,127.0.0.1:7003",
+                                      "--event-log",
+                                      box + "/box2/events.jsonl",
+                                      "--state-dir",
+                                      box + "/box2",
+                                      "--cookie-file",
+                                      "/tmp/c/cookie",
+                                      "--strategy",
+                                      "priority",
+                                      "--pre-election-hook",
+                                      "echo 'a b' \"c\""}));
 }
 
 TEST(ElectordCommand, WithoutCookieAndWithoutSeeds) {
@@ -136,11 +151,12 @@ TEST(ElectordCommand, WithoutCookieAndWithoutSeeds) {
   cfg.nodes = 1;
   cfg.cookie_file.clear();
   cfg.extra_args = {"--insecure"};
-  EXPECT_EQ(electord_command(cfg, dir, 1),
-            (std::vector<std::string>{"/opt/elector/bin/electord", "--name", "box1", "--listen",
-                                      "127.0.0.1:7001", "--control", "127.0.0.1:17001",
-                                      "--priority", "1", "--event-log",
-                                      tmp.path().string() + "/box1/events.jsonl", "--insecure"}));
+  EXPECT_EQ(
+      electord_command(cfg, dir, 1),
+      (std::vector<std::string>{"/opt/elector/bin/electord", "--name", "box1", "--listen",
+                                "127.0.0.1:7001", "--control", "127.0.0.1:17001", "--priority", "1",
+                                "--event-log", tmp.path().string() + "/box1/events.jsonl",
+                                "--state-dir", tmp.path().string() + "/box1", "--insecure"}));
 }
 
 TEST(ClusterDirFiles, ConfigRoundTrip) {

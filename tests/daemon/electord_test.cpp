@@ -116,8 +116,10 @@ class Electord : public ::testing::Test {
     if (exe.empty()) GTEST_SKIP() << "electord not built";
   }
 
-  /// Runs electord to its end (it must end by itself) and returns its exit code.
+  /// Runs electord to its end (it must end by itself) and returns its exit code. Its state goes
+  /// to this test's directory unless `args` say otherwise (as root the default would be shared).
   int run_to_end(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    args.insert(args.begin(), {"--state-dir", state_dir});
     Daemon d(exe, std::move(args), err_file, std::move(env));
     const auto st = d.wait(60s);
     EXPECT_TRUE(st) << "electord did not exit";
@@ -127,6 +129,7 @@ class Electord : public ::testing::Test {
   std::string exe;
   TempDir dir;
   std::string err_file = dir.file("stderr");
+  std::string state_dir = dir.file("state");
 };
 
 TEST_F(Electord, BadValueExitsTwoNamingKeyAndValue) {
@@ -177,7 +180,7 @@ TEST_F(Electord, ServesTheControlApiOnAUnixSocket) {
   const auto sock = dir.file("control.sock");
   Daemon d(exe,
            {"--name", "solo", "--listen", "127.0.0.1:" + std::to_string(free_port()), "--control",
-            "unix:" + sock, "--insecure", "--election-delay", "50"},
+            "unix:" + sock, "--insecure", "--election-delay", "50", "--state-dir", state_dir},
            err_file);
   ASSERT_TRUE(testing::wait_until([&] {
     const auto a = unix_get(sock, "/v1/leader");
@@ -227,12 +230,12 @@ TEST_F(Electord, ServesTheControlApiAndStopsOnSigterm) {
   const auto events = dir.file("events.jsonl");
   const auto hook_out = dir.file("hook");
   testing::write_file(dir.file("cookie"), "s3cret\n");
-  Daemon d(
-      exe,
-      {"--name", "solo", "--listen", "127.0.0.1:" + std::to_string(free_port()), "--control",
-       "127.0.0.1:0", "--cookie-file", dir.file("cookie"), "--election-delay", "50", "--event-log",
-       events, "--post-election-hook", "echo \"$ELECTOR_LEADER $ELECTOR_ROLE\" >> " + hook_out},
-      err_file);
+  Daemon d(exe,
+           {"--name", "solo", "--listen", "127.0.0.1:" + std::to_string(free_port()), "--control",
+            "127.0.0.1:0", "--cookie-file", dir.file("cookie"), "--election-delay", "50",
+            "--event-log", events, "--post-election-hook",
+            "echo \"$ELECTOR_LEADER $ELECTOR_ROLE\" >> " + hook_out, "--state-dir", state_dir},
+           err_file);
   // Port 0: the start line says which port the control API got.
   int port = 0;
   const std::regex started(R"(control API http://127\.0\.0\.1:(\d+))");
@@ -268,6 +271,46 @@ TEST_F(Electord, ServesTheControlApiAndStopsOnSigterm) {
   // The handover was logged as an event before the exit.
   EXPECT_NE(slurp(events).find("\"event\":\"leadership_lost\""), std::string::npos)
       << slurp(events);
+}
+
+TEST_F(Electord, TwoDaemonsOfOneNameCannotShareTheirState) {
+  const auto sock = dir.file("first.sock");
+  Daemon first(exe,
+               {"--name", "twin", "--listen", "127.0.0.1:" + std::to_string(free_port()),
+                "--control", "unix:" + sock, "--insecure", "--state-dir", state_dir},
+               err_file);
+  ASSERT_TRUE(testing::wait_until([&] {
+    return unix_get(sock, "/v1/status").rfind("HTTP/1.1 200", 0) == 0;
+  })) << slurp(err_file);
+  // The directory was created for it, for its owner only.
+  struct stat st {};
+  ASSERT_EQ(::stat(state_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700U);
+
+  const auto second_err = dir.file("second.stderr");
+  Daemon second(exe,
+                {"--name", "twin", "--listen", "127.0.0.1:" + std::to_string(free_port()),
+                 "--control", "127.0.0.1:0", "--insecure", "--state-dir", state_dir},
+                second_err);
+  EXPECT_EQ(second.wait(60s), 1) << slurp(second_err);
+  EXPECT_NE(slurp(second_err).find("holds the lock " + state_dir + "/twin.lock"), std::string::npos)
+      << slurp(second_err);
+  EXPECT_NE(slurp(second_err).find("pid " + std::to_string(first.pid())), std::string::npos)
+      << slurp(second_err);
+
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait(30s), 0) << slurp(err_file);
+}
+
+TEST_F(Electord, AStateDirThatCannotBeADirectoryExitsTwo) {
+  testing::write_file(dir.file("plain"), "x");
+  EXPECT_EQ(run_to_end({"--name", "a", "--listen", "127.0.0.1:" + std::to_string(free_port()),
+                        "--insecure", "--control", "127.0.0.1:0", "--state-dir",
+                        dir.file("plain") + "/sub"}),
+            2);
+  EXPECT_NE(slurp(err_file).find("bad value for --state-dir: \"" + dir.file("plain") + "/sub\""),
+            std::string::npos)
+      << slurp(err_file);
 }
 
 }  // namespace

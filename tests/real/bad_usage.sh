@@ -9,7 +9,7 @@ expect2() {  # expect2 TEXT ARGS...: electord ARGS exits 2 and its message conta
   echo "$out" | grep -q -- "$text" || fail "electord $*: message does not name '$text': $out"
   echo "exit 2: $(echo "$out" | head -1)"
 }
-ok=(--name a --listen "$(listen 1)" --control "$(control 1)" --insecure)
+ok=(--name a --listen "$(listen 1)" --control "$(control 1)" --insecure --state-dir "$DIR/state")
 expect2 "quorum-size" "${ok[@]}" --quorum-size x
 expect2 "strategy" "${ok[@]}" --strategy fastest
 expect2 "candidate" "${ok[@]}" --candidate maybe

@@ -81,7 +81,9 @@ declare -A NODE_PIDS=()
 start_electord() {
   local log="$1"
   shift
-  "$ELECTORD" "$@" >"$log" 2>&1 &
+  # Its own state directory (the default one would be shared with every other test); options
+  # given later win.
+  "$ELECTORD" --state-dir "$DIR/state" "$@" >"$log" 2>&1 &
   EXTRA_PIDS+=($!)
   local args=("$@") i
   for ((i = 0; i + 1 < ${#args[@]}; i++)); do

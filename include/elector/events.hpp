@@ -53,9 +53,16 @@ struct MemberDown {
 struct SettingsMismatch {
   std::string member;
 };
+/// The cluster grew to twice the explicitly configured quorum_size or more (or this node started
+/// so): two disjoint halves could each elect a leader. Reported once per crossing.
+struct AvailabilityMode {
+  std::uint64_t quorum = 0;
+  std::uint64_t cluster_size = 0;
+};
 
-using Event = std::variant<LeaderChanged, LeadershipAcquired, LeadershipLost, ElectionStarted,
-                           ElectionFinished, MemberUp, MemberDown, SettingsMismatch>;
+using Event =
+    std::variant<LeaderChanged, LeadershipAcquired, LeadershipLost, ElectionStarted,
+                 ElectionFinished, MemberUp, MemberDown, SettingsMismatch, AvailabilityMode>;
 
 /// A hook the runtime must run. Hooks of one node run one at a time, in the order requested, each
 /// killed after `hook_timeout`; elections never wait for them, so a hung hook cannot block one.

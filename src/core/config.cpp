@@ -65,7 +65,12 @@ std::vector<ConfigError> validate(const Config& c) {
   if (c.election_delay < Duration::zero()) {
     err("election_delay", ms_str(c.election_delay), "must be >= 0 ms");
   }
-  if (c.quorum_size < 1) err("quorum_size", std::to_string(c.quorum_size), "must be >= 1");
+  if (c.quorum_size < 0) {
+    err("quorum_size", std::to_string(c.quorum_size), "must be >= 1, or 0 for a majority");
+  }
+  if (c.cluster_size < 0) {
+    err("cluster_size", std::to_string(c.cluster_size), "must be >= 1, or 0 for none declared");
+  }
   if (c.hook_timeout <= Duration::zero()) {
     err("hook_timeout", ms_str(c.hook_timeout), "must be > 0 ms");
   }
@@ -96,6 +101,7 @@ std::uint64_t election_settings_hash(const Config& c) {
   std::string canon;
   canon += "strategy=" + std::string(s ? s->name() : std::string_view(c.strategy));
   canon += ";quorum_size=" + std::to_string(c.quorum_size);
+  if (c.cluster_size > 0) canon += ";cluster_size=" + std::to_string(c.cluster_size);
   canon += ";election_delay=" + ms_str(c.election_delay);
   canon += ";heartbeat_interval=" + std::to_string(c.heartbeat_interval.count());
   canon += ";hooks_execution=" + std::string(to_string(c.hooks_execution));

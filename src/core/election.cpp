@@ -25,27 +25,48 @@ const char* to_string(Role r) {
   return "?";
 }
 
+namespace {
+/// Until when a starting node keeps quiet: a first start owes nothing; a node that kept its
+/// state honours the promises it saved; one that lost it keeps the longest binding.
+Time quiet_end(const Past& past, const Timing& tm, Time now) {
+  switch (past.recall) {
+    case Recall::first_start:
+      return now;
+    case Recall::kept:
+      return std::max(now, past.state.bound_until);
+    case Recall::lost:
+      break;
+  }
+  return now + tm.quiet_after_loss();
+}
+}  // namespace
+
 Election::Election(const Config& cfg, std::shared_ptr<const Strategy> strategy,
-                   std::uint64_t settings_hash, std::uint64_t term, Time now, Rng& rng)
+                   std::uint64_t settings_hash, const Past& past, Time now, Rng& rng)
     : cfg_(cfg),
       strategy_(std::move(strategy)),
       settings_hash_(settings_hash),
       started_(now),
-      quiet_until_(now + 4 * cfg.heartbeat_interval),
+      quiet_until_(quiet_end(past, Timing(cfg.heartbeat_interval), now)),
       rng_(rng),
-      T_(cfg.heartbeat_interval),
-      promise_(4 * cfg.heartbeat_interval),
-      // 3.5T: leaves half a heartbeat interval for clock-rate differences between machines
-      // (far more than the 200 ppm drift bound documented in docs/design.md).
-      lease_(7 * cfg.heartbeat_interval / 2),
+      tm_(cfg.heartbeat_interval),
+      T_(tm_.T),
+      promise_(tm_.promise),
+      lease_(tm_.lease),
       far_(far_heartbeat_interval(cfg)),
-      term_(term),
-      voted_term_(term),
-      campaign_length_(kCampaignLength * cfg.heartbeat_interval),
-      // A failed handover costs 4T of waiting and an election; the first pause is four times
-      // that and the election_delay before it, the longest 64 times the first (6 minutes at the
-      // defaults).
-      handover_backoff_(4 * (cfg.election_delay + 4 * cfg.heartbeat_interval), 64) {}
+      term_(past.state.term),
+      voted_term_(past.state.term),
+      campaign_length_(tm_.campaign),
+      // A failed handover costs the successor wait and an election; the first pause is four
+      // times that and the election_delay before it, the longest 64 times the first (6 minutes
+      // at the defaults).
+      handover_backoff_(4 * (cfg.election_delay + tm_.successor_wait), 64),
+      known_(static_cast<std::size_t>(std::max(cfg.cluster_size, 0)), past.state.cluster_size) {
+  // What the previous process saved is on disk. A node that lost its bindings saves its quiet
+  // period before anything else: should it crash again during it, the next process keeps it too.
+  saved_ = past.state;
+  if (past.recall != Recall::kept) saved_.bound_until = Time{};
+}
 
 // ---------------------------------------------------------------- helpers
 
@@ -66,12 +87,27 @@ std::size_t Election::voters(const Membership& mem) const {
 }
 
 std::size_t Election::needed_votes(const Membership& mem) const {
-  const std::size_t majority = voters(mem) / 2 + 1;
-  return std::max(static_cast<std::size_t>(std::max(cfg_.quorum_size, 1)), majority);
+  return std::max(quorum(), majority_of(voters(mem)));
 }
 
 bool Election::quorum_met(const Membership& mem) const {
-  return mem.up_count() + 1 >= static_cast<std::size_t>(std::max(cfg_.quorum_size, 1));
+  return mem.up_count() + 1 >= quorum();
+}
+
+void Election::count_member(const std::string& name, const Membership& mem, Outbox& out) {
+  const Member* m = mem.find(name);
+  if (!m || m->meta().settings_hash != settings_hash_) return;
+  known_.add(name);
+  report_availability(out);
+}
+
+void Election::report_availability(Outbox& out) {
+  // Loud once per crossing: an explicit quorum that half the cluster can meet on each side of a
+  // partition. The default (a majority) never crosses.
+  const bool now_in = availability_mode();
+  if (now_in && !availability_reported_)
+    out.events.emplace_back(AvailabilityMode{quorum(), cluster_size()});
+  availability_reported_ = now_in;
 }
 
 std::vector<std::string> Election::ranking(Time now, const Membership& mem, bool all,
@@ -136,7 +172,7 @@ void Election::broadcast(const Membership& mem, const Body& b, Outbox& out,
 void Election::set_leader(const std::optional<std::string>& leader, std::uint64_t term,
                           Outbox& out) {
   if (leader == leader_ && (term == leader_term_ || !leader)) return;
-  if (leader) campaign_length_ = kCampaignLength * T_;  // an election succeeded
+  if (leader) campaign_length_ = tm_.campaign;  // an election succeeded
   leader_ = leader;
   if (leader) leader_term_ = term;
   out.events.emplace_back(LeaderChanged{leader_, leader_term_});
@@ -189,12 +225,14 @@ void Election::fill(PushPull& p) const {
 
 // ---------------------------------------------------------------- inputs
 
-void Election::start(Time now, Outbox&) {
+void Election::start(Time now, Outbox& out) {
+  report_availability(out);
   schedule(now, "startup");
 }
 
 void Election::on_member_up(Time now, const std::string& name, const Membership& mem, Outbox& out) {
   handover_backoff_.forget(name);
+  count_member(name, mem, out);
   if (role_ == Role::leader && !watchers_.empty()) {
     // A joiner is a far member: without this it would wait up to a far interval to learn the
     // leader, and might campaign meanwhile.
@@ -223,6 +261,10 @@ void Election::on_member_down(Time now, const std::string& name, const std::stri
                               const Membership& mem, Outbox& out) {
   if (stopped_) return;
   handover_backoff_.forget(name);
+  if (reason == "left") {
+    known_.left(name);
+    report_availability(out);
+  }
   // A process that is gone, left or restarted cannot hold a lease: its supporters are free. A
   // member merely declared failed by gossip keeps its promise until it runs out.
   const bool gone = reason == "process_gone" || reason == "left" || reason == "restarted";
@@ -230,6 +272,7 @@ void Election::on_member_down(Time now, const std::string& name, const std::stri
     released_ = name;
     released_term_ = leader_term_;
   }
+  if (gone) drop_support_of(now, name, 0, mem);
   if (gone && support_ && support_->name == name) {
     const bool was_leader = leader_ && *leader_ == name;
     support_.reset();
@@ -246,7 +289,9 @@ void Election::on_member_down(Time now, const std::string& name, const std::stri
 
 void Election::on_peer_gone(Time now, const std::string& name, std::uint64_t boot,
                             const Membership& mem, Outbox& out) {
-  if (stopped_ || !support_ || support_->name != name) return;
+  if (stopped_) return;
+  drop_support_of(now, name, boot, mem);
+  if (!support_ || support_->name != name) return;
   if (boot != 0 && support_->boot != boot) return;
   const bool was_leader = leader_ && *leader_ == name && role_ != Role::leader;
   released_term_ = support_->term;
@@ -426,7 +471,7 @@ Time Election::next_wakeup() const {
     for (const auto& [name, at] : campaign_->reask) t = std::min(t, at);
   }
   if (!awaiting_successor_.empty()) t = std::min(t, successor_deadline_);
-  return t;
+  return std::min(t, next_save_try_);
 }
 
 }  // namespace elector

@@ -21,11 +21,14 @@
 #include <set>
 #include <string>
 
+#include "core/durable.hpp"
 #include "core/handover_backoff.hpp"
 #include "core/membership.hpp"
 #include "core/messages.hpp"
 #include "core/outbox.hpp"
+#include "core/quorum.hpp"
 #include "core/rng.hpp"
+#include "core/timing.hpp"
 #include "elector/config.hpp"
 
 namespace elector {
@@ -47,9 +50,10 @@ struct CampaignCounts {
 
 class Election {
  public:
-  /// `term` is the highest term this node knew before it (re)started (0 if none was kept).
+  /// `past` is what this node kept of its previous process (durable.hpp): its term, and until
+  /// when its promises bind it. A node that lost that memory keeps quiet for the longest binding.
   Election(const Config& cfg, std::shared_ptr<const Strategy> strategy, std::uint64_t settings_hash,
-           std::uint64_t term, Time now, Rng& rng);
+           const Past& past, Time now, Rng& rng);
 
   void start(Time now, Outbox& out);
   void on_envelope(Time now, const Envelope& env, const Membership& mem, Outbox& out);
@@ -87,9 +91,29 @@ class Election {
   void learn_term(std::uint64_t t) { term_ = std::max(term_, t); }
   [[nodiscard]] Time lease_end() const { return lease_end_; }
   [[nodiscard]] bool quorum_met(const Membership& mem) const;
+  /// q: the supporters a lease needs, and the least number of votes a campaign needs.
+  [[nodiscard]] std::size_t quorum() const { return quorum_for(cfg_, known_.size()); }
+  /// The cluster's known size, the base of the default quorum (quorum.hpp).
+  [[nodiscard]] std::size_t cluster_size() const { return known_.size(); }
+  [[nodiscard]] bool availability_mode() const {
+    return elector::availability_mode(quorum(), cluster_size());
+  }
   [[nodiscard]] std::uint64_t elections_started() const { return next_election_id_ - 1; }
   void fill(PushPull& p) const;
   [[nodiscard]] const CampaignCounts& campaign_counts() const { return counts_; }
+
+  /// What must be on disk before the messages of this step leave: set when the term or a promise
+  /// outgrew what was last saved (a promise is saved ahead of need, Timing::kDurableSlack).
+  [[nodiscard]] std::optional<DurableState> take_save(Time now);
+  /// The outcome of saving what take_save() returned. After a failure this node refuses votes
+  /// (`unsaved`), acknowledges no heartbeat and steps down if it leads, until a save succeeds
+  /// (take_save() asks again every T).
+  void saved(Time now, bool ok, const Membership& mem, Outbox& out);
+  [[nodiscard]] bool durable_ok() const { return !unsaved_; }
+  /// Until when this node keeps quiet after its start (no votes, no acknowledgements, no
+  /// campaign): the promises of a previous process may still bind it.
+  [[nodiscard]] Time quiet_until() const { return quiet_until_; }
+  [[nodiscard]] const Timing& timing() const { return tm_; }
 
  private:
   /// Whom this node follows or has voted for. Until `bound_until` it is *bound*: the supported
@@ -118,7 +142,8 @@ class Election {
     /// and when the rest are asked anyway.
     std::vector<std::string> unasked;
     Time ask_rest_at = kNever;
-    std::set<std::string> granted;
+    /// Voters that granted, with the process (boot) that did.
+    std::map<std::string, std::uint64_t> granted;
     std::set<std::string> refused;
     std::int64_t promise_left_ms = 0;
     bool retry_soon = false;
@@ -249,6 +274,7 @@ class Election {
   /// by supporting no one (no votes, no heartbeat acks, no campaign) for one promise period.
   Time quiet_until_;
   Rng& rng_;
+  Timing tm_;
   Duration T_, promise_, lease_;
   /// How often the leader heartbeats a member that is not one of its watchers.
   Duration far_;
@@ -271,7 +297,14 @@ class Election {
   Time next_heartbeat_ = kNever;
   Time last_hb_sent_{};
   std::map<std::uint64_t, Time> hb_sent_;
-  std::map<std::string, Time> acked_;
+  /// A supporter's latest counted request (its send time, shifted for a long campaign's vote) and
+  /// the process (boot) that answered: support belongs to a process, and ends when the leader
+  /// learns that process is gone, restarted or left.
+  struct Ack {
+    Time sent{};
+    std::uint64_t boot = 0;
+  };
+  std::map<std::string, Ack> acked_;
   Time lease_end_{};
   /// The members heartbeated every T, sorted; empty when every member is one.
   std::vector<std::string> watchers_;
@@ -314,6 +347,22 @@ class Election {
 
   std::optional<Ongoing> ongoing_;
   std::uint64_t next_election_id_ = 1;
+
+  KnownSize known_;
+  bool availability_reported_ = false;
+  /// Counts `name` among the known voters if it shares our settings, and reports availability
+  /// mode when the cluster has just grown to twice an explicit quorum.
+  void count_member(const std::string& name, const Membership& mem, Outbox& out);
+  void report_availability(Outbox& out);
+
+  // Durable state: what was last saved, and whether the last save failed.
+  DurableState saved_;
+  std::optional<DurableState> pending_save_;
+  bool unsaved_ = false;
+  Time next_save_try_ = kNever;
+  /// Forgets every supporter and voter that was `name`'s process (boot `boot`, 0 = any).
+  void drop_support_of(Time now, const std::string& name, std::uint64_t boot,
+                       const Membership& mem);
   CampaignCounts counts_;
 };
 

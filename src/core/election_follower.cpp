@@ -103,8 +103,10 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   if (campaign_) abandon_campaign(now, mem, out);
   const bool new_leadership = !leader_ || *leader_ != from.name || leader_term_ != b.term;
   follow(now, from, b.term, near ? promise_ : 4 * heartbeat_far_interval(b), near, b.watchers, out);
-  if (now < quiet_until_) {
-    support_.reset();  // sees the leader, but promises nothing yet (see quiet_until_)
+  if (now < quiet_until_ || unsaved_) {
+    // Sees the leader, but promises nothing: its previous process may still be bound
+    // (quiet_until_), or it cannot save a promise that a restart would keep (unsaved_).
+    support_.reset();
     return refuse();
   }
   if (!new_leadership && b.election_round != leader_round_) {
@@ -156,7 +158,7 @@ void Election::handle(Time now, const Envelope& env, const Resign& b, const Memb
       campaign(now, false, true, mem, out);
     } else {
       awaiting_successor_ = b.successor;
-      successor_deadline_ = now + 4 * T_;
+      successor_deadline_ = now + tm_.successor_wait;
     }
     return;
   }

@@ -15,12 +15,6 @@ namespace elector::election_internal {
 // or for enough better ones to go down: hundreds campaigning together split the votes and load a
 // shared machine until no one wins (docs/design.md §4, "who campaigns").
 constexpr std::size_t kCampaigners = 8;
-/// A campaign's deadline after it sends its requests, in heartbeat intervals...
-constexpr int kCampaignLength = 3;
-/// ...doubled after each campaign that timed out, up to this: on a machine too loaded to answer
-/// hundreds of requests within 3T every campaign timed out, and its retries only added load
-/// (docs/design.md §4, "campaign length").
-constexpr int kMaxCampaignLength = 24;
 /// A campaign first asks the votes it needs plus a margin: an eighth more, at least this many.
 constexpr std::size_t kMinVoteMargin = 4;
 constexpr std::size_t kVoteMarginDivisor = 8;

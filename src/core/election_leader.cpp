@@ -12,7 +12,7 @@ namespace elector {
 using namespace election_internal;
 
 Heartbeat Election::heartbeat(std::uint64_t seq, Duration far) const {
-  return Heartbeat{leader_term_, seq, round_, cfg_.quorum_size > 1, watchers_, to_ms(far)};
+  return Heartbeat{leader_term_, seq, round_, quorum() > 1, watchers_, to_ms(far)};
 }
 
 void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, bool everyone) {
@@ -69,7 +69,7 @@ void Election::choose_watchers(Time now, const Membership& mem) {
     if (name != cfg_.name) w.push_back(name);
   }
   const std::size_t candidates = w.size();
-  if (cfg_.quorum_size > 1) {
+  if (quorum() > 1) {
     // Supporters, best first: those whose acknowledgement still counts in the lease, then those
     // just chosen (an acknowledgement is on its way), then the others in view order, and last
     // those chosen a lease ago that never acknowledged (frozen or cut off): they are replaced.
@@ -84,7 +84,7 @@ void Election::choose_watchers(Time now, const Membership& mem) {
       const auto a = acked_.find(name);
       const auto since = watch_since_.find(name);
       int rank = 2;
-      if (a != acked_.end() && a->second + lease_ > now) {
+      if (a != acked_.end() && a->second.sent + lease_ > now) {
         rank = 0;
       } else if (since != watch_since_.end()) {
         rank = now - since->second <= lease_ ? 1 : 3;
@@ -93,7 +93,7 @@ void Election::choose_watchers(Time now, const Membership& mem) {
     }
     // q - 1 supporters and a spare, so that one frozen supporter does not end the lease before
     // it is replaced.
-    const auto want = std::min(pool.size(), static_cast<std::size_t>(cfg_.quorum_size));
+    const auto want = std::min(pool.size(), quorum());
     std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(want), pool.end(),
                       [](const Pick& a, const Pick& b) {
                         return std::tie(a.rank, a.pos) < std::tie(b.rank, b.pos);
@@ -110,11 +110,12 @@ void Election::choose_watchers(Time now, const Membership& mem) {
 }
 
 void Election::recompute_lease(Time now, const Membership& mem) {
-  const auto q = static_cast<std::size_t>(std::max(cfg_.quorum_size, 1));
+  const std::size_t q = quorum();
   std::vector<Time> ends{last_hb_sent_ + lease_};
-  for (const auto& [name, sent] : acked_) {
+  for (const auto& [name, ack] : acked_) {
+    // Only the process that answered supports: not one that restarted since (a new boot).
     const Member* m = mem.find(name);
-    if (m && m->up()) ends.push_back(sent + lease_);
+    if (m && m->up() && m->boot() == ack.boot) ends.push_back(ack.sent + lease_);
   }
   Time end{};  // fewer than q entries: the lease ends at once
   if (ends.size() >= q) {
@@ -142,8 +143,9 @@ void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, con
   if (role_ != Role::leader || b.term != leader_term_ || !b.ok || b.alive_only) return;
   auto it = hb_sent_.find(b.seq);
   if (it == hb_sent_.end()) return;
-  Time& acked = acked_[env.header.self.name];
-  acked = std::max(acked, it->second);
+  Ack& acked = acked_[env.header.self.name];
+  if (acked.boot != env.header.self.boot) acked = Ack{it->second, env.header.self.boot};
+  acked.sent = std::max(acked.sent, it->second);
 }
 
 void Election::step_down(Time now, Time effective, const std::string& reason, Outbox& out) {
@@ -193,7 +195,7 @@ void Election::handover(Time now, const std::string& successor, const std::strin
   resign(now, now, reason, successor, false, mem, out);
   if (!successor.empty()) {
     awaiting_successor_ = successor;
-    successor_deadline_ = now + 4 * T_;
+    successor_deadline_ = now + tm_.successor_wait;
   }
 }
 

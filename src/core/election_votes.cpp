@@ -22,6 +22,7 @@ std::string Election::refusal(Time now, const MemberUpdate& from, std::uint64_t 
   const Member* m = mem.find(from.name);
   if (!m || !m->up() || m->boot() != from.boot) return "not_member";
   if (now < quiet_until_) return "restarting";
+  if (unsaved_) return "unsaved";
   if (campaign_ && ranks_before_candidate(now, from, mem)) {
     // Both campaign (e.g. the better one was still in its quiet period when the other's
     // fallback timer ran out): voting for the worse one would elect it only to hand over.
@@ -130,7 +131,7 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   const std::string& from = env.header.self.name;
   if (!b.granted) ++counts_.refusals[b.reason.empty() ? "unknown" : b.reason];
   if (b.granted) {
-    campaign_->granted.insert(from);
+    campaign_->granted[from] = env.header.self.boot;
   } else if (b.promise_left_ms > 0 && now + ms(b.promise_left_ms) < campaign_->deadline &&
              !campaign_->reask.count(from)) {
     campaign_->reask[from] = now + ms(b.promise_left_ms);
@@ -228,20 +229,18 @@ bool Election::leadership_ended() const {
 }
 
 Duration Election::max_campaign() const {
-  return kMaxCampaignLength * T_;
+  return tm_.max_campaign;
 }
 
 Duration Election::requested_length(std::uint64_t campaign_ms) const {
   // 0 (a request that does not say) and anything shorter is the default 3T; beyond 24T, 24T.
   const auto max_ms = static_cast<std::uint64_t>(to_ms(max_campaign()));
   const Duration asked = ms(static_cast<std::int64_t>(std::min(campaign_ms, max_ms)));
-  return std::max(asked, kCampaignLength * T_);
+  return std::max(asked, tm_.campaign);
 }
 
 Duration Election::vote_binding(Duration campaign) const {
-  // Bound for a heartbeat interval past the candidate's deadline, and never less than the
-  // promise: the candidate stops counting votes before any voter can back someone else.
-  return std::max(promise_, campaign + T_);
+  return tm_.vote_binding(campaign);
 }
 
 void Election::extend_rank_wait(Time now, const MemberUpdate& from, Duration campaign,
@@ -266,6 +265,10 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
   }
   if (now < quiet_until_) {
     retry_at_ = std::min(retry_at_, quiet_until_);
+    return;
+  }
+  if (unsaved_) {
+    retry_at_ = std::min(retry_at_, next_save_try_ + T_);
     return;
   }
   retry_at_ = kNever;
@@ -361,7 +364,7 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out, co
   count_end(outcome);
   if (!campaign_->pre) {
     // Release the voters at once so that they may support whoever does lead.
-    for (const auto& name : campaign_->granted) {
+    for (const auto& [name, boot] : campaign_->granted) {
       if (const Member* m = mem.find(name))
         out.send(name, m->addr(), Resign{campaign_->term, "", false}, Route::datagram);
     }
@@ -404,7 +407,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   // A voter is bound for vote_binding from its receipt; counted like a heartbeat acknowledgement
   // (lease_ from the send), shifted by what the binding adds to the promise.
   const Duration shift = vote_binding(c.length) - promise_;
-  for (const auto& name : c.granted) acked_[name] = c.sent + shift;
+  for (const auto& [name, boot] : c.granted) acked_[name] = Ack{c.sent + shift, boot};
   last_hb_sent_ = c.sent + shift;  // itself too: a campaign longer than the lease can still win
   excluded_.clear();
   awaiting_successor_.clear();

@@ -50,7 +50,8 @@ const char* event_name(const Event& e) {
                                [](const ElectionFinished&) { return "election_finished"; },
                                [](const MemberUp&) { return "member_up"; },
                                [](const MemberDown&) { return "member_down"; },
-                               [](const SettingsMismatch&) { return "settings_mismatch"; }},
+                               [](const SettingsMismatch&) { return "settings_mismatch"; },
+                               [](const AvailabilityMode&) { return "availability_mode"; }},
                     e);
 }
 

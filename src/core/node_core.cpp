@@ -13,15 +13,15 @@ MemberUpdate self_update(const Config& cfg, std::uint64_t boot, std::uint64_t ha
 }
 }  // namespace
 
-NodeCore::NodeCore(const Config& cfg, std::uint64_t boot, std::uint64_t seed, Time now,
-                   std::uint64_t term, std::shared_ptr<MemberDirectory> directory)
+NodeCore::NodeCore(const Config& cfg, std::uint64_t boot, std::uint64_t seed, Time now, Past past,
+                   std::shared_ptr<MemberDirectory> directory)
     : cfg_(cfg),
       boot_(boot),
       settings_hash_(election_settings_hash(cfg)),
       rng_(seed),
       membership_(cfg.membership, self_update(cfg, boot, settings_hash_), now, rng_,
                   std::move(directory)),
-      election_(cfg, strategy_of(cfg), settings_hash_, term, now, rng_) {}
+      election_(cfg, strategy_of(cfg), settings_hash_, past, now, rng_) {}
 
 void NodeCore::start(Time now) {
   membership_.start(now, cfg_.seeds, out_);
@@ -87,6 +87,7 @@ void NodeCore::set_runtime_ms(std::int64_t v) {
 }
 
 void NodeCore::after(Time now) {
+  last_now_ = std::max(last_now_, now);
   // Membership transitions found in this step drive the election (joins and leaves trigger
   // elections; a leader whose process is gone releases its supporters).
   for (; events_seen_ < out_.events.size(); ++events_seen_) {
@@ -122,6 +123,7 @@ void NodeCore::after(Time now) {
 }
 
 Ready NodeCore::take_ready() {
+  ready_.save = election_.take_save(last_now_);
   for (auto& e : out_.events) ready_.events.push_back(std::move(e));
   for (auto& hk : out_.hooks) ready_.hooks.push_back(std::move(hk));
   out_.events.clear();
@@ -130,6 +132,11 @@ Ready NodeCore::take_ready() {
   Ready r = std::move(ready_);
   ready_ = Ready{};
   return r;
+}
+
+void NodeCore::saved(Time now, bool ok) {
+  election_.saved(now, ok, membership_, out_);
+  after(now);
 }
 
 Time NodeCore::next_wakeup() const {

@@ -9,8 +9,10 @@
 //
 // Call order (as etcd-raft's Step/Tick/Ready):
 //   NodeCore n(cfg, boot, seed, now); n.start(now);
-//   loop: one of receive()/tick()/peer_gone()/elect()/clear_leader(), then take_ready(), and
-//         call tick() again no later than next_wakeup();
+//   loop: one of receive()/tick()/peer_gone()/elect()/clear_leader(), then take_ready(); if
+//         the Ready has `save`, save it (durable.hpp) and call saved() before sending its
+//         messages (dropping them all if the save failed); call tick() again no later than
+//         next_wakeup();
 //   n.stop(now); take_ready() one last time (it holds the handover and leave messages).
 // `now` must never go backwards. Queries may be called at any time between inputs.
 // Thread safety: none; one thread (or a lock held by the caller) drives a NodeCore.
@@ -23,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "core/durable.hpp"
 #include "core/election.hpp"
 #include "core/membership.hpp"
 #include "core/messages.hpp"
@@ -33,10 +36,14 @@
 namespace elector {
 
 struct Ready {
+  /// When set: save it durably before any of `messages` leaves, then report with saved().
+  std::optional<DurableState> save;
   std::vector<Outgoing> messages;
   std::vector<Event> events;
   std::vector<HookRequest> hooks;
-  [[nodiscard]] bool empty() const { return messages.empty() && events.empty() && hooks.empty(); }
+  [[nodiscard]] bool empty() const {
+    return !save && messages.empty() && events.empty() && hooks.empty();
+  }
 };
 
 struct MemberView {
@@ -53,11 +60,11 @@ class NodeCore {
  public:
   /// `boot` must grow across restarts of the same node name (a restarted process supersedes the
   /// old one); `seed` feeds the node's own random generator. `cfg` must have passed validate().
-  /// `term`: the highest term the node knew before a restart, if the caller kept it (0 if not).
-  /// `directory`: where member identities are stored, shared with other cores driven by the same
-  /// thread (the simulator's); null for one of its own.
-  NodeCore(const Config& cfg, std::uint64_t boot, std::uint64_t seed, Time now,
-           std::uint64_t term = 0, std::shared_ptr<MemberDirectory> directory = nullptr);
+  /// `past`: what the caller kept of the node's previous process (durable.hpp); a first start by
+  /// default. `directory`: where member identities are stored, shared with other cores driven by
+  /// the same thread (the simulator's); null for one of its own.
+  NodeCore(const Config& cfg, std::uint64_t boot, std::uint64_t seed, Time now, Past past = {},
+           std::shared_ptr<MemberDirectory> directory = nullptr);
 
   void start(Time now);
   void receive(Time now, const Envelope& env);
@@ -72,6 +79,10 @@ class NodeCore {
   void set_runtime_ms(std::int64_t v);
 
   Ready take_ready();
+  /// The outcome of saving the last Ready's `save` (false: its messages were not sent).
+  void saved(Time now, bool ok);
+  /// False from a failed save until one succeeds: the node neither votes nor leads meanwhile.
+  [[nodiscard]] bool durable_ok() const { return election_.durable_ok(); }
   [[nodiscard]] Time next_wakeup() const;
 
   [[nodiscard]] const std::string& name() const { return cfg_.name; }
@@ -103,6 +114,7 @@ class NodeCore {
   std::int64_t runtime_ms_ = 0;
   bool stopped_ = false;
   Outbox out_;
+  Time last_now_{};              // the instant of the latest input
   std::size_t events_seen_ = 0;  // events of out_ already passed to the election
   std::set<std::string> mismatch_reported_;
   Ready ready_;

@@ -39,6 +39,10 @@ struct Fields {
     j["reason"] = e.reason;
   }
   void operator()(const elector::SettingsMismatch& e) const { j["member"] = e.member; }
+  void operator()(const elector::AvailabilityMode& e) const {
+    j["quorum"] = e.quorum;
+    j["cluster_size"] = e.cluster_size;
+  }
 };
 
 }  // namespace
@@ -91,6 +95,12 @@ std::string event_text(const elector::Event& e) {
              " has different election settings: it is not voted for; give every node the same "
              "strategy, quorum_size, election_delay, heartbeat_interval, hooks_execution and "
              "automatic_elections";
+    }
+    std::string operator()(const elector::AvailabilityMode& e) const {
+      return "AVAILABILITY MODE: quorum_size " + std::to_string(e.quorum) + " of " +
+             std::to_string(e.cluster_size) +
+             " known members is half the cluster or less; a partition can elect two leaders "
+             "(leave quorum_size unset for a majority)";
     }
   };
   return std::visit(Text{}, e);

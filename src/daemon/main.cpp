@@ -59,6 +59,7 @@ void raise_open_files_limit() {
 
 spdlog::level::level_enum event_level(const elector::Event& e) {
   if (std::holds_alternative<elector::SettingsMismatch>(e)) return spdlog::level::warn;
+  if (std::holds_alternative<elector::AvailabilityMode>(e)) return spdlog::level::warn;
   // Formation of a big cluster brings N member_up per node: worth the event log, not the log.
   if (std::holds_alternative<elector::ElectionStarted>(e) ||
       std::holds_alternative<elector::MemberUp>(e)) {

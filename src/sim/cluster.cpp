@@ -34,8 +34,14 @@ struct Cluster::SimNode {
   std::uint64_t gen = 0;
   Time wake = kNever;
   std::uint64_t processed = 0;
-  std::uint64_t kept_term = 0;  // what a state file would hold across restarts
-  std::vector<Item> parked;     // inputs that arrived while frozen
+  /// What this node's state file holds: nothing before its first save. A restart reads it back,
+  /// unless the restart is one that lost it (Cluster::restart).
+  std::optional<DurableState> disk;
+  /// Saves fail (a full disk): the node must then neither vote nor lead.
+  bool disk_full = false;
+  /// The next restart finds no usable state (Recall::lost).
+  bool lose_state = false;
+  std::vector<Item> parked;  // inputs that arrived while frozen
   /// Peer index -> last stream message between this process and that peer (either way): the
   /// connections a crash of either closes. Lookups only, so iteration order does not matter.
   std::unordered_map<int, Time> streams;
@@ -162,7 +168,10 @@ void Cluster::start(const std::string& name) {
     if (i != n.index) cfg.seeds.push_back(nodes_[static_cast<std::size_t>(i)]->addr);
   }
   const std::uint64_t seed = mix(opt_.seed, mix(static_cast<std::uint64_t>(n.index), n.boots));
-  n.core = std::make_unique<NodeCore>(cfg, n.boots, seed, now_, n.kept_term, directory_);
+  Past past;
+  if (n.disk) past = Past{n.lose_state ? Recall::lost : Recall::kept, *n.disk};
+  n.lose_state = false;
+  n.core = std::make_unique<NodeCore>(cfg, n.boots, seed, now_, past, directory_);
   process(n, [&](NodeCore& c) { c.start(now_); });
 }
 
@@ -172,7 +181,6 @@ std::size_t Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& i
   input(*n.core);
   ++n.processed;
   const std::size_t produced = drain(n);
-  n.kept_term = n.core->max_term();
   if (n.core->role() == Role::leader) {
     leader_role_.insert(n.index);
   } else {
@@ -185,6 +193,19 @@ std::size_t Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& i
 
 std::size_t Cluster::drain(SimNode& n) {
   Ready r = n.core->take_ready();
+  if (r.save) {
+    // Saved before any message of the step leaves; none leaves if the save failed, and what the
+    // node does about the failure (a leader's Resign) is sent instead.
+    const bool ok = !n.disk_full;
+    if (ok) n.disk = *r.save;
+    n.core->saved(now_, ok);
+    if (!ok) {
+      Ready after = n.core->take_ready();
+      r.messages = std::move(after.messages);
+      for (auto& e : after.events) r.events.push_back(std::move(e));
+      for (auto& h : after.hooks) r.hooks.push_back(std::move(h));
+    }
+  }
   const std::size_t produced = r.messages.size() + r.events.size() + r.hooks.size();
   for (auto& m : r.messages) send(n, std::move(m));
   for (auto& e : r.events) {
@@ -357,10 +378,15 @@ void Cluster::crash(const std::string& name, bool signal) {
   }
 }
 
-void Cluster::restart(const std::string& name) {
+void Cluster::restart(const std::string& name, bool lose_state) {
   SimNode& n = at(name);
   if (n.live()) crash(name);
+  n.lose_state = lose_state;
   start(name);
+}
+
+void Cluster::set_disk_full(const std::string& name, bool full) {
+  at(name).disk_full = full;
 }
 
 void Cluster::freeze(const std::string& name) {

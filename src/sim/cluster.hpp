@@ -98,7 +98,11 @@ class Cluster {
 
   // Faults.
   void crash(const std::string& name, bool signal = true);
-  void restart(const std::string& name);
+  /// Crashes `name` if it runs, and starts it again with the state it saved, or with none if
+  /// `lose_state` (Recall::lost: it keeps quiet for the longest binding).
+  void restart(const std::string& name, bool lose_state = false);
+  /// Makes every save of `name` fail (a full disk) or succeed again.
+  void set_disk_full(const std::string& name, bool full);
   void freeze(const std::string& name);
   void thaw(const std::string& name);
   void stop(const std::string& name);

@@ -19,7 +19,9 @@ namespace elector::sim {
 
 class Invariants {
  public:
-  Invariants(int cluster_size, int quorum_size) : strict_(quorum_size * 2 > cluster_size) {}
+  /// `quorum_size` 0 is the default, a majority of the cluster's known size: strict.
+  Invariants(int cluster_size, int quorum_size)
+      : strict_(quorum_size <= 0 || quorum_size * 2 > cluster_size) {}
 
   [[nodiscard]] bool strict() const { return strict_; }
   void on_event(Time now, const std::string& node, std::uint64_t boot, const Event& e);

@@ -40,7 +40,8 @@ TEST(Config, DefaultWithNameIsValid) {
 TEST(Config, DefaultsAreTheDocumentedOnes) {
   const Config c;
   EXPECT_EQ(c.strategy, "uptime_high");
-  EXPECT_EQ(c.quorum_size, 1);
+  EXPECT_EQ(c.quorum_size, 0);  // a majority of the cluster
+  EXPECT_EQ(c.cluster_size, 0);
   EXPECT_EQ(c.election_delay, ms(1000));
   EXPECT_EQ(c.heartbeat_interval, ms(100));
   EXPECT_EQ(c.hook_timeout, ms(1000));
@@ -112,13 +113,16 @@ TEST(Config, StrategyOfUnknownNameIsNull) {
   EXPECT_EQ(strategy_of(c), nullptr);
 }
 
-TEST(Config, QuorumSizeZeroIsReported) {
+TEST(Config, NegativeQuorumOrClusterSizeIsReported) {
   Config c = named();
-  c.quorum_size = 0;
-  const auto e = only_error(c, "quorum_size");
-  EXPECT_EQ(e.value, "0");
+  c.quorum_size = 0;  // the default: a majority
+  EXPECT_TRUE(validate(c).empty());
   c.quorum_size = -3;
-  only_error(c, "quorum_size");
+  const auto e = only_error(c, "quorum_size");
+  EXPECT_EQ(e.value, "-3");
+  c.quorum_size = 0;
+  c.cluster_size = -1;
+  only_error(c, "cluster_size");
 }
 
 TEST(Config, HeartbeatIntervalZeroIsReported) {
@@ -155,7 +159,7 @@ TEST(Config, ProbeTimeoutAboveIntervalIsReported) {
 TEST(Config, SeveralErrorsAreAllReported) {
   Config c = named("");
   c.strategy = "bogus";
-  c.quorum_size = 0;
+  c.quorum_size = -1;
   c.hook_timeout = Duration::zero();
   auto k = keys(validate(c));
   std::sort(k.begin(), k.end());

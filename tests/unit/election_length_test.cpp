@@ -32,7 +32,7 @@ TEST(ElectionLength, ACampaignThatTimedOutWaitsTwiceAsLongNextTimeUntilALeaderIs
   Net net;
   int priority = 1;
   for (const char* n : {"a", "b", "c"}) {
-    Config cfg = config(n);
+    Config cfg = config(n, 2);  // a majority: b, cut off, cannot win alone
     cfg.strategy = "priority";
     cfg.priority = priority++;
     net.add(cfg);

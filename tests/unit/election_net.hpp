@@ -36,11 +36,15 @@ struct Net {
   std::set<std::string> no_gossip_to;  // receive messages without their piggybacked gossip
   std::vector<std::pair<std::string, Outgoing>> sent;  // every message, with its sender
   Time now = kT0;
+  std::map<std::string, DurableState> disk;  // what each node saved
 
-  NodeCore& add(Config cfg, std::uint64_t boot = 1) {
+  /// Starts `cfg.name` (again, with a higher `boot`). A restart keeps the state it saved unless
+  /// `past` says otherwise.
+  NodeCore& add(Config cfg, std::uint64_t boot = 1, std::optional<Past> past = std::nullopt) {
     const std::string name = cfg.name;
     if (!nodes.empty()) cfg.seeds = {nodes.begin()->second->addr()};
-    nodes[name] = std::make_unique<NodeCore>(cfg, boot, boot * 7919 + name.size(), now);
+    if (!past) past = disk.count(name) ? Past{Recall::kept, disk[name]} : Past{};
+    nodes[name] = std::make_unique<NodeCore>(cfg, boot, boot * 7919 + name.size(), now, *past);
     nodes[name]->start(now);
     pump();
     return *nodes[name];
@@ -50,6 +54,10 @@ struct Net {
     auto collect = [&] {
       for (auto& [name, n] : nodes) {
         Ready r = n->take_ready();
+        if (r.save) {
+          disk[name] = *r.save;
+          n->saved(now, true);
+        }
         for (auto& e : r.events) events[name].push_back(e);
         for (auto& m : r.messages) {
           sent.emplace_back(name, m);

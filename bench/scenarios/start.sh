@@ -1,15 +1,19 @@
 # start: 5 electord processes launched together; time until every event log names the same leader.
+# Twice: at the default election_delay (1000 ms), and with --election-delay 0, where only the
+# start itself is measured (no quiet period on a first start).
 # shellcheck shell=bash
 
-scenario_start() {
-  local reps="${BENCH_START_REPS:-5}" n=5 rep dir t0 res starts first last k logs series
+# start_reps SERIES NAME [electord options...]: the repetitions of one case, one JSON line each.
+start_reps() {
+  local series="$1" name="$2" reps="${BENCH_START_REPS:-5}" n=5 rep dir t0 res starts first last k
+  local logs
+  shift 2
   [ "$BENCH_SMOKE" = 1 ] && reps="${BENCH_START_REPS:-1}"
-  series="$BENCH_WORK/start.series.jsonl"
   : >"$series"
   for ((rep = 1; rep <= reps; rep++)); do
     t0=$(mono_ns)
     # shellcheck disable=SC2086 # BENCH_ELECTORD_OPTS is a list of options
-    dir=$(bench_cluster_up "start-$rep" "$n" 15300 ${BENCH_ELECTORD_OPTS:-})
+    dir=$(bench_cluster_up "$name-$rep" "$n" 15300 "$@" ${BENCH_ELECTORD_OPTS:-})
     logs=()
     for ((k = 1; k <= n; k++)); do logs+=("$(box_log "$dir" "$k")"); done
     res=$("$FLOOR" agree --since "$t0" --timeout-ms 15000 "${logs[@]}") || true
@@ -23,9 +27,17 @@ scenario_start() {
        from_last_start_ms: (if .agreed and $last != null then (.last_ns - $last) / 1e6 else null end),
        starts_spread_ms: (if $last != null then ($last - $first) / 1e6 else null end)}' <<<"$res")
     echo "$res" >>"$series"
-    log "  rep $rep/$reps: $(jq -r 'if .agreed then "\(.leader) agreed by \(.agreed_by), \(.from_launch_ms | round) ms after the launch" else "NO agreement" end' <<<"$res")"
+    log "  $name rep $rep/$reps: $(jq -r 'if .agreed then "\(.leader) agreed by \(.agreed_by), \(.from_launch_ms | round) ms after the launch, \((.from_last_start_ms // -1) | round) ms after the last start" else "NO agreement" end' <<<"$res")"
     sleep 0.2
   done
+}
+
+scenario_start() {
+  local n=5 reps="${BENCH_START_REPS:-5}" series="$BENCH_WORK/start.series.jsonl"
+  local series0="$BENCH_WORK/start-delay0.series.jsonl"
+  [ "$BENCH_SMOKE" = 1 ] && reps="${BENCH_START_REPS:-1}"
+  start_reps "$series" start
+  start_reps "$series0" start-delay0 --election-delay 0
   local json
   json=$(jq -s --argjson n "$n" --argjson reps "$reps" \
     --argjson launch "$(jq -r 'select(.agreed) | .from_launch_ms' "$series" | stats_json)" \
@@ -39,8 +51,16 @@ scenario_start() {
      timeouts: map(select(.agreed | not)) | length,
      target: {from_launch_ms: 1100},
      repetitions_detail: .}' "$series")
+  json=$(jq --argjson d "$(jq -s \
+    --argjson launch "$(jq -r 'select(.agreed) | .from_launch_ms' "$series0" | stats_json)" \
+    --argjson last "$(jq -r 'select(.agreed) | .from_last_start_ms // empty' "$series0" | stats_json)" '
+    {settings: {election_delay_ms: 0}, from_launch: $launch, from_last_start: $last,
+     timeouts: map(select(.agreed | not)) | length, target: {from_last_start_ms: 50},
+     repetitions_detail: .}' "$series0")" '. + {election_delay_0: $d}' <<<"$json")
   write_result start "$json"
   row start "launch to agreement p50 / max ($(jq .from_launch.count <<<"$json") of $reps)" \
     "$(jq -r '"\(.from_launch.p50_ms) / \(.from_launch.max_ms) ms"' <<<"$json")" "≤ election_delay + 100 = 1100 ms"
   row start "last process start to agreement p50" "$(jq -r '"\(.from_last_start.p50_ms) ms"' <<<"$json")"
+  row start "--election-delay 0: last start to agreement p50 / max" \
+    "$(jq -r '.election_delay_0.from_last_start | "\(.p50_ms) / \(.max_ms) ms"' <<<"$json")" "≤ 50 ms"
 }

@@ -18,9 +18,12 @@
 // Callbacks run on the node's own event thread, one at a time and in the order the events
 // happened. They may call any method of the Node (but not its destructor or stop()). A callback
 // that blocks delays the callbacks after it, never the protocol: elections do not wait for them.
-// `is_leader()` is the authority, not the callbacks: it checks the lease against the monotonic
-// clock at the instant it is called, so it turns false when the lease runs out even if the event
-// thread is busy.
+// `is_leader()` is the authority, not the callbacks: it checks the lease against the clock at the
+// instant it is called, so it turns false when the lease runs out even if the event thread is busy.
+//
+// Clocks: the protocol runs on CLOCK_BOOTTIME, which keeps counting while the machine is
+// suspended, so a leader resumed from a suspend finds its lease over; every instant a Node
+// reports (events, `mono_now()`) is on CLOCK_MONOTONIC, converted at the moment it is reported.
 #pragma once
 
 #include <chrono>
@@ -46,8 +49,15 @@ struct NodeConfig : Config {
   std::string cookie;
   /// Allow running without a secret (messages unauthenticated): local experiments only.
   bool insecure = false;
-  /// When set, the highest term this node has seen is kept in this file, so that terms never go
-  /// back across restarts even if the whole cluster restarts.
+  /// The node's durable state (state_file.hpp: its term, until when its promises bind it, the
+  /// cluster size), saved before any message that relies on it leaves: terms never go back across
+  /// restarts, and a restarted process keeps the promises of the one it replaces.
+  /// Its directory must exist and be writable; a file that exists but cannot be read makes
+  /// start() throw. While a save fails the node neither votes, nor acknowledges a leader, nor
+  /// leads (NodeStatus::state_saved says so), and it logs an error about once a second.
+  /// Empty: nothing is kept, and since the node then cannot know whether it ran before, it starts
+  /// as one that lost its state: quiet (no votes, no campaign) for 25 heartbeat intervals.
+  /// Two processes must never share one file (electord holds a lock beside it).
   std::string state_file;
   /// Messages stamped (by the sender's wall clock) further than this from ours are refused as
   /// replays. Bounds how long a captured message can be replayed to a node that restarted.
@@ -77,7 +87,8 @@ struct NodeCallbacks {
   std::function<void(std::uint64_t term)> elected;
   /// Only on a node that was leader, once per `elected`; `reason` as LeadershipLost's.
   std::function<void(std::uint64_t term, const std::string& reason)> demoted;
-  /// Every event, with the monotonic instant it happened (event logs, event streams).
+  /// Every event, with the instant it happened on CLOCK_MONOTONIC (event logs, event streams);
+  /// LeadershipLost::effective is on the same clock.
   std::function<void(Time at, const Event& e)> event;
   /// The node's own diagnostics (log.hpp says on which thread). Unset: log_to_stderr.
   LogSink log;
@@ -136,9 +147,17 @@ struct NodeStatus {
   std::map<std::string, std::map<std::string, std::uint64_t>> campaigns;
   std::map<std::string, std::uint64_t> vote_refusals;
   Duration uptime{};
+  /// NodeConfig::state_file (empty: none).
+  std::string state_file;
+  /// False from a failed save of the state file until one succeeds: meanwhile this node neither
+  /// votes, nor acknowledges a leader, nor leads.
+  bool state_saved = true;
+  /// Saves of the state file that failed since the start.
+  std::uint64_t state_save_failures = 0;
 };
 
-/// Reads CLOCK_MONOTONIC: the clock of every Time a Node reports (and of event logs).
+/// Reads CLOCK_MONOTONIC: the clock of every Time a Node reports (and of event logs). The
+/// protocol itself runs on CLOCK_BOOTTIME (see the top of this file).
 Time mono_now();
 
 class Node {
@@ -167,7 +186,8 @@ class Node {
   void clear_leader();
 
   [[nodiscard]] std::optional<std::string> leader() const;
-  /// True only while this node holds a valid lease, checked now against the monotonic clock.
+  /// True only while this node holds a valid lease, checked now against CLOCK_BOOTTIME (a lease
+  /// does not survive a suspend of the machine).
   [[nodiscard]] bool is_leader() const;
   /// The fencing token: the term of the leadership this node follows or holds.
   [[nodiscard]] std::uint64_t term() const;

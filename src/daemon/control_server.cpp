@@ -237,6 +237,11 @@ HttpResponse ControlServer::status() {
   j["members"] = members;
   j["elections"] = st.elections;
   j["uptime_ms"] = to_ms(st.uptime);
+  // Whether this node can keep its promises across a restart: while saving fails it neither
+  // votes nor leads.
+  j["state_file"] = st.state_file;
+  j["state_saved"] = st.state_saved;
+  j["state_save_failures"] = st.state_save_failures;
   j["pid"] = ::getpid();
   return reply(200, j);
 }

@@ -1,9 +1,18 @@
-// elector::Node: the protocol core driven by the network transport and the monotonic clock.
+// elector::Node: the protocol core driven by the network transport and the clock.
 //
 // One mutex guards the core. Inputs come from the transport's loop thread (messages, peer gone,
 // timers) and from API calls on any thread; each takes the lock, feeds the core with the current
-// monotonic instant, and drains what the core produced: messages go to the transport, events and
-// hooks to the dispatcher thread (never run under the lock), and the next wake-up to the timer.
+// instant, and drains what the core produced: its state to the state file first, then messages to
+// the transport, events and hooks to the dispatcher thread (never run under the lock), and the
+// next wake-up to the timer.
+//
+// Two clocks. The core runs on CLOCK_BOOTTIME, which keeps counting while the machine is
+// suspended: a leader resumed from a suspend sees its lease ended, as its followers did, and the
+// promises saved in the state file are measured on a clock that a restart of the process does not
+// reset. Timers (the transport's, on steady_clock) and what the node reports (event instants, as
+// `mono_now()` says) are on CLOCK_MONOTONIC, which stops during a suspend. Each input reads both
+// (`Now`), and core instants are moved to CLOCK_MONOTONIC by the clocks' difference at that
+// reading; the difference changes only across a suspend.
 #include "elector/node.hpp"
 
 #include <unistd.h>
@@ -16,6 +25,7 @@
 #include <utility>
 
 #include "core/node_core.hpp"
+#include "core/timing.hpp"
 #include "net/transport.hpp"
 #include "node/dispatcher.hpp"
 #include "node/state_file.hpp"
@@ -25,6 +35,30 @@ namespace elector {
 Time mono_now() {
   return Time(std::chrono::steady_clock::now().time_since_epoch());
 }
+
+namespace {
+
+Time read_clock(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return Time(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
+
+/// One reading of both clocks (see the top of this file).
+struct Now {
+  Time core;  // CLOCK_BOOTTIME: every instant given to or received from the core
+  Time mono;  // CLOCK_MONOTONIC: timers and reported instants
+
+  static Now read() {
+    // steady_clock is CLOCK_MONOTONIC (libstdc++), so the two readings agree with the timer's.
+    const Time core = read_clock(CLOCK_BOOTTIME);
+    return Now{core, mono_now()};
+  }
+  /// A core instant on CLOCK_MONOTONIC.
+  [[nodiscard]] Time to_mono(Time t) const { return t == kNever ? kNever : t - (core - mono); }
+};
+
+}  // namespace
 
 const char* to_string(ElectResult r) {
   switch (r) {
@@ -88,18 +122,7 @@ class Node::Impl {
           "no cluster secret: give one (electord: --cookie-file FILE or ELECTOR_COOKIE), or "
           "run insecure for a local experiment (electord: --insecure)");
     }
-    PersistentState kept;
-    if (!cfg_.state_file.empty()) {
-      std::string err;
-      auto s = load_state(cfg_.state_file, err);
-      if (!s) throw std::runtime_error(err);
-      kept = *s;
-    }
-    // A restart must present a higher boot than the process it replaces, even if the wall
-    // clock stepped back, so the kept boot is a floor.
-    boot_ = std::max(wall_ns(), kept.boot + 1);
-    persisted_ = PersistentState{kept.term, boot_};
-    save_locked();
+    const Past past = load_past();
 
     net::TransportOptions topt;
     topt.listen = cfg_.listen;
@@ -114,23 +137,23 @@ class Node::Impl {
     h.on_message = [this](Envelope&& env) {
       std::lock_guard g(mu_);
       if (state_ != State::running) return;
-      const Time now = mono_now();
-      core_->receive(now, env);
+      const Now now = Now::read();
+      core_->receive(now.core, env);
       flush_locked(now);
     };
     h.on_peer_gone = [this](const std::string& name, std::uint64_t boot) {
       std::lock_guard g(mu_);
       if (state_ != State::running) return;
-      const Time now = mono_now();
-      core_->peer_gone(now, name, boot);
+      const Now now = Now::read();
+      core_->peer_gone(now.core, name, boot);
       flush_locked(now);
     };
     h.on_timer = [this] {
       std::lock_guard g(mu_);
       if (state_ != State::running) return;
-      const Time now = mono_now();
+      const Now now = Now::read();
       core_->set_runtime_ms(cpu_ms());
-      core_->tick(now);
+      core_->tick(now.core);
       flush_locked(now);
     };
     transport_ = std::make_unique<net::Transport>(std::move(topt), std::move(h));
@@ -138,12 +161,12 @@ class Node::Impl {
     // With port 0 the real port is known only now; members must be told the real one.
     cfg_.listen = transport_->local_addr();
 
-    const Time now = mono_now();
-    started_at_ = now;
+    const Now now = Now::read();
+    started_at_ = now.core;
     const std::uint64_t name_hash = std::hash<std::string>{}(cfg_.name);
     const auto pid = static_cast<std::uint32_t>(::getpid());
     const std::uint64_t seed = boot_ ^ (name_hash * std::uint64_t{0x9E3779B97F4A7C15}) ^ pid;
-    core_.emplace(cfg_, boot_, seed, now, kept.term);
+    core_.emplace(cfg_, boot_, seed, now.core, past);
     dispatcher_.start(cb_.log);
     state_ = State::running;
     cb_.log(LogLevel::info,
@@ -154,7 +177,7 @@ class Node::Impl {
                                                  : std::string_view(cfg_.strategy)) +
                 ", quorum " + std::to_string(cfg_.quorum_size));
     core_->set_runtime_ms(cpu_ms());
-    core_->start(now);
+    core_->start(now.core);
     flush_locked(now);
   }
 
@@ -165,8 +188,8 @@ class Node::Impl {
         state_ = State::stopped;
         return;
       }
-      const Time now = mono_now();
-      core_->stop(now);
+      const Now now = Now::read();
+      core_->stop(now.core);
       flush_locked(now);
       state_ = State::stopped;
     }
@@ -178,8 +201,8 @@ class Node::Impl {
   ElectResult elect() {
     std::lock_guard lk(mu_);
     if (state_ != State::running) return ElectResult::stopped;
-    const Time now = mono_now();
-    const auto r = result_of(core_->elect(now));
+    const Now now = Now::read();
+    const auto r = result_of(core_->elect(now.core));
     flush_locked(now);
     return r;
   }
@@ -192,8 +215,8 @@ class Node::Impl {
       return out;
     }
     const std::uint64_t before = finished_with_leader_;
-    const Time now = mono_now();
-    out.result = result_of(core_->elect(now));
+    const Now now = Now::read();
+    out.result = result_of(core_->elect(now.core));
     flush_locked(now);
     if (out.result != ElectResult::started) return out;
     const auto deadline = std::chrono::steady_clock::now() +
@@ -213,8 +236,8 @@ class Node::Impl {
   void clear_leader() {
     std::lock_guard lk(mu_);
     if (state_ != State::running) return;
-    const Time now = mono_now();
-    core_->clear_leader(now);
+    const Now now = Now::read();
+    core_->clear_leader(now.core);
     flush_locked(now);
   }
 
@@ -226,7 +249,7 @@ class Node::Impl {
 
   bool is_leader() const {
     std::lock_guard lk(mu_);
-    return state_ == State::running && core_->is_leader(mono_now());
+    return state_ == State::running && core_->is_leader(Now::read().core);
   }
 
   std::uint64_t term() const {
@@ -248,8 +271,10 @@ class Node::Impl {
     s.strategy = cfg_.custom_strategy ? cfg_.custom_strategy->name() : cfg_.strategy;
     s.priority = cfg_.priority;
     s.candidate = cfg_.candidate_node;
+    s.state_file = cfg_.state_file;
+    s.state_save_failures = save_failures_;
     if (!core_) return s;
-    const Time now = mono_now();
+    const Time now = Now::read().core;
     s.leader = core_->leader();
     s.term = core_->term();
     s.is_leader = state_ == State::running && core_->is_leader(now);
@@ -267,6 +292,7 @@ class Node::Impl {
     s.campaigns = core_->election().campaign_counts().ended;
     s.vote_refusals = core_->election().campaign_counts().refusals;
     s.uptime = now - started_at_;
+    s.state_saved = core_->durable_ok();
     return s;
   }
 
@@ -294,16 +320,34 @@ class Node::Impl {
     return v;
   }
 
-  /// Hands what the core produced to the transport, the dispatcher and the timer.
-  void flush_locked(Time now) {
-    Ready r = core_->take_ready();
-    // The term goes to disk before any message of this step can leave (design §7: a vote must
-    // survive a restart).
-    if (core_->max_term() > persisted_.term) {
-      persisted_.term = core_->max_term();
-      save_locked();
+  /// Hands what the core produced to the state file, the transport, the dispatcher and the timer.
+  void flush_locked(const Now& now) {
+    bool wake = false;
+    // A save's outcome is an input of the core, which may answer it (a leader that cannot save
+    // steps down and resigns): drain until a step asks for no save. The core asks again only a
+    // heartbeat interval after a failure, so this ends after the second round.
+    for (int round = 0; round < 4; ++round) {
+      Ready r = core_->take_ready();
+      const bool asked = r.save.has_value();
+      if (asked) {
+        // The state goes to disk before any message of this step can leave (design §7: a vote
+        // or an acknowledgement must bind a restarted process too). Messages that rest on a
+        // state that could not be saved must not leave at all.
+        const bool ok = save_locked(now, *r.save);
+        if (!ok) r.messages.clear();
+        core_->saved(now.core, ok);
+      }
+      for (auto& m : r.messages) transport_->send(std::move(m));
+      wake = post_events_locked(now, r) || wake;
+      if (!asked) break;
     }
-    for (auto& m : r.messages) transport_->send(std::move(m));
+    transport_->wake_at(now.to_mono(core_->next_wakeup()));
+    if (wake) cv_.notify_all();
+  }
+
+  /// Queues the step's events and hooks for the dispatcher; true if an election finished with a
+  /// leader (elect_sync waits for that).
+  bool post_events_locked(const Now& now, Ready& r) {
     bool wake = false;
     for (auto& e : r.events) {
       if (const auto* f = std::get_if<ElectionFinished>(&e)) {
@@ -318,23 +362,26 @@ class Node::Impl {
                     " runs with different election settings (strategy, quorum_size, "
                     "election_delay, heartbeat_interval, hooks_execution or "
                     "automatic_elections); it will not be voted for until the settings agree");
+      } else if (auto* ll = std::get_if<LeadershipLost>(&e)) {
+        // Reported instants are on CLOCK_MONOTONIC, as the event's own instant.
+        ll->effective = now.to_mono(ll->effective);
       }
     }
     // One task per step, not one per event: a step often yields several events (a crashed
     // leader's follower reports member_down, leader_changed and election_started at once), and
     // each task posted would wake the event thread, a context switch, on its own.
     if (!r.events.empty() || !r.hooks.empty()) {
-      dispatcher_.post([this, now, evs = std::move(r.events), hooks = std::move(r.hooks)] {
-        for (const auto& ev : evs) deliver(now, ev);
-        for (const auto& req : hooks) {
-          const auto& fn =
-              req.phase == HookRequest::Phase::pre ? cb_.pre_election : cb_.post_election;
-          if (fn) fn(req);
-        }
-      });
+      dispatcher_.post(
+          [this, at = now.mono, evs = std::move(r.events), hooks = std::move(r.hooks)] {
+            for (const auto& ev : evs) deliver(at, ev);
+            for (const auto& req : hooks) {
+              const auto& fn =
+                  req.phase == HookRequest::Phase::pre ? cb_.pre_election : cb_.post_election;
+              if (fn) fn(req);
+            }
+          });
     }
-    transport_->wake_at(core_->next_wakeup());
-    if (wake) cv_.notify_all();
+    return wake;
   }
 
   /// On the dispatcher thread.
@@ -349,11 +396,65 @@ class Node::Impl {
     }
   }
 
-  void save_locked() {
-    if (cfg_.state_file.empty()) return;
+  /// What the state file says of this node's past (a lost one without a state file: a library
+  /// user who keeps none may have run before, and its promises may still bind it). Sets boot_.
+  Past load_past() {
+    Past past{Recall::lost, DurableState{}};
+    std::uint64_t kept_boot = 0;
+    const auto quiet = Timing(cfg_.heartbeat_interval).quiet_after_loss();
+    const std::string quiet_text = "it keeps quiet (no votes, no leading) for " +
+                                   std::to_string(to_ms(quiet)) + " ms after its start";
+    if (cfg_.state_file.empty()) {
+      cb_.log(LogLevel::info, cfg_.name + ": no state file: " + quiet_text);
+    } else {
+      std::string err;
+      auto loaded = load_state(cfg_.state_file, machine_boot_id(), err);
+      if (!loaded) throw std::runtime_error(err);
+      past = loaded->past;
+      kept_boot = loaded->boot;
+      if (!loaded->corrupt.empty()) {
+        cb_.log(LogLevel::error, cfg_.name + ": " + loaded->corrupt +
+                                     ": its promises to other members are unknown, so " +
+                                     quiet_text + "; the file is replaced at the next save");
+      } else if (past.recall == Recall::lost) {
+        cb_.log(LogLevel::warn,
+                cfg_.name + ": the state file " + cfg_.state_file +
+                    " was saved before the machine last booted (or holds no bindings): keeping "
+                    "term " +
+                    std::to_string(past.state.term) + ", and " + quiet_text);
+      }
+    }
+    // A restart must present a higher boot than the process it replaces, even if the wall
+    // clock stepped back, so the kept boot is a floor.
+    boot_ = std::max(wall_ns(), kept_boot + 1);
+    return past;
+  }
+
+  /// Saves what the core asked for; false (said loudly, about once a second) if it could not.
+  bool save_locked(const Now& now, const DurableState& state) {
+    // Nothing is kept: the node started as one that lost its state, which is safe.
+    if (cfg_.state_file.empty()) return true;
     std::string err;
-    if (!save_state(cfg_.state_file, persisted_, err))
-      cb_.log(LogLevel::error, cfg_.name + ": " + err);
+    if (save_state(cfg_.state_file, state, boot_, machine_boot_id(), err)) {
+      if (save_failing_) {
+        cb_.log(LogLevel::info, cfg_.name + ": the state file " + cfg_.state_file +
+                                    " is saved again; the node votes and may lead again");
+      }
+      save_failing_ = false;
+      return true;
+    }
+    ++save_failures_;
+    // The core asks again every heartbeat interval: one line per second is enough to be seen.
+    if (!save_failing_ || now.mono - last_save_error_log_ >= std::chrono::seconds(1)) {
+      last_save_error_log_ = now.mono;
+      cb_.log(LogLevel::error,
+              cfg_.name + ": cannot save the state file " + cfg_.state_file + " (" + err +
+                  "): until a save succeeds this node neither votes, nor acknowledges a leader, "
+                  "nor leads (" +
+                  std::to_string(save_failures_) + " failed saves so far)");
+    }
+    save_failing_ = true;
+    return false;
   }
 
   NodeConfig cfg_;
@@ -362,7 +463,9 @@ class Node::Impl {
   std::condition_variable cv_;
   State state_ = State::created;
   std::uint64_t boot_ = 0;
-  PersistentState persisted_;
+  bool save_failing_ = false;
+  std::uint64_t save_failures_ = 0;
+  Time last_save_error_log_{};
   Time started_at_{};
   std::optional<NodeCore> core_;
   std::unique_ptr<net::Transport> transport_;

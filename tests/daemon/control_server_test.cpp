@@ -161,6 +161,9 @@ TEST_F(ControlServerTest, Status) {
   s.members_by_status = {{"alive", 5}};
   s.elections = 3;
   s.uptime = elector::ms(81234);
+  s.state_file = "/var/lib/elector/box2.state";
+  s.state_saved = false;
+  s.state_save_failures = 4;
   auto c = client();
   const auto r = c.Get("/v1/status");
   ASSERT_TRUE(r);
@@ -183,6 +186,9 @@ TEST_F(ControlServerTest, Status) {
                          {"members", {{"alive", 5}, {"suspect", 0}, {"dead", 0}, {"left", 0}}},
                          {"elections", 3},
                          {"uptime_ms", 81234},
+                         {"state_file", "/var/lib/elector/box2.state"},
+                         {"state_saved", false},
+                         {"state_save_failures", 4},
                          {"pid", ::getpid()}};
   EXPECT_EQ(body(r), expected);
 }
@@ -407,6 +413,8 @@ TEST_F(ControlServerTest, Metrics) {
   s.vote_refusals = {{"promised", 9}};
   s.quorum_met = true;
   s.settings_mismatch = {"x", "y"};
+  s.state_saved = false;
+  s.state_save_failures = 12;
   backend.transport.messages_in = 1234;
   backend.transport.messages_out = 1230;
   backend.transport.bytes_in = 98765;
@@ -442,6 +450,8 @@ TEST_F(ControlServerTest, Metrics) {
         "elector_packets_dropped_total{reason=\"replayed\"} 0\n",
         "elector_quorum_met 1\n",
         "elector_settings_mismatch 2\n",
+        "elector_state_saved 0\n",
+        "elector_state_save_failures_total 12\n",
         "# TYPE elector_elections_total counter\n",
         "# TYPE elector_term gauge\n"}) {
     EXPECT_NE(m.find(line), std::string::npos) << line << "\nin:\n" << m;

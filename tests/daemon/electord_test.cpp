@@ -260,6 +260,8 @@ TEST_F(Electord, ServesTheControlApiAndStopsOnSigterm) {
   EXPECT_EQ(j["name"], "solo");
   EXPECT_EQ(j["control"], "127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(j["pid"], d.pid());
+  EXPECT_EQ(j["state_file"], state_dir + "/solo.state");
+  EXPECT_EQ(j["state_saved"], true);
   ASSERT_TRUE(testing::wait_until([&] { return slurp(hook_out) == "solo leader\n"; }))
       << slurp(hook_out);
   ASSERT_TRUE(testing::wait_until([&] {
@@ -309,6 +311,17 @@ TEST_F(Electord, AStateDirThatCannotBeADirectoryExitsTwo) {
                         dir.file("plain") + "/sub"}),
             2);
   EXPECT_NE(slurp(err_file).find("bad value for --state-dir: \"" + dir.file("plain") + "/sub\""),
+            std::string::npos)
+      << slurp(err_file);
+}
+
+TEST_F(Electord, AnUnreadableStateFileExitsOne) {
+  // A directory in place of the state file: it exists, but cannot be read.
+  std::filesystem::create_directories(state_dir + "/a.state");
+  EXPECT_EQ(run_to_end({"--name", "a", "--listen", "127.0.0.1:" + std::to_string(free_port()),
+                        "--insecure", "--control", "127.0.0.1:0"}),
+            1);
+  EXPECT_NE(slurp(err_file).find("cannot read the state file " + state_dir + "/a.state"),
             std::string::npos)
       << slurp(err_file);
 }

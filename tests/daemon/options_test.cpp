@@ -78,7 +78,7 @@ TEST(Options, DefaultsWithTheRequiredFlags) {
   EXPECT_EQ(s.node.strategy, "uptime_high");
   EXPECT_EQ(s.node.priority, 0);
   EXPECT_EQ(s.node.election_delay, elector::ms(1000));
-  EXPECT_EQ(s.node.quorum_size, 1);
+  EXPECT_EQ(s.node.quorum_size, 0);  // a majority of the known cluster
   EXPECT_TRUE(s.node.candidate_node);
   EXPECT_EQ(s.node.hooks_execution, elector::HooksExecution::local);
   EXPECT_TRUE(s.node.automatic_elections);
@@ -377,7 +377,7 @@ TEST(Options, ConfigFileFromTheEnvironment) {
 TEST(Options, EmptyEnvironmentVariablesCountAsUnset) {
   const auto r = load(base(), {{"ELECTOR_QUORUM_SIZE", ""}, {"ELECTOR_COOKIE", ""}});
   ASSERT_TRUE(r.settings) << joined(r.errors);
-  EXPECT_EQ(r.settings->node.quorum_size, 1);
+  EXPECT_EQ(r.settings->node.quorum_size, 0);  // the default: a majority
 }
 
 struct BadValue {

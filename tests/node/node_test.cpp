@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -149,10 +152,10 @@ TEST(Node, NoSecretRefusesToStartUnlessInsecure) {
 
 TEST(Node, BadConfigNamesTheKey) {
   auto cfg = config("b1", 1, "k");
-  cfg.quorum_size = 0;
+  cfg.quorum_size = -1;
   try {
     Node n(cfg);
-    FAIL() << "accepted quorum_size 0";
+    FAIL() << "accepted quorum_size -1";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("quorum_size"), std::string::npos) << e.what();
   }
@@ -239,6 +242,66 @@ TEST(Node, StateFileKeepsTheTermAcrossRestarts) {
   EXPECT_GT(n.term(), first);
   n.stop();
   std::remove(path.c_str());
+}
+
+TEST(Node, ANodeThatCannotSaveItsStateNeitherVotesNorLeads) {
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "elector-node-unsaved-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const fs::path root = tmpl;
+  // u1's state directory does not exist: every save fails (as root, permissions would not).
+  const fs::path missing = root / "u1";
+
+  std::atomic<int> u1_elected{0};
+  std::mutex mu;
+  std::vector<std::string> u1_errors;
+  NodeCallbacks cb1;
+  cb1.elected = [&](std::uint64_t) { ++u1_elected; };
+  cb1.log = [&](LogLevel level, const std::string& text) {
+    std::lock_guard lk(mu);
+    if (level == LogLevel::error) u1_errors.push_back(text);
+  };
+  const auto node = [&](const std::string& name, std::int64_t priority, const fs::path& dir) {
+    auto cfg = config(name, priority, "k");
+    cfg.quorum_size = 2;
+    cfg.state_file = (dir / (name + ".state")).string();
+    return cfg;
+  };
+  {
+    Cluster c;
+    // u1 ranks first: only its failing saves keep it from leading.
+    c.add(node("u1", 1, missing), cb1);
+    c.add(node("u2", 2, root));
+    c.add(node("u3", 3, root));
+    ASSERT_TRUE(eventually([&] {
+      return c.nodes[1]->is_leader() && c.nodes[2]->leader() == std::optional<std::string>("u2");
+    }));
+    EXPECT_FALSE(c.nodes[0]->status().state_saved);
+    EXPECT_GT(c.nodes[0]->status().state_save_failures, 0U);
+    EXPECT_EQ(c.nodes[0]->status().state_file, (missing / "u1.state").string());
+    // A while longer: u1 still does not take over, and says why.
+    const auto until = std::chrono::steady_clock::now() + 500ms;
+    while (std::chrono::steady_clock::now() < until) {
+      EXPECT_FALSE(c.nodes[0]->is_leader());
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(u1_elected.load(), 0);
+    {
+      std::lock_guard lk(mu);
+      ASSERT_FALSE(u1_errors.empty());
+      EXPECT_NE(u1_errors.front().find("neither votes"), std::string::npos) << u1_errors.front();
+      EXPECT_NE(u1_errors.front().find(missing.string()), std::string::npos) << u1_errors.front();
+    }
+
+    // Once it can save again it votes and may lead: asked to re-elect, u2 hands over to it.
+    fs::create_directory(missing);
+    ASSERT_TRUE(eventually([&] { return c.nodes[0]->status().state_saved; }));
+    EXPECT_EQ(c.nodes[1]->elect(), ElectResult::started);
+    ASSERT_TRUE(eventually([&] { return c.agree_on("u1") && c.nodes[0]->is_leader(); }));
+    EXPECT_EQ(u1_elected.load(), 1);
+  }
+  std::error_code ec;
+  fs::remove_all(root, ec);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "sim/cluster.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -45,6 +46,8 @@ struct Cluster::SimNode {
   /// Peer index -> last stream message between this process and that peer (either way): the
   /// connections a crash of either closes. Lookups only, so iteration order does not matter.
   std::unordered_map<int, Time> streams;
+  /// The machine's monotonic clock: it outlives the process, so a restart keeps it.
+  Clock clock;
   [[nodiscard]] bool live() const { return core && !crashed && !stopped; }
 };
 
@@ -59,13 +62,56 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
   x *= 0xbf58476d1ce4e5b9ULL;
   return x ^ (x >> 29);
 }
+
+constexpr std::int64_t kPpm = 1'000'000;
+// Beyond this many nanoseconds past the epoch a local instant is taken for "never" (about three
+// years: no run lasts that long, and the arithmetic below stays far from overflowing).
+constexpr std::int64_t kFarNs = std::int64_t{100'000'000} * 1'000'000'000;
 }  // namespace
+
+Time Clock::local(Time global) const {
+  // Split the elapsed time so that no product overflows: d * rate / 10^6 with d = q * 10^6 + r.
+  const std::int64_t d = std::max<std::int64_t>(0, (global - Cluster::epoch()).count());
+  if (global == kNever || d > kFarNs) return kNever;
+  const std::int64_t scaled = d / kPpm * rate_ppm + d % kPpm * rate_ppm / kPpm;
+  return Cluster::epoch() + offset + Duration(scaled);
+}
+
+Time Clock::global(Time local) const {
+  if (local == kNever) return kNever;
+  const std::int64_t l = (local - Cluster::epoch() - offset).count();
+  if (l <= 0) return Cluster::epoch();
+  if (l > kFarNs) return kNever;
+  // The smallest d with floor(d * rate / 10^6) >= l is ceil(l * 10^6 / rate).
+  const std::int64_t d = l / rate_ppm * kPpm + (l % rate_ppm * kPpm + rate_ppm - 1) / rate_ppm;
+  return Cluster::epoch() + Duration(d);
+}
+
+std::string Clock::describe() const {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "rate=%.4f offset=%lldms", static_cast<double>(rate_ppm) / kPpm,
+                static_cast<long long>(to_ms(offset)));
+  return buf;
+}
+
+const char* to_string(ClockSkew s) {
+  switch (s) {
+    case ClockSkew::within:
+      return "within";
+    case ClockSkew::beyond:
+      return "beyond";
+    default:
+      return "none";
+  }
+}
 
 Cluster::Cluster(Options opt)
     : opt_(std::move(opt)),
       directory_(std::make_shared<MemberDirectory>()),
       rng_(opt_.seed),
       loss_(opt_.loss),
+      latency_min_(opt_.latency_min),
+      latency_max_(opt_.latency_max),
       group_(static_cast<std::size_t>(opt_.nodes), 0),
       inv_(opt_.nodes, opt_.base.quorum_size) {
   // A simulated epoch far from zero, so that "now - something" never underflows.
@@ -86,6 +132,58 @@ Cluster::Cluster(Options opt)
     by_addr_[n->addr] = i;
     names_.push_back(n->name);
     nodes_.push_back(std::move(n));
+  }
+  draw_clocks();
+}
+
+void Cluster::draw_clocks() {
+  if (opt_.clock_skew == ClockSkew::none) return;
+  Rng rng(mix(opt_.seed, 0xc10c4c10c4ULL));
+  const bool beyond = opt_.clock_skew == ClockSkew::beyond;
+  // Beyond the bound: a random nonempty proper subset runs 1.5-2x fast (every node fast would
+  // be no skew at all); within it, every rate lies in [1.0, 1.1].
+  std::vector<char> fast(nodes_.size(), 0);
+  if (beyond && nodes_.size() > 1) {
+    const std::size_t k = 1 + rng.below(nodes_.size() - 1);
+    for (std::size_t chosen = 0; chosen < k;) {
+      const std::size_t i = rng.below(nodes_.size());
+      if (!fast[i]) {
+        fast[i] = 1;
+        ++chosen;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    Clock& k = nodes_[i]->clock;
+    k.rate_ppm = fast[i] ? rng.between(1'500'000, 2'000'000) : rng.between(1'000'000, 1'100'000);
+    k.offset = ms(rng.between(0, 600'000));
+  }
+}
+
+const Clock& Cluster::clock(const std::string& name) const {
+  const SimNode* n = find(name);
+  if (!n) throw std::invalid_argument("no node named " + name);
+  return n->clock;
+}
+
+Time Cluster::local_now(const std::string& name) const {
+  return clock(name).local(now_);
+}
+
+Time Cluster::local(const SimNode& n) const {
+  return n.clock.local(now_);
+}
+
+void Cluster::set_clock_rate(const std::string& name, std::int64_t rate_ppm) {
+  SimNode& n = at(name);
+  // Continuous: the new rate applies from the reading of now on (a monotonic clock never jumps).
+  const Time reads = n.clock.local(now_);
+  n.clock.rate_ppm = rate_ppm;
+  n.clock.offset = Duration::zero();
+  n.clock.offset = reads - n.clock.local(now_);
+  if (n.live()) {
+    n.wake = kNever;
+    schedule_wake(n);
   }
 }
 
@@ -126,7 +224,20 @@ bool Cluster::frozen(const std::string& name) const {
 }
 
 Duration Cluster::latency() {
-  return Duration(rng_.between(opt_.latency_min.count(), opt_.latency_max.count()));
+  return Duration(rng_.between(latency_min_.count(), latency_max_.count()));
+}
+
+void Cluster::set_latency(Duration min, Duration max) {
+  latency_min_ = min;
+  latency_max_ = std::max(min, max);
+}
+
+void Cluster::call_at(Time t, std::function<void()> fn) {
+  Item it;
+  it.at = std::max(t, now_);
+  it.kind = Item::Kind::call;
+  it.fn = std::move(fn);
+  push(std::move(it));
 }
 
 void Cluster::push(Item it) {
@@ -136,8 +247,15 @@ void Cluster::push(Item it) {
                  [](const Item& a, const Item& b) { return later(a, b); });
 }
 
-bool Cluster::reachable(int a, int b) const {
-  return group_[static_cast<std::size_t>(a)] == group_[static_cast<std::size_t>(b)];
+bool Cluster::reachable(int from, int to) const {
+  const auto f = static_cast<std::size_t>(from);
+  const auto t = static_cast<std::size_t>(to);
+  if (group_[f] != group_[t]) return false;
+  for (const auto& [id, cut] : one_way_) {
+    const auto& [senders, receivers] = cut;
+    if (senders[f] && receivers[t]) return false;
+  }
+  return true;
 }
 
 void Cluster::start_all() {
@@ -171,8 +289,8 @@ void Cluster::start(const std::string& name) {
   Past past;
   if (n.disk) past = Past{n.lose_state ? Recall::lost : Recall::kept, *n.disk};
   n.lose_state = false;
-  n.core = std::make_unique<NodeCore>(cfg, n.boots, seed, now_, past, directory_);
-  process(n, [&](NodeCore& c) { c.start(now_); });
+  n.core = std::make_unique<NodeCore>(cfg, n.boots, seed, local(n), past, directory_);
+  process(n, [&](NodeCore& c) { c.start(local(n)); });
 }
 
 std::size_t Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& input) {
@@ -187,7 +305,7 @@ std::size_t Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& i
     leader_role_.erase(n.index);
   }
   inv_.check_term(now_, n.name, n.boots, n.core->term());
-  inv_.check_leaders(now_, leaders_now());
+  inv_.check_leaders(now_, leases_now());
   return produced;
 }
 
@@ -198,7 +316,7 @@ std::size_t Cluster::drain(SimNode& n) {
     // node does about the failure (a leader's Resign) is sent instead.
     const bool ok = !n.disk_full;
     if (ok) n.disk = *r.save;
-    n.core->saved(now_, ok);
+    n.core->saved(local(n), ok);
     if (!ok) {
       Ready after = n.core->take_ready();
       r.messages = std::move(after.messages);
@@ -210,6 +328,7 @@ std::size_t Cluster::drain(SimNode& n) {
   for (auto& m : r.messages) send(n, std::move(m));
   for (auto& e : r.events) {
     inv_.on_event(now_, n.name, n.boots, e);
+    if (observer_) observer_(n.name, e);
     if (tracing_) trace_.push_back(TracedEvent{now_, n.name, n.boots, e});
   }
   for (const auto& h : r.hooks) {
@@ -226,7 +345,8 @@ std::size_t Cluster::drain(SimNode& n) {
 }
 
 void Cluster::schedule_wake(SimNode& n) {
-  Time t = n.core->next_wakeup();
+  // The core asks for an instant on its own clock: wake it when that clock reads it.
+  Time t = n.clock.global(n.core->next_wakeup());
   if (t == kNever) {
     n.wake = kNever;
     return;
@@ -295,16 +415,19 @@ void Cluster::step(Item it) {
   switch (it.kind) {
     case Item::Kind::deliver:
       ++stats_.delivered;
-      process(n, [&](NodeCore& c) { c.receive(now_, it.env); });
+      if (message_observer_) {
+        message_observer_(names_[static_cast<std::size_t>(it.from)], n.name, it.env);
+      }
+      process(n, [&](NodeCore& c) { c.receive(local(n), it.env); });
       break;
     case Item::Kind::wake:
       n.wake = kNever;
       ++stats_.timer_wakes;
-      if (process(n, [&](NodeCore& c) { c.tick(now_); }) == 0) ++stats_.idle_timer_wakes;
+      if (process(n, [&](NodeCore& c) { c.tick(local(n)); }) == 0) ++stats_.idle_timer_wakes;
       break;
     case Item::Kind::gone:
       ++stats_.crash_signals;
-      process(n, [&](NodeCore& c) { c.peer_gone(now_, it.gone_name, it.gone_boot); });
+      process(n, [&](NodeCore& c) { c.peer_gone(local(n), it.gone_name, it.gone_boot); });
       break;
     default:
       break;
@@ -413,7 +536,7 @@ void Cluster::thaw(const std::string& name) {
 void Cluster::stop(const std::string& name) {
   SimNode& n = at(name);
   if (!n.live()) return;
-  process(n, [&](NodeCore& c) { c.stop(now_); });
+  process(n, [&](NodeCore& c) { c.stop(local(n)); });
   n.stopped = true;
   n.frozen = false;
   leader_role_.erase(n.index);
@@ -442,8 +565,18 @@ void Cluster::partition(const std::vector<std::vector<std::string>>& groups) {
   }
 }
 
+int Cluster::cut_one_way(const std::vector<std::string>& from, const std::vector<std::string>& to) {
+  std::vector<char> senders(nodes_.size(), 0);
+  std::vector<char> receivers(nodes_.size(), 0);
+  for (const auto& name : from) senders[static_cast<std::size_t>(at(name).index)] = 1;
+  for (const auto& name : to) receivers[static_cast<std::size_t>(at(name).index)] = 1;
+  one_way_.emplace(next_cut_, std::make_pair(std::move(senders), std::move(receivers)));
+  return next_cut_++;
+}
+
 void Cluster::heal() {
   std::fill(group_.begin(), group_.end(), 0);
+  one_way_.clear();
 }
 
 void Cluster::hang_hooks(const std::string& name, bool hang) {
@@ -454,21 +587,29 @@ ElectOutcome Cluster::elect(const std::string& name) {
   SimNode& n = at(name);
   if (!n.live() || n.frozen) return ElectOutcome::stopped;
   ElectOutcome r = ElectOutcome::stopped;
-  process(n, [&](NodeCore& c) { r = c.elect(now_); });
+  process(n, [&](NodeCore& c) { r = c.elect(local(n)); });
   return r;
 }
 
 void Cluster::clear_leader(const std::string& name) {
   SimNode& n = at(name);
   if (!n.live() || n.frozen) return;
-  process(n, [&](NodeCore& c) { c.clear_leader(now_); });
+  process(n, [&](NodeCore& c) { c.clear_leader(local(n)); });
 }
 
 std::vector<std::string> Cluster::leaders_now() const {
   std::vector<std::string> out;
+  for (const auto& l : leases_now()) out.push_back(l.node);
+  return out;
+}
+
+std::vector<Invariants::Lease> Cluster::leases_now() const {
+  std::vector<Invariants::Lease> out;
   for (int i : leader_role_) {
     const SimNode& n = *nodes_[static_cast<std::size_t>(i)];
-    if (n.live() && n.core->is_leader(now_)) out.push_back(n.name);
+    if (n.live() && n.core->is_leader(local(n))) {
+      out.push_back({n.name, n.core->term(), n.clock.global(n.core->lease_end())});
+    }
   }
   return out;
 }
@@ -486,7 +627,7 @@ std::optional<std::string> Cluster::agreed_leader() const {
   }
   if (!leader) return std::nullopt;
   const SimNode* ln = find(*leader);
-  if (!ln || !ln->live() || ln->frozen || !ln->core->is_leader(now_)) return std::nullopt;
+  if (!ln || !ln->live() || ln->frozen || !ln->core->is_leader(local(*ln))) return std::nullopt;
   return leader;
 }
 

@@ -1,10 +1,12 @@
 // A whole cluster in one process, on simulated time.
 //
 // Every node is a NodeCore; the network delivers envelopes after a random latency, may lose
-// them, and respects partitions. Faults: crash (with or without the transport's "process gone"
-// signal), freeze/thaw (a SIGSTOPped process: its inputs wait, its timers fire late), restart,
-// graceful stop, partition/heal, loss. All randomness comes from one seed, so a run replays
-// exactly. After every step the invariant checker looks at the cluster (invariants.hpp).
+// them, and respects partitions (two-way and one-way). Faults: crash (with or without the
+// transport's "process gone" signal), freeze/thaw (a SIGSTOPped process: its inputs wait, its
+// timers fire late), restart, graceful stop, partition/heal, loss, latency. Each node reads its
+// own monotonic clock, which may run at another rate than simulated time (Clock). All randomness
+// comes from one seed, so a run replays exactly. After every step the invariant checker looks at
+// the cluster (invariants.hpp).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,26 @@
 #include "sim/invariants.hpp"
 
 namespace elector::sim {
+
+/// A node's monotonic clock against simulated time: `local = epoch + offset + (global - epoch) *
+/// rate_ppm / 10^6`, in integers so that a run replays exactly on every machine.
+struct Clock {
+  std::int64_t rate_ppm = 1'000'000;  // local nanoseconds per 10^6 simulated ones
+  Duration offset{};                  // what it reads at the epoch, past the epoch
+  [[nodiscard]] Time local(Time global) const;
+  /// The first simulated instant at which this clock reads `local` or later (kNever for kNever).
+  [[nodiscard]] Time global(Time local) const;
+  [[nodiscard]] std::string describe() const;
+};
+
+/// How the nodes' clocks are drawn from the seed.
+enum class ClockSkew {
+  none,    // every clock is simulated time itself
+  within,  // rates in [1.0, 1.1] and offsets up to 10 min: two nodes' rates differ by < 10 %,
+           // inside the 12.5 % that docs/design.md §7 says the lease's 0.5T margin covers
+  beyond,  // beyond that bound: some nodes run 1.5-2x fast, the others in [1.0, 1.1]
+};
+const char* to_string(ClockSkew s);
 
 struct Options {
   int nodes = 5;
@@ -53,6 +75,9 @@ struct Options {
   std::function<std::optional<Duration>(const std::string& peer)> crash_signal_delay;
   /// Simulated duration of one hook run, unless a node's hook is set to hang.
   Duration hook_duration = ms(5);
+  /// The nodes' clocks, drawn from the seed (a stream of their own: the rest of the run draws
+  /// the same numbers whatever the clocks). A restarted node keeps its clock: same machine.
+  ClockSkew clock_skew = ClockSkew::none;
 };
 
 struct Stats {
@@ -107,19 +132,46 @@ class Cluster {
   void thaw(const std::string& name);
   void stop(const std::string& name);
   void partition(const std::vector<std::vector<std::string>>& groups);
+  /// Messages from any node of `from` to any node of `to` are lost, while the other way still
+  /// works: `to` hears nothing from `from`, `from` hears `to` (a one-way link failure, a
+  /// misconfigured firewall). Adds to the partition and the cuts in force; returns an id for
+  /// repair_cut(), which ends this cut alone; heal() ends them all.
+  int cut_one_way(const std::vector<std::string>& from, const std::vector<std::string>& to);
+  void repair_cut(int id) { one_way_.erase(id); }
   void heal();
   void set_loss(double p) { loss_ = p; }
+  /// Every message sent from now on takes [min, max] (a latency spike, an overloaded network).
+  void set_latency(Duration min, Duration max);
+  /// Makes `name`'s clock run at `rate_ppm` from now on; it reads on from what it reads now.
+  void set_clock_rate(const std::string& name, std::int64_t rate_ppm);
   /// Makes every hook of `name` hang (killed at hook_timeout).
   void hang_hooks(const std::string& name, bool hang);
 
   // Commands.
   ElectOutcome elect(const std::string& name);
   void clear_leader(const std::string& name);
+  /// Runs `fn` at simulated instant `t` (now if earlier), in order with the cluster's own items.
+  void call_at(Time t, std::function<void()> fn);
+  /// Called with every event a node reports, when it reports it. It must not drive the cluster
+  /// (the node is in the middle of a step): schedule that with call_at().
+  void set_observer(std::function<void(const std::string& node, const Event& e)> fn) {
+    observer_ = std::move(fn);
+  }
+  /// Called with every message as it is delivered (before its receiver handles it); the same
+  /// rule as for set_observer().
+  void set_message_observer(
+      std::function<void(const std::string& from, const std::string& to, const Envelope& env)> fn) {
+    message_observer_ = std::move(fn);
+  }
 
   // Queries.
   [[nodiscard]] Time now() const { return now_; }
   /// The simulated instant the cluster was created at (times in logs count from it).
   [[nodiscard]] static Time epoch() { return Time(std::chrono::hours(1)); }
+  [[nodiscard]] const Options& options() const { return opt_; }
+  [[nodiscard]] const Clock& clock(const std::string& name) const;
+  /// What `name`'s own clock reads now: the instant to pass to its NodeCore's queries.
+  [[nodiscard]] Time local_now(const std::string& name) const;
   [[nodiscard]] NodeCore* node(const std::string& name);
   [[nodiscard]] bool running(const std::string& name) const;  // started, not crashed/stopped
   [[nodiscard]] bool frozen(const std::string& name) const;
@@ -129,7 +181,7 @@ class Cluster {
   [[nodiscard]] std::vector<std::string> connected(const std::string& name) const;
   /// The leader every running, unfrozen node names, if they all agree and it holds its lease.
   [[nodiscard]] std::optional<std::string> agreed_leader() const;
-  /// Nodes whose lease is valid now.
+  /// Nodes whose lease is valid now (each judged by its own clock).
   [[nodiscard]] std::vector<std::string> leaders_now() const;
   [[nodiscard]] const Stats& stats() const { return stats_; }
   [[nodiscard]] const Invariants& invariants() const { return inv_; }
@@ -153,7 +205,12 @@ class Cluster {
   std::unordered_map<int, Time> close_streams(SimNode& n);
   /// Whether a connection last used at `last_use` is still open (see Options::stream_idle_close).
   [[nodiscard]] bool still_open(Time last_use) const;
-  bool reachable(int a, int b) const;
+  /// Whether a message from `from` reaches `to` (partitions and one-way cuts).
+  bool reachable(int from, int to) const;
+  /// The valid leases now, their ends on the simulated timeline.
+  [[nodiscard]] std::vector<Invariants::Lease> leases_now() const;
+  [[nodiscard]] Time local(const SimNode& n) const;
+  void draw_clocks();
   SimNode& at(const std::string& name);
   const SimNode* find(const std::string& name) const;
   [[nodiscard]] Duration latency();
@@ -166,6 +223,8 @@ class Cluster {
   Rng rng_;
   Time now_{};
   double loss_ = 0;
+  Duration latency_min_{};
+  Duration latency_max_{};
   std::vector<std::string> names_;
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::map<std::string, int> by_name_;
@@ -173,12 +232,17 @@ class Cluster {
   std::vector<Item> heap_;
   std::uint64_t seq_ = 0;
   std::vector<int> group_;
+  /// One-way cuts in force by id: (senders, receivers), each a flag per node index.
+  std::map<int, std::pair<std::vector<char>, std::vector<char>>> one_way_;
+  int next_cut_ = 0;
   std::set<int> leader_role_;  // nodes whose role is leader (their lease may have run out)
   Stats stats_;
   Invariants inv_;
   HookRunner hooks_;
   bool tracing_ = true;
   std::vector<TracedEvent> trace_;
+  std::function<void(const std::string&, const Event&)> observer_;
+  std::function<void(const std::string&, const std::string&, const Envelope&)> message_observer_;
 };
 
 }  // namespace elector::sim

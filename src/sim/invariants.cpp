@@ -2,11 +2,15 @@
 
 namespace elector::sim {
 
+namespace {
+/// "t=<ms>ms", counted from the simulated epoch (Cluster::epoch(), one hour).
+std::string at_ms(Time t) {
+  return "t=" + std::to_string(to_ms(t.time_since_epoch()) - 3600000) + "ms";
+}
+}  // namespace
+
 void Invariants::fail(Time now, const std::string& what) {
-  if (violations_.size() < 100) {
-    violations_.push_back("t=" + std::to_string(to_ms(now.time_since_epoch()) - 3600000) + "ms " +
-                          what);
-  }
+  if (violations_.size() < 100) violations_.push_back(at_ms(now) + " " + what);
 }
 
 void Invariants::on_event(Time now, const std::string& node, std::uint64_t, const Event& e) {
@@ -42,10 +46,13 @@ void Invariants::check_term(Time now, const std::string& node, std::uint64_t boo
   t = term;
 }
 
-void Invariants::check_leaders(Time now, const std::vector<std::string>& valid) {
+void Invariants::check_leaders(Time now, const std::vector<Lease>& valid) {
   if (!strict_ || valid.size() <= 1) return;
   std::string who;
-  for (const auto& n : valid) who += (who.empty() ? "" : ",") + n;
+  for (const auto& l : valid) {
+    who += (who.empty() ? "" : ",") + l.node + " (term " + std::to_string(l.term) +
+           ", lease until " + at_ms(l.end) + ")";
+  }
   fail(now, "two leaders at once: " + who);
 }
 

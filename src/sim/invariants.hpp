@@ -1,6 +1,7 @@
 // The properties the simulator checks after every step (in the manner of LogCabin's
 // RaftConsensusInvariants):
-//  - at most one node holds a valid lease at any instant (when quorum_size > N/2);
+//  - at most one node holds a valid lease at any instant (when quorum_size > N/2), each lease
+//    judged by its holder's own clock and compared on the simulated (global) timeline;
 //  - a node's term never goes back within one boot;
 //  - leaderships are numbered by strictly growing terms (the fencing token; quorum_size > N/2);
 //  - LeadershipLost only follows LeadershipAcquired on the same node;
@@ -19,6 +20,13 @@ namespace elector::sim {
 
 class Invariants {
  public:
+  /// A lease valid at the instant checked.
+  struct Lease {
+    std::string node;
+    std::uint64_t term = 0;
+    Time end{};  // on the simulated timeline (converted from the holder's clock)
+  };
+
   /// `quorum_size` 0 is the default, a majority of the cluster's known size: strict.
   Invariants(int cluster_size, int quorum_size)
       : strict_(quorum_size <= 0 || quorum_size * 2 > cluster_size) {}
@@ -26,8 +34,8 @@ class Invariants {
   [[nodiscard]] bool strict() const { return strict_; }
   void on_event(Time now, const std::string& node, std::uint64_t boot, const Event& e);
   void check_term(Time now, const std::string& node, std::uint64_t boot, std::uint64_t term);
-  /// `valid`: the nodes whose lease is valid at `now`.
-  void check_leaders(Time now, const std::vector<std::string>& valid);
+  /// `valid`: the leases valid at `now`.
+  void check_leaders(Time now, const std::vector<Lease>& valid);
   void fail(Time now, const std::string& what);
 
   [[nodiscard]] const std::vector<std::string>& violations() const { return violations_; }

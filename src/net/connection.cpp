@@ -93,6 +93,9 @@ void Connection::read_more() {
 
 bool Connection::drain() {
   static thread_local std::vector<std::uint8_t> scratch(kScratch);
+  // A wait posted before read_now() found the end may still complete: nothing after a refused
+  // length is a frame.
+  if (stream_over_) return false;
   for (;;) {
     asio::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(scratch), ec);
@@ -171,6 +174,7 @@ std::optional<std::size_t> Connection::complete_frame(const std::uint8_t* data, 
 
 bool Connection::length_allowed(std::uint32_t len) {
   if (len <= max_frame_) return true;
+  stream_over_ = true;
   owner_->oversized(shared_from_this());
   return false;
 }

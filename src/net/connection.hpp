@@ -120,6 +120,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool started_ = false;
   bool close_when_flushed_ = false;
   bool closed_ = false;
+  /// A frame's length was refused: the stream has lost its framing and is read no more.
+  bool stream_over_ = false;
   /// The scratch buffer of the loop's thread that reads land in.
   static constexpr std::size_t kScratch = 64 * 1024;
   /// An emptied queue keeps room for this many packets; a burst's larger room is given back.

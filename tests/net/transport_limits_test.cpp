@@ -500,5 +500,19 @@ TEST_F(ConnectionMemory, ALengthOverTheLimitKeepsNothingOfTheFrame) {
   EXPECT_EQ(conn_->held_bytes(), 0u);
 }
 
+TEST_F(ConnectionMemory, NothingAfterARefusedLengthIsRead) {
+  // read_now() meets the refused length while the connection's own wait is pending; when that
+  // wait completes, what follows the length must not be taken for frames.
+  Bytes stream = length_prefix(kLimit + 1);
+  stream.resize(stream.size() + 100'000, 0xFF);  // more than one read takes
+  asio::write(client_, asio::buffer(stream));
+  EXPECT_FALSE(conn_->read_now());
+  EXPECT_EQ(oversized_, 1);
+  io_.restart();
+  io_.run_for(kBound);  // returns as soon as the wait has completed: nothing else is pending
+  EXPECT_EQ(oversized_, 1);
+  EXPECT_EQ(packets_, 0);
+}
+
 }  // namespace
 }  // namespace elector::net

@@ -12,7 +12,7 @@
 //   starttime PID...               prints "FIRST LAST": the earliest and latest start of the
 //                                  processes, converted to CLOCK_MONOTONIC ns (10 ms resolution)
 //   agree --since NS [--timeout-ms MS] [--poll-ms MS] [--exclude NAME] [--expect NAME] LOG...
-//                                  follows the event logs (PRODUCT §5) until every one of them,
+//                                  follows the event logs until every one of them,
 //                                  counting only leader_changed events at or after NS, names
 //                                  the same leader (not NAME of --exclude, and the one of
 //                                  --expect if given); prints one JSON object with the instant

@@ -1,6 +1,6 @@
 // Settings of a node's election and membership protocol.
 //
-// Names match the configuration keys of PRODUCT §4 (snake_case here, kebab-case on a command
+// Names match the configuration keys of electord (snake_case here, kebab-case on a command
 // line). The election settings (see `election_settings_hash`) must be the same on every node;
 // a node that sees a member with different ones reports it and refuses to vote for it.
 #pragma once

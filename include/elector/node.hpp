@@ -133,12 +133,19 @@ struct NodeStatus {
   /// Time left on this node's lease as leader (zero when not leader).
   Duration lease_left{};
   bool quorum_met = false;
-  int quorum_size = 1;
+  /// The configured quorum_size (0: a majority) and what it means now: q, the supporters a
+  /// leader needs, of the cluster's known size (the most voters known at once).
+  int quorum_size = 0;
+  std::size_t quorum = 1;
+  std::size_t cluster_size = 1;
+  /// An explicit quorum_size of half the known cluster or less: a partition can elect two
+  /// leaders.
+  bool availability_mode = false;
   std::string strategy;
   std::int64_t priority = 0;
   bool candidate = true;
   std::uint64_t settings_hash = 0;
-  /// Members whose election settings differ from ours (S11).
+  /// Members whose election settings differ from ours.
   std::vector<std::string> settings_mismatch;
   std::map<std::string, std::size_t> members_by_status;
   std::uint64_t elections = 0;  // elections this node saw finish

@@ -4,6 +4,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -229,6 +230,15 @@ std::vector<std::string> electord_command(const ClusterConfig& cfg, const Cluste
   if (!cfg.cookie_file.empty()) {
     argv.push_back("--cookie-file");
     argv.push_back(cfg.cookie_file);
+  }
+  // The cluster's size is known here: declared, its majority is the quorum from the first second,
+  // so the first box does not lead alone while the others join (and lose it as they do).
+  const bool sized = std::any_of(cfg.extra_args.begin(), cfg.extra_args.end(), [](const auto& a) {
+    return a == "--cluster-size" || a.rfind("--cluster-size=", 0) == 0;
+  });
+  if (!sized) {
+    argv.push_back("--cluster-size");
+    argv.push_back(std::to_string(cfg.nodes));
   }
   argv.insert(argv.end(), cfg.extra_args.begin(), cfg.extra_args.end());
   return argv;

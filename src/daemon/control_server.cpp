@@ -226,6 +226,9 @@ HttpResponse ControlServer::status() {
   j["lease_left_ms"] = to_ms(st.lease_left);
   j["quorum_size"] = st.quorum_size;
   j["quorum_met"] = st.quorum_met;
+  j["quorum"] = st.quorum;
+  j["cluster_size"] = st.cluster_size;
+  j["availability_mode"] = st.availability_mode;
   j["strategy"] = st.strategy;
   j["priority"] = st.priority;
   j["candidate"] = st.candidate;

@@ -1,4 +1,4 @@
-// The JSON form of a node's events (PRODUCT §5): one object per event, the same in the event log
+// The JSON form of a node's events: one object per event, the same in the event log
 // (--event-log) and in the control API's event stream (GET /v1/events).
 //
 // Thread safety: pure functions.

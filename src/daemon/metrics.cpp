@@ -131,8 +131,17 @@ std::string render_metrics(const elector::NodeStatus& status,
   p.family("elector_state_save_failures_total", "counter", "Saves of the state file that failed.");
   p.sample("elector_state_save_failures_total", status.state_save_failures);
 
-  p.family("elector_quorum_met", "gauge", "1 when quorum_size members are reachable.");
+  p.family("elector_quorum_met", "gauge", "1 when a quorum of members is reachable.");
   p.sample("elector_quorum_met", status.quorum_met ? 1 : 0);
+  p.family("elector_quorum", "gauge", "Supporters a leader needs, this node included.");
+  p.sample("elector_quorum", status.quorum);
+  p.family("elector_cluster_size", "gauge",
+           "The cluster's known size: the most voters known at once, less graceful leaves.");
+  p.sample("elector_cluster_size", status.cluster_size);
+  p.family("elector_availability_mode", "gauge",
+           "1 when an explicit quorum_size is half the cluster or less: a partition can elect two "
+           "leaders.");
+  p.sample("elector_availability_mode", status.availability_mode ? 1 : 0);
   p.family("elector_settings_mismatch", "gauge",
            "Members whose election settings differ from this node's.");
   p.sample("elector_settings_mismatch", status.settings_mismatch.size());

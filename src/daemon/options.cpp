@@ -186,7 +186,11 @@ const KeyDef kKeys[] = {
     {"election_delay", Kind::integer, "MS",
      "Delay before an automatic election (ms, default 1000)"},
     {"quorum_size", Kind::integer, "N",
-     "Members (self included) that must be reachable to elect or keep a leader (default 1)"},
+     "Members (self included) that must back a leader (default 0: a majority of the cluster; "
+     "half the cluster or less is availability mode)"},
+    {"cluster_size", Kind::integer, "N",
+     "The number of voters the cluster is meant to have, whose majority the default quorum needs "
+     "from the first second (default 0: none declared)"},
     {"candidate", Kind::boolean, "true|false",
      "Whether this node may become leader (default true)"},
     {"hooks_execution", Kind::text, "local|global",
@@ -510,8 +514,16 @@ class Applier {
       cfg.priority = *v;
     } else if (key == "quorum_size") {
       const auto v = as_int(r);
-      if (!v || *v < 1 || *v > INT_MAX) return fail(r, "expected an integer >= 1");
+      if (!v || *v < 0 || *v > INT_MAX) {
+        return fail(r, "expected an integer >= 1, or 0 for a majority");
+      }
       cfg.quorum_size = static_cast<int>(*v);
+    } else if (key == "cluster_size") {
+      const auto v = as_int(r);
+      if (!v || *v < 0 || *v > INT_MAX) {
+        return fail(r, "expected an integer >= 1, or 0 for none declared");
+      }
+      cfg.cluster_size = static_cast<int>(*v);
     } else if (key == "election_delay") {
       if (const auto d = millis(r, 0)) cfg.election_delay = *d;
     } else if (key == "hook_timeout") {

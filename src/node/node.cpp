@@ -169,13 +169,21 @@ class Node::Impl {
     core_.emplace(cfg_, boot_, seed, now.core, past);
     dispatcher_.start(cb_.log);
     state_ = State::running;
-    cb_.log(LogLevel::info,
-            cfg_.name + ": listening on " + cfg_.listen + " (" +
-                (cfg_.cookie.empty() ? "INSECURE: messages not authenticated" : "authenticated") +
-                "), strategy " +
-                std::string(cfg_.custom_strategy ? cfg_.custom_strategy->name()
-                                                 : std::string_view(cfg_.strategy)) +
-                ", quorum " + std::to_string(cfg_.quorum_size));
+    cb_.log(
+        LogLevel::info,
+        cfg_.name + ": listening on " + cfg_.listen + " (" +
+            (cfg_.cookie.empty() ? "INSECURE: messages not authenticated" : "authenticated") +
+            "), strategy " +
+            std::string(cfg_.custom_strategy ? cfg_.custom_strategy->name()
+                                             : std::string_view(cfg_.strategy)) +
+            ", quorum " +
+            (cfg_.quorum_size > 0
+                 ? std::to_string(cfg_.quorum_size) +
+                       " (explicit: availability mode once the cluster has " +
+                       std::to_string(2 * cfg_.quorum_size) + " members or more)"
+                 : std::string("a majority of the cluster") +
+                       (cfg_.cluster_size > 0 ? " of at least " + std::to_string(cfg_.cluster_size)
+                                              : std::string())));
     core_->set_runtime_ms(cpu_ms());
     core_->start(now.core);
     flush_locked(now);
@@ -281,6 +289,9 @@ class Node::Impl {
     s.role = to_string(core_->role());
     s.lease_left = s.is_leader ? core_->lease_end() - now : Duration::zero();
     s.quorum_met = core_->quorum_met();
+    s.quorum = core_->election().quorum();
+    s.cluster_size = core_->election().cluster_size();
+    s.availability_mode = core_->election().availability_mode();
     s.settings_hash = core_->settings_hash();
     for (const auto& m : members_locked()) {
       ++s.members_by_status[m.status];

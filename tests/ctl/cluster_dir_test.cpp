@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -138,6 +139,8 @@ TEST(ElectordCommand, AssemblesOneBoxCommandLine) {
                                       box + "/box2",
                                       "--cookie-file",
                                       "/tmp/c/cookie",
+                                      "--cluster-size",
+                                      std::to_string(cfg.nodes),
                                       "--strategy",
                                       "priority",
                                       "--pre-election-hook",
@@ -151,12 +154,16 @@ TEST(ElectordCommand, WithoutCookieAndWithoutSeeds) {
   cfg.nodes = 1;
   cfg.cookie_file.clear();
   cfg.extra_args = {"--insecure"};
-  EXPECT_EQ(
-      electord_command(cfg, dir, 1),
-      (std::vector<std::string>{"/opt/elector/bin/electord", "--name", "box1", "--listen",
-                                "127.0.0.1:7001", "--control", "127.0.0.1:17001", "--priority", "1",
-                                "--event-log", tmp.path().string() + "/box1/events.jsonl",
-                                "--state-dir", tmp.path().string() + "/box1", "--insecure"}));
+  EXPECT_EQ(electord_command(cfg, dir, 1),
+            (std::vector<std::string>{
+                "/opt/elector/bin/electord", "--name", "box1", "--listen", "127.0.0.1:7001",
+                "--control", "127.0.0.1:17001", "--priority", "1", "--event-log",
+                tmp.path().string() + "/box1/events.jsonl", "--state-dir",
+                tmp.path().string() + "/box1", "--cluster-size", "1", "--insecure"}));
+  // A size given among the extra options is the user's.
+  cfg.extra_args = {"--insecure", "--cluster-size", "3"};
+  const auto argv = electord_command(cfg, dir, 1);
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--cluster-size"), 1);
 }
 
 TEST(ClusterDirFiles, ConfigRoundTrip) {

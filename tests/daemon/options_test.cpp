@@ -416,7 +416,8 @@ INSTANTIATE_TEST_SUITE_P(
     EveryKey, OptionsBadValue,
     ::testing::Values(
         BadValue{{"--quorum-size", "x"}, "--quorum-size", "x", "expected an integer >= 1"},
-        BadValue{{"--quorum-size", "0"}, "--quorum-size", "0", "expected an integer >= 1"},
+        BadValue{{"--quorum-size", "-1"}, "--quorum-size", "-1", "or 0 for a majority"},
+        BadValue{{"--cluster-size", "-2"}, "--cluster-size", "-2", "or 0 for none declared"},
         BadValue{{"--quorum-size", "3000000000"}, "--quorum-size", "3000000000", ">= 1"},
         BadValue{{"--priority", "high"}, "--priority", "high", "expected an integer"},
         BadValue{{"--election-delay", "-1"}, "--election-delay", "-1", "milliseconds"},

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Event logs are JSON lines with the PRODUCT §5 events; a frozen leader's leadership_lost carries
+# Event logs are JSON lines with the documented events; a frozen leader's leadership_lost carries
 # the end of its lease (before it was thawed) as effective_mono_ns.
 source "$(dirname "$0")/lib.sh"
 cluster_up 3 --strategy priority >/dev/null

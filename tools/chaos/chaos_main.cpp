@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
   bool no_partitions = false;
   bool print_schedule = false;
   app.add_option("--nodes", o.nodes, "number of nodes")->check(CLI::Range(2, 64));
-  app.add_option("--quorum-size", o.quorum_size, "quorum_size of every node")
-      ->check(CLI::Range(1, 64));
+  app.add_option("--quorum-size", o.quorum_size,
+                 "quorum_size of every node; 0: none given, electord's default (a majority)")
+      ->check(CLI::Range(0, 64));
   app.add_option("--duration", o.duration_s, "seconds, final heal and quiet period included")
       ->check(CLI::Range(15, 86400));
   app.add_option("--quiet", o.quiet_s, "seconds without faults at the end")

@@ -109,7 +109,10 @@ class Harness {
     log_.write(t0_, "run_start",
                {{"seed", o_.seed},
                 {"nodes", names},
-                {"quorum_size", o_.quorum_size},
+                // With none given, electord's default is a majority of the cluster: what the
+                // checker holds the run to.
+                {"quorum_size", o_.quorum_size > 0 ? o_.quorum_size : o_.nodes / 2 + 1},
+                {"default_quorum", o_.quorum_size == 0},
                 {"heartbeat_interval_ms", o_.heartbeat_ms},
                 {"election_delay_ms", o_.election_delay_ms},
                 {"duration_s", o_.duration_s},
@@ -179,14 +182,18 @@ class Harness {
       if (j != i) seeds += (seeds.empty() ? "" : ",") + listen(j);
     }
     const std::string control = o_.dir + "/" + n.name + ".sock";
-    return {o_.bin_dir + "/electord", "--name", n.name, "--listen", listen(i), "--seeds", seeds,
-            // A unix socket needs no port and is reachable from outside the namespace.
-            "--control", control.size() < 100 ? "unix:" + control : "127.0.0.1:0", "--cookie-file",
-            cookie_, "--strategy", o_.strategy, "--priority", std::to_string(i + 1),
-            "--quorum-size", std::to_string(o_.quorum_size), "--heartbeat-interval",
-            std::to_string(o_.heartbeat_ms), "--election-delay",
-            std::to_string(o_.election_delay_ms), "--event-log", o_.dir + "/" + event_log(n),
-            "--state-file", o_.dir + "/state/" + n.name, "--log-level", "info"};
+    std::vector<std::string> quorum;
+    if (o_.quorum_size > 0) quorum = {"--quorum-size", std::to_string(o_.quorum_size)};
+    std::vector<std::string> args{
+        o_.bin_dir + "/electord", "--name", n.name, "--listen", listen(i), "--seeds", seeds,
+        // A unix socket needs no port and is reachable from outside the namespace.
+        "--control", control.size() < 100 ? "unix:" + control : "127.0.0.1:0", "--cookie-file",
+        cookie_, "--strategy", o_.strategy, "--priority", std::to_string(i + 1),
+        "--heartbeat-interval", std::to_string(o_.heartbeat_ms), "--election-delay",
+        std::to_string(o_.election_delay_ms), "--event-log", o_.dir + "/" + event_log(n),
+        "--state-file", o_.dir + "/state/" + n.name, "--log-level", "info"};
+    args.insert(args.end(), quorum.begin(), quorum.end());
+    return args;
   }
 
   static std::string event_log(const Node& n) {

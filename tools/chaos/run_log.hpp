@@ -23,7 +23,7 @@
 
 namespace chaos {
 
-/// One line of a node's event log (PRODUCT §5), with the fields the checker uses.
+/// One line of a node's event log, with the fields the checker uses.
 struct NodeEvent {
   std::int64_t t = 0;  // t_mono_ns
   std::string event;

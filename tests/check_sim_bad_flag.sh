@@ -10,5 +10,8 @@ check() {
 }
 check --strategy --strategy fastest
 check --nodes --nodes 0
+check --profile --faults --profile chaos
+check --clock-skew --clock-skew sometimes
+check --quorum-size --quorum-size -1
 check --bogus --bogus
 echo ok

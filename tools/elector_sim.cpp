@@ -4,12 +4,13 @@
 //   violations=V leader=NAME term=T elections=E messages=M sim_ms=X
 // and the exit code is 1 when V > 0 (2 on bad usage). The same arguments replay the same run.
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "sim/cluster.hpp"
 #include "sim/faults.hpp"
+#include "sim/run.hpp"
 
 using namespace elector;
 
@@ -34,96 +35,98 @@ void print_idle(const sim::Stats& a, const sim::Stats& b, Time from, Time to, in
   }
 }
 
+/// One event as a line: what happened, with the fields that explain a run.
+std::string describe(const Event& e) {
+  std::string s = event_name(e);
+  const auto term = [](std::uint64_t t) { return " term=" + std::to_string(t); };
+  if (const auto* a = std::get_if<LeaderChanged>(&e)) {
+    s += " leader=" + a->leader.value_or("none") + term(a->term);
+  } else if (const auto* b = std::get_if<LeadershipAcquired>(&e)) {
+    s += term(b->term);
+  } else if (const auto* c = std::get_if<LeadershipLost>(&e)) {
+    s += term(c->term) + " reason=" + c->reason;
+  } else if (const auto* d = std::get_if<ElectionStarted>(&e)) {
+    s += " reason=" + d->reason + (d->initiator ? " initiator" : "");
+  } else if (const auto* f = std::get_if<ElectionFinished>(&e)) {
+    s += " leader=" + f->leader.value_or("none") + term(f->term);
+  } else if (const auto* g = std::get_if<MemberDown>(&e)) {
+    s += " member=" + g->member + " reason=" + g->reason;
+  } else if (const auto* h = std::get_if<MemberUp>(&e)) {
+    s += " member=" + h->member;
+  }
+  return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"elector-sim: a simulated elector cluster with seeded faults"};
-  int nodes = 5;
-  std::uint64_t seed = 1;
-  bool faults = false;
-  int quorum = 1;
-  std::string strategy = "uptime_high";
-  std::int64_t duration_ms = -1;
-  std::int64_t heartbeat_ms = 100;
-  std::int64_t election_delay_ms = 1000;
-  double loss = 0;
+  sim::RunSpec spec;
+  std::string profile = "swarm";
+  std::string clock;
   bool verbose = false;
   bool stats = false;
-  std::int64_t stagger_us = -1;
-  app.add_option("--nodes", nodes, "number of nodes")->check(CLI::Range(1, 100000));
-  app.add_option("--seed", seed, "seed of every random choice");
-  app.add_flag("--faults", faults, "inject random faults, then heal and check liveness");
-  app.add_option("--quorum-size", quorum, "quorum_size of every node")->check(CLI::PositiveNumber);
-  app.add_option("--strategy", strategy, "election strategy")
+  bool trace = false;
+  app.add_option("--nodes", spec.nodes, "number of nodes")->check(CLI::Range(1, 100000));
+  app.add_option("--seed", spec.seed, "seed of every random choice");
+  app.add_flag("--faults", spec.faults, "inject random faults, then heal and check liveness");
+  app.add_option("--profile", profile,
+                 "fault profile: swarm (drawn from the seed) or classic (one fixed mix)")
+      ->check(CLI::IsMember({"swarm", "classic"}));
+  app.add_option("--clock-skew", clock,
+                 "node clock rates: none, within (the bound the lease assumes) or beyond it "
+                 "(default: within with --faults, else none)")
+      ->check(CLI::IsMember({"none", "within", "beyond"}));
+  app.add_option("--quorum-size", spec.quorum, "quorum_size of every node (0: a majority)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--strategy", spec.strategy, "election strategy")
       ->check(
           CLI::IsMember({"uptime_high", "uptime_low", "runtime_high", "runtime_low", "priority"}));
-  app.add_option("--duration-ms", duration_ms,
+  app.add_option("--duration-ms", spec.duration_ms,
                  "simulated time to run (default 10000, 40000 with --faults)");
-  app.add_option("--heartbeat-interval", heartbeat_ms, "T in ms")->check(CLI::Range(1, 60000));
-  app.add_option("--election-delay", election_delay_ms, "election_delay in ms")
+  app.add_option("--heartbeat-interval", spec.heartbeat_ms, "T in ms")->check(CLI::Range(1, 60000));
+  app.add_option("--election-delay", spec.election_delay_ms, "election_delay in ms")
       ->check(CLI::Range(0, 600000));
-  app.add_option("--loss", loss, "message loss probability")->check(CLI::Range(0.0, 0.9));
-  app.add_option("--stagger-us", stagger_us,
+  app.add_option("--loss", spec.loss, "message loss probability")->check(CLI::Range(0.0, 0.9));
+  app.add_option("--stagger-us", spec.stagger_us,
                  "delay between node starts in microseconds (default: 2 s spread over the nodes, "
                  "between 50 us and 1 ms)")
       ->check(CLI::Range(0, 10000000));
   app.add_flag("--stats", stats, "print the messages sent, by kind");
-  app.add_flag("-v,--verbose", verbose, "print faults, violations and leadership events");
+  app.add_flag("--trace", trace, "print every node's events, in order (up to 100 nodes)");
+  app.add_flag("-v,--verbose", verbose,
+               "print the fault profile, clocks, faults, violations and the nodes' state");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  if (duration_ms < 0) duration_ms = faults ? 40000 : 10000;
+  spec.profile = profile == "classic" ? sim::ProfileMode::classic : sim::ProfileMode::swarm;
+  if (!clock.empty()) {
+    const std::map<std::string, sim::ClockSkew> skews = {{"none", sim::ClockSkew::none},
+                                                         {"within", sim::ClockSkew::within},
+                                                         {"beyond", sim::ClockSkew::beyond}};
+    spec.clock = skews.at(clock);
+  }
 
-  sim::Options opt;
-  opt.nodes = nodes;
-  opt.seed = seed;
-  opt.loss = loss;
-  opt.base.strategy = strategy;
-  opt.base.quorum_size = quorum;
-  opt.base.heartbeat_interval = ms(heartbeat_ms);
-  opt.base.election_delay = ms(election_delay_ms);
-  opt.start_stagger = stagger_us >= 0
-                          ? Duration(std::chrono::microseconds(stagger_us))
-                          : std::max(Duration(std::chrono::microseconds(50)),
-                                     std::min(Duration(ms(1)), Duration(ms(2000)) / nodes));
-  sim::Cluster c(opt);
-  c.set_tracing(false);
+  sim::Cluster c(sim::cluster_options(spec));
+  c.set_tracing(trace);
   const Time t0 = c.now();
-  const Time end = t0 + ms(duration_ms);
-  c.start_all();
-
-  auto agreed = [&] { return c.agreed_leader().has_value(); };
-  const Duration check = nodes > 200 ? ms(10) : Duration::zero();
-  const Duration bound = ms(30000) + ms(election_delay_ms) + opt.start_stagger * nodes;
-  std::vector<std::string> liveness;
-  if (faults) {
-    c.run_until(t0 + opt.start_stagger * nodes + ms(election_delay_ms) + ms(500));
-    sim::FaultOptions fo;
-    fo.duration = std::max(Duration(ms(1000)), (end - c.now()) * 6 / 10);
-    const auto log = sim::inject_faults(c, seed, fo);
-    if (verbose) {
-      for (const auto& l : log.lines) std::printf("fault %s\n", l.c_str());
+  const sim::RunResult r = sim::run(c, spec);
+  if (verbose) {
+    for (const auto& l : r.log.lines) std::printf("fault %s\n", l.c_str());
+    if (r.agreed_after) {
+      std::printf("agreed on %s after %lldms\n", r.agreed_on.c_str(),
+                  static_cast<long long>(to_ms(*r.agreed_after)));
     }
   }
-  const Time healed = c.now();
-  if (!c.run_until(agreed, bound, check)) {
-    liveness.push_back("no agreed leader within " + std::to_string(to_ms(bound)) + "ms of " +
-                       (faults ? "healing" : "start"));
-  } else if (verbose) {
-    std::printf("agreed on %s after %lldms\n", c.agreed_leader()->c_str(),
-                static_cast<long long>(to_ms(c.now() - healed)));
+  for (const auto& t : c.trace()) {
+    std::printf("event t=%lldms %s#%llu %s\n", static_cast<long long>(to_ms(t.at - c.epoch())),
+                t.node.c_str(), static_cast<unsigned long long>(t.boot), describe(t.event).c_str());
   }
-  // The last 5 s (at most half the run) are the idle window that --stats reports per node.
-  const Time window_start = std::max(c.now(), end - std::min(Duration(ms(5000)), (end - t0) / 2));
-  if (c.now() < window_start) c.run_until(window_start);
-  const sim::Stats at_window = c.stats();
-  if (c.now() < end) c.run_until(end);
-  if (liveness.empty() && !c.run_until(agreed, bound, check)) {
-    liveness.push_back("no agreed leader at the end of the run");
-  }
+  const auto& liveness = r.liveness;
+  const int nodes = spec.nodes;
 
   if (verbose) {
     for (const auto& name : c.names()) {
@@ -145,7 +148,7 @@ int main(int argc, char** argv) {
     for (const auto& [kind, count] : c.stats().by_kind) {
       std::printf("messages %s=%llu\n", kind.c_str(), static_cast<unsigned long long>(count));
     }
-    print_idle(at_window, c.stats(), window_start, c.now(), nodes);
+    print_idle(r.at_window, c.stats(), r.window_start, c.now(), nodes);
   }
   const auto& v = c.invariants().violations();
   for (const auto& s : v) std::printf("violation: %s\n", s.c_str());

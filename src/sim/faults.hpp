@@ -1,10 +1,19 @@
-// Random faults for a simulated cluster, every knob drawn from one seed (as TigerBeetle's VOPR):
-// crashes (with and without the transport's signal), freezes, graceful stops, restarts,
-// partitions and message loss. After the fault phase everything is healed, so that the caller
-// can check that the cluster agrees on one leader again.
+// Random faults for a simulated cluster, every knob drawn from one seed (as TigerBeetle's VOPR).
+//
+// A run first draws a *profile* (swarm testing: each seed weights the fault kinds differently
+// and switches some off, so that a rare combination is common in some seeds instead of diluted
+// in all of them): crashes with and without the transport's signal, restarts, freezes of one or
+// several nodes, graceful stops, two-way and one-way partitions, bursts of loss and of latency.
+// Besides faults at random instants, a profile may aim faults at the moments that matter: right
+// after a node wins a leadership (restart a voter, cut the new leader off) and right after a
+// campaign starts (a loss or latency burst that makes it time out, so that the next one is
+// longer). The fixed mix used before profiles is the profile `classic`. After the fault phase
+// everything is healed, so that the caller can check that the cluster agrees on one leader again.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,22 +21,79 @@
 
 namespace elector::sim {
 
+enum class FaultKind {
+  crash,         // kill -9, seen by the transport; started again after the outage
+  crash_silent,  // the host vanishes: no signal; started again after the outage
+  freeze,        // SIGSTOP of one node; SIGCONT after the outage
+  stop,          // SIGTERM (hands over, leaves); started again after the outage
+  partition,     // two groups that do not hear each other
+  loss,          // a burst of message loss
+  restart,       // kill (signal or not) and a supervisor's start soon after (up to max_down)
+  freeze_many,   // SIGSTOP of 2 or more nodes at once
+  one_way,       // one group's messages to another are lost, not the other way
+  latency,       // a burst of latency (an overloaded network): answers come late
+};
+inline constexpr std::size_t kFaultKinds = 10;
+const char* to_string(FaultKind k);
+
+struct FaultProfile {
+  std::string name = "classic";
+  /// Relative odds of each kind (indexed by FaultKind); 0 switches a kind off.
+  std::array<int, kFaultKinds> weight{};
+  Duration min_gap = ms(50);  // between two faults at random instants
+  Duration max_gap = ms(1500);
+  Duration max_outage = ms(4000);  // longest a fault lasts before it is repaired (at least 20 ms)
+  /// Probability that a leadership acquired is followed, within `react_within`, by 1 to
+  /// `aimed_burst` faults aimed at it: a node other than the leader for the node faults (most of
+  /// them voted for it), the leader on the first side for partitions.
+  double after_election = 0;
+  int aimed_burst = 1;
+  /// Probability that a campaign's start (its first pre-vote or vote request delivered) is
+  /// followed, within T/2, by a burst of latency or loss that makes it likely to time out, so
+  /// that the next campaign is longer (one such burst at a time).
+  double after_campaign = 0;
+  Duration react_within = ms(300);
+  /// How partitions and one-way cuts split the cluster: by a coin per node, or the first side
+  /// of a size drawn uniformly in [1, N-1] (a lone node cut off is then as likely as a split in
+  /// halves).
+  bool split_by_size = false;
+  /// Whether each partition is its own set of cut links, repaired alone, so that overlapping
+  /// partitions add up; otherwise (classic) a partition replaces the one in force and its
+  /// repair heals every partition and cut.
+  bool separate_cuts = false;
+  int max_loss_pct = 40;         // a loss burst drops 5 % to this
+  Duration max_latency = ms(2);  // a latency burst delays messages up to this (2 ms: none)
+  Duration max_down = ms(500);   // a restarted node is down 1 ms to this
+  [[nodiscard]] std::string describe() const;
+};
+
+/// The fixed mix of earlier versions: crash, crash-silent, freeze, stop, partition and loss,
+/// equally likely, every 50-1500 ms, each repaired after 20 ms-4 s. Nothing aimed.
+FaultProfile classic_profile();
+/// A swarm profile drawn from `seed` for a cluster whose heartbeat interval is `t` (one seed in
+/// eight draws `classic`).
+FaultProfile draw_profile(std::uint64_t seed, Duration t);
+
+enum class ProfileMode { classic, swarm };
+const char* to_string(ProfileMode m);
+
 struct FaultOptions {
   Duration duration = ms(20000);  // how long faults are injected
-  Duration min_gap = ms(50);
-  Duration max_gap = ms(1500);
-  Duration max_outage = ms(4000);  // longest a fault lasts before it is repaired
+  ProfileMode mode = ProfileMode::classic;
+  /// Used as given when set (mode is then ignored).
+  std::optional<FaultProfile> profile;
 };
 
 struct FaultLog {
-  std::vector<std::string> lines;
+  std::vector<std::string> lines;  // the profile and the clocks first, then one line a fault
   int faults = 0;
 };
 
 /// Injects faults for `opt.duration`, then repairs every one (restart, thaw, heal, no loss).
 FaultLog inject_faults(Cluster& c, std::uint64_t seed, const FaultOptions& opt);
 
-/// Repairs everything: heals partitions, stops loss, thaws frozen nodes, restarts the others.
+/// Repairs everything: heals partitions, stops loss and latency bursts, thaws frozen nodes,
+/// starts the others.
 void heal_all(Cluster& c);
 
 }  // namespace elector::sim

@@ -1,29 +1,33 @@
-// Randomized fault runs: every seed injects crashes, freezes, stops, partitions and loss, then
-// heals; the invariants must hold throughout and one leader must be agreed afterwards.
+// Randomized fault runs, each the very run of `elector-sim --faults` with the same arguments
+// (sim::run): every seed draws a fault profile (swarm testing: some kinds off, the others
+// weighted, faults aimed at fresh leaders and campaigns), injects its faults, then heals; the
+// invariants must hold throughout and one leader must be agreed afterwards. A failure names the
+// command that replays its seed.
 #include <gtest/gtest.h>
 
-#include "sim/faults.hpp"
-#include "sim_util.hpp"
+#include "sim/run.hpp"
 
 namespace elector::test {
 namespace {
 
-void run_seeds(int nodes, int quorum, std::uint64_t first, std::uint64_t count) {
+/// `quorum` 0 is the default, a majority of the cluster, held to the strict invariants.
+/// `within`: every node's clock at its own rate and offset, any two rates within the 12.5 % that
+/// the lease's margin covers (docs/design.md §7), leases compared on the simulated timeline.
+void run_seeds(int nodes, int quorum, std::uint64_t first, std::uint64_t count,
+               sim::ClockSkew clock = sim::ClockSkew::none) {
+  sim::RunSpec s;
+  s.nodes = nodes;
+  s.quorum = quorum;
+  s.faults = true;
+  s.duration_ms = 16000;  // about 1.5 s to elect, 8.7 s of faults, then healing and the checks
+  s.clock = clock;
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
-    auto o = options(nodes, seed);
-    o.base.quorum_size = quorum;
-    sim::Cluster c(o);
+    s.seed = seed;
+    sim::Cluster c(sim::cluster_options(s));
     c.set_tracing(false);
-    c.start_all();
-    c.run_for(ms(1500));
-    sim::FaultOptions fo;
-    fo.duration = ms(10000);
-    sim::inject_faults(c, seed, fo);
-    const bool agreed = c.run_until([&] { return c.agreed_leader().has_value(); }, ms(30000));
-    ASSERT_TRUE(agreed) << "no leader after healing; replay: elector-sim --nodes " << nodes
-                        << " --quorum-size " << quorum << " --seed " << seed;
-    ASSERT_TRUE(c.invariants().violations().empty())
-        << c.invariants().violations().front() << "; seed " << seed;
+    const sim::RunResult r = sim::run(c, s);
+    const auto failures = r.failures(c);
+    ASSERT_TRUE(failures.empty()) << failures.front() << "\nreplay: " << s.command() << " -v";
   }
 }
 
@@ -38,6 +42,18 @@ TEST(RandomFaults, SevenNodesMajorityQuorum200Seeds) {
 }
 TEST(RandomFaults, ThreeNodesMajorityQuorum200Seeds) {
   run_seeds(3, 2, 3001, 200);
+}
+TEST(RandomFaults, SwarmFiveNodesDefaultMajority1000Seeds) {
+  run_seeds(5, 0, 10001, 1000);
+}
+TEST(RandomFaults, SwarmSevenNodesDefaultMajority500Seeds) {
+  run_seeds(7, 0, 20001, 500);
+}
+TEST(RandomFaults, ClockRatesWithinTheBoundFiveNodes1000Seeds) {
+  run_seeds(5, 3, 30001, 1000, sim::ClockSkew::within);
+}
+TEST(RandomFaults, ClockRatesWithinTheBoundSevenNodes400Seeds) {
+  run_seeds(7, 4, 40001, 400, sim::ClockSkew::within);
 }
 
 }  // namespace

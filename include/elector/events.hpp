@@ -35,13 +35,17 @@ struct LeadershipLost {
 struct ElectionStarted {
   std::uint64_t election = 0;  // local counter, pairs started with finished
   std::string reason;          // startup, member_joined, member_left, leader_lost, requested, ...
-  bool initiator = false;      // this node runs the election (campaigns or evaluates as leader)
+  /// This node runs the election from its start: it campaigns at once, or evaluates as leader.
+  bool initiator = false;
 };
 struct ElectionFinished {
   std::uint64_t election = 0;
   std::optional<std::string> leader;
   std::uint64_t term = 0;
   Duration took{};
+  /// This node ran the election, also one it began to campaign in only after waiting for better
+  /// candidates (ElectionStarted said false then).
+  bool initiator = false;
 };
 struct MemberUp {
   std::string member;

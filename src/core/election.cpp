@@ -189,6 +189,12 @@ void Election::election_started(Time now, const std::string& reason, bool initia
     }
   } else if (initiator && !ongoing_->initiator) {
     ongoing_->initiator = true;
+    // A start not handed out yet (opened by this very step: a first-ranked node that lost its
+    // leader, a named successor) is reported as run by this node, as it is.
+    for (auto& e : out.events) {
+      auto* s = std::get_if<ElectionStarted>(&e);
+      if (s && s->election == ongoing_->id) s->initiator = true;
+    }
     if (cfg_.hooks_execution == HooksExecution::local) {
       out.hooks.push_back(
           HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
@@ -198,8 +204,8 @@ void Election::election_started(Time now, const std::string& reason, bool initia
 
 void Election::election_finished(Time now, Outbox& out) {
   if (!ongoing_) return;
-  out.events.emplace_back(
-      ElectionFinished{ongoing_->id, leader_, leader_term_, now - ongoing_->started});
+  out.events.emplace_back(ElectionFinished{ongoing_->id, leader_, leader_term_,
+                                           now - ongoing_->started, ongoing_->initiator});
   const bool hooks_here = cfg_.hooks_execution == HooksExecution::global || ongoing_->initiator;
   if (hooks_here) {
     out.hooks.push_back(HookRequest{HookRequest::Phase::post, ongoing_->id, leader_, leader_term_,

@@ -32,6 +32,7 @@ struct Fields {
     j["leader"] = optional_name(e.leader);
     j["term"] = e.term;
     j["took_ms"] = elector::to_ms(e.took);
+    j["initiator"] = e.initiator;
   }
   void operator()(const elector::MemberUp& e) const { j["member"] = e.member; }
   void operator()(const elector::MemberDown& e) const {
@@ -80,7 +81,8 @@ std::string event_text(const elector::Event& e) {
     }
     std::string operator()(const elector::ElectionFinished& e) const {
       return "election " + std::to_string(e.election) + " finished in " +
-             std::to_string(elector::to_ms(e.took)) + " ms: " +
+             std::to_string(elector::to_ms(e.took)) + " ms" +
+             (e.initiator ? " (run by this node)" : "") + ": " +
              (e.leader ? "leader " + *e.leader + " (term " + std::to_string(e.term) + ")"
                        : std::string("no leader"));
     }

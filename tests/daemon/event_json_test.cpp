@@ -47,12 +47,18 @@ TEST(EventJson, ElectionStarted) {
 }
 
 TEST(EventJson, ElectionFinished) {
-  EXPECT_EQ(parsed(elector::ElectionFinished{3, "box1", 9, elector::ms(42)}),
-            expected("election_finished",
-                     {{"election", 3}, {"leader", "box1"}, {"term", 9}, {"took_ms", 42}}));
+  EXPECT_EQ(parsed(elector::ElectionFinished{3, "box1", 9, elector::ms(42), true}),
+            expected("election_finished", {{"election", 3},
+                                           {"leader", "box1"},
+                                           {"term", 9},
+                                           {"took_ms", 42},
+                                           {"initiator", true}}));
   EXPECT_EQ(parsed(elector::ElectionFinished{4, std::nullopt, 9, elector::ms(5)}),
-            expected("election_finished",
-                     {{"election", 4}, {"leader", nullptr}, {"term", 9}, {"took_ms", 5}}));
+            expected("election_finished", {{"election", 4},
+                                           {"leader", nullptr},
+                                           {"term", 9},
+                                           {"took_ms", 5},
+                                           {"initiator", false}}));
 }
 
 TEST(EventJson, Members) {

@@ -1,0 +1,106 @@
+// Who runs an election: ElectionStarted/ElectionFinished `initiator`.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "election_net.hpp"
+
+namespace elector {
+namespace {
+
+using namespace election_net;
+
+struct Reported {
+  std::optional<ElectionStarted> started;
+  std::optional<ElectionFinished> finished;
+};
+
+/// The start and the end of the election during which `node` acquired a leadership, the last
+/// such election after event `from` of its events.
+Reported won_election(Net& net, const std::string& node, std::size_t from = 0) {
+  Reported won;
+  const auto& evs = net.events[node];
+  std::optional<ElectionStarted> open;
+  bool acquired = false;
+  for (std::size_t i = from; i < evs.size(); ++i) {
+    if (const auto* s = std::get_if<ElectionStarted>(&evs[i])) {
+      open = *s;
+      acquired = false;
+    } else if (std::holds_alternative<LeadershipAcquired>(evs[i])) {
+      acquired = true;
+    } else if (const auto* f = std::get_if<ElectionFinished>(&evs[i])) {
+      if (acquired && open && open->election == f->election) won = Reported{open, *f};
+      open.reset();
+    }
+  }
+  return won;
+}
+
+/// Checks how `node` reported the election it won last after its event `from`: it always ran
+/// it, and said so from the start when `at_once`.
+void expect_won(Net& net, const std::string& node, std::size_t from, const std::string& reason,
+                bool at_once) {
+  const Reported won = won_election(net, node, from);
+  ASSERT_TRUE(won.started && won.finished) << node;
+  EXPECT_EQ(won.started->reason, reason);
+  EXPECT_EQ(won.started->initiator, at_once);
+  EXPECT_TRUE(won.finished->initiator);
+}
+
+Config ranked(const std::string& name, int priority) {
+  Config cfg = config(name);
+  cfg.strategy = "priority";
+  cfg.priority = priority;
+  return cfg;
+}
+
+TEST(ElectionInitiator, ANodeThatCampaignsAtOnceReportsTheElectionAsItsOwnFromItsStart) {
+  Net net;
+  net.add(ranked("a", 1));
+  net.add(ranked("b", 2));
+  net.advance(ms(1500));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  expect_won(net, "a", 0, "startup", true);
+  // b only followed: it ran nothing.
+  for (const auto& e : net.events["b"]) {
+    if (const auto* s = std::get_if<ElectionStarted>(&e)) {
+      EXPECT_FALSE(s->initiator);
+    }
+  }
+}
+
+TEST(ElectionInitiator, ANamedSuccessorReportsTheHandoverAsItsOwn) {
+  Net net;
+  net.add(ranked("b", 2));
+  net.advance(ms(500));
+  ASSERT_TRUE(net.nodes["b"]->is_leader(net.now));
+  net.add(ranked("a", 1));  // ranks first: b hands over after election_delay
+  net.advance(ms(1500));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  expect_won(net, "a", 0, "handover", true);
+}
+
+TEST(ElectionInitiator, ANodeThatCampaignsAfterWaitingForABetterOneRunsTheElectionItFinishes) {
+  Net net;
+  for (const auto& [name, priority] :
+       std::vector<std::pair<std::string, int>>{{"a", 1}, {"b", 2}, {"c", 3}, {"d", 4}}) {
+    net.add(ranked(name, priority));
+  }
+  net.advance(ms(1500));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const std::size_t c_from = net.events["c"].size();
+  const std::size_t d_from = net.events["d"].size();
+  // The leader freezes and the next best is cut off: c and d lose the leader while b still
+  // looks alive, so they wait for it before campaigning themselves.
+  net.cut.insert("a");
+  net.isolated.insert("b");
+  net.advance(ms(20000));
+  const std::string winner = net.nodes["c"]->leader().value_or("");
+  ASSERT_TRUE(winner == "c" || winner == "d") << winner;
+  expect_won(net, winner, winner == "c" ? c_from : d_from, "leader_lost", false);
+}
+
+}  // namespace
+}  // namespace elector

@@ -75,7 +75,9 @@ struct HookRequest {
   std::uint64_t election = 0;
   std::optional<std::string> leader;  // post: the elected leader (none if the election failed)
   std::uint64_t term = 0;
-  bool is_leader = false;  // post: whether this node is the leader
+  /// pre: whether this node led when the election started (a leader that re-evaluates);
+  /// post: whether this node is the leader.
+  bool is_leader = false;
 };
 
 const char* event_name(const Event& e);

@@ -181,11 +181,11 @@ void Election::set_leader(const std::optional<std::string>& leader, std::uint64_
 void Election::election_started(Time now, const std::string& reason, bool initiator, Outbox& out) {
   const bool hooks_here = cfg_.hooks_execution == HooksExecution::global || initiator;
   if (!ongoing_) {
-    ongoing_ = Ongoing{next_election_id_++, now, initiator};
+    ongoing_ = Ongoing{next_election_id_++, now, initiator, role_ == Role::leader};
     out.events.emplace_back(ElectionStarted{ongoing_->id, reason, initiator});
     if (hooks_here) {
       out.hooks.push_back(
-          HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
+          HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, ongoing_->led});
     }
   } else if (initiator && !ongoing_->initiator) {
     ongoing_->initiator = true;
@@ -197,7 +197,7 @@ void Election::election_started(Time now, const std::string& reason, bool initia
     }
     if (cfg_.hooks_execution == HooksExecution::local) {
       out.hooks.push_back(
-          HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, false});
+          HookRequest{HookRequest::Phase::pre, ongoing_->id, leader_, term_, ongoing_->led});
     }
   }
 }

@@ -155,6 +155,9 @@ class Election {
     std::uint64_t id = 0;
     Time started{};
     bool initiator = false;
+    /// Whether this node led when the election started: the role its pre-election hooks see,
+    /// also those requested once it becomes the initiator later.
+    bool led = false;
   };
 
   void handle(Time now, const Envelope& env, const PreVoteReq& b, const Membership& mem,

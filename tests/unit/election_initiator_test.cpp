@@ -1,4 +1,5 @@
-// Who runs an election: ElectionStarted/ElectionFinished `initiator`.
+// Who runs an election (ElectionStarted/ElectionFinished `initiator`), and what the pre-election
+// hooks are told of the node's role.
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -100,6 +101,39 @@ TEST(ElectionInitiator, ANodeThatCampaignsAfterWaitingForABetterOneRunsTheElecti
   const std::string winner = net.nodes["c"]->leader().value_or("");
   ASSERT_TRUE(winner == "c" || winner == "d") << winner;
   expect_won(net, winner, winner == "c" ? c_from : d_from, "leader_lost", false);
+}
+
+TEST(ElectionInitiator, ALeaderThatReevaluatesTellsItsPreElectionHooksItLeads) {
+  Net net;
+  net.add(ranked("a", 1));
+  net.add(ranked("b", 2));
+  net.advance(ms(1500));
+  NodeCore& a = *net.nodes["a"];
+  ASSERT_TRUE(a.is_leader(net.now));
+  ASSERT_EQ(a.elect(net.now), ElectOutcome::started);
+  const Ready r = a.take_ready();
+  std::vector<HookRequest> pre;
+  for (const auto& h : r.hooks) {
+    if (h.phase == HookRequest::Phase::pre) pre.push_back(h);
+  }
+  ASSERT_EQ(pre.size(), 1u);
+  EXPECT_TRUE(pre[0].is_leader);
+  EXPECT_EQ(pre[0].leader, "a");
+}
+
+TEST(ElectionInitiator, ACandidateTellsItsPreElectionHooksItFollows) {
+  Net net;
+  NodeCore& a = net.add(ranked("a", 1));
+  net.advance(ms(90));  // just before the startup election, due after election_delay
+  ASSERT_TRUE(a.take_ready().empty());
+  net.now += ms(20);
+  a.tick(net.now);
+  const Ready r = a.take_ready();
+  ASSERT_EQ(r.hooks.size(), 2u);  // the campaign wins at once: a cluster of one
+  EXPECT_EQ(r.hooks[0].phase, HookRequest::Phase::pre);
+  EXPECT_FALSE(r.hooks[0].is_leader);
+  EXPECT_EQ(r.hooks[1].phase, HookRequest::Phase::post);
+  EXPECT_TRUE(r.hooks[1].is_leader);
 }
 
 }  // namespace

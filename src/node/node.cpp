@@ -137,22 +137,21 @@ class Node::Impl {
     h.on_message = [this](Envelope&& env) {
       std::lock_guard g(mu_);
       if (state_ != State::running) return;
-      const Now now = Now::read();
+      const Now now = input_now_locked();
       core_->receive(now.core, env);
       flush_locked(now);
     };
     h.on_peer_gone = [this](const std::string& name, std::uint64_t boot) {
       std::lock_guard g(mu_);
       if (state_ != State::running) return;
-      const Now now = Now::read();
+      const Now now = input_now_locked();
       core_->peer_gone(now.core, name, boot);
       flush_locked(now);
     };
     h.on_timer = [this] {
       std::lock_guard g(mu_);
       if (state_ != State::running) return;
-      const Now now = Now::read();
-      core_->set_runtime_ms(cpu_ms());
+      const Now now = input_now_locked();
       core_->tick(now.core);
       flush_locked(now);
     };
@@ -196,7 +195,7 @@ class Node::Impl {
         state_ = State::stopped;
         return;
       }
-      const Now now = Now::read();
+      const Now now = input_now_locked();
       core_->stop(now.core);
       flush_locked(now);
       state_ = State::stopped;
@@ -209,7 +208,7 @@ class Node::Impl {
   ElectResult elect() {
     std::lock_guard lk(mu_);
     if (state_ != State::running) return ElectResult::stopped;
-    const Now now = Now::read();
+    const Now now = input_now_locked();
     const auto r = result_of(core_->elect(now.core));
     flush_locked(now);
     return r;
@@ -223,7 +222,7 @@ class Node::Impl {
       return out;
     }
     const std::uint64_t before = finished_with_leader_;
-    const Now now = Now::read();
+    const Now now = input_now_locked();
     out.result = result_of(core_->elect(now.core));
     flush_locked(now);
     if (out.result != ElectResult::started) return out;
@@ -244,7 +243,7 @@ class Node::Impl {
   void clear_leader() {
     std::lock_guard lk(mu_);
     if (state_ != State::running) return;
-    const Now now = Now::read();
+    const Now now = input_now_locked();
     core_->clear_leader(now.core);
     flush_locked(now);
   }
@@ -329,6 +328,15 @@ class Node::Impl {
     std::sort(v.begin(), v.end(),
               [](const NodeMember& a, const NodeMember& b) { return a.name < b.name; });
     return v;
+  }
+
+  /// The instant of a core input, after telling the core the CPU time used so far: every message
+  /// of the step carries it (Header::runtime_ms), and the runtime_* strategies rank a member on
+  /// the value of its latest message (docs/design.md §5). Read on the timer alone, it was as old
+  /// as the last timer, which messages keep putting off: up to a push-pull interval.
+  Now input_now_locked() {
+    core_->set_runtime_ms(cpu_ms());
+    return Now::read();
   }
 
   /// Hands what the core produced to the state file, the transport, the dispatcher and the timer.

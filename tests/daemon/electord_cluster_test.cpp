@@ -1,0 +1,223 @@
+// A few electord processes on 127.0.0.1, run by `electorctl cluster`, checked through their
+// control APIs, logs and event logs. Skipped when electord and electorctl were not built next to
+// this test program.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/daemon_test_util.hpp"
+
+namespace electord {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::slurp;
+using testing::TempDir;
+
+std::string sibling(const std::string& name) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const auto p = self.parent_path() / name;
+  return std::filesystem::exists(p) ? p.string() : std::string();
+}
+
+/// Whether `port` on 127.0.0.1 can be bound now, as `type` (SOCK_STREAM or SOCK_DGRAM).
+bool bindable(int port, int type) {
+  const int fd = ::socket(AF_INET, type, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+/// `electorctl cluster` of `n` boxes in a directory of its own, taken down at the end.
+class Cluster {
+ public:
+  Cluster(int n, std::vector<std::string> options) : n_(n) {
+    // Ports P+K (members) and P+10000+K (control APIs) free a moment ago, away from the ranges
+    // of the real-process tests (12000 and up).
+    for (int p = 20000 + (::getpid() % 200) * 25; base_ == 0 && p < 30000; p += 25) {
+      bool free = true;
+      for (int k = 1; k <= n && free; ++k) {
+        free = bindable(p + k, SOCK_STREAM) && bindable(p + k, SOCK_DGRAM) &&
+               bindable(p + 10000 + k, SOCK_STREAM);
+      }
+      if (free) base_ = p;
+    }
+    std::vector<std::string> args = {"up", std::to_string(n), "--base-port", std::to_string(base_)};
+    args.insert(args.end(), options.begin(), options.end());
+    up_ = ctl(args) == 0;
+  }
+  ~Cluster() {
+    if (up_) ctl({"down"});
+  }
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  [[nodiscard]] bool up() const { return up_; }
+  /// Runs `electorctl cluster ARGS --dir DIR`; its output goes to output().
+  int ctl(std::vector<std::string> args) const {
+    std::vector<std::string> argv_s = {sibling("electorctl"), "cluster"};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    argv_s.insert(argv_s.end(), {"--dir", dir_.file("cluster")});
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    const std::string out = dir_.file("ctl.out");
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, argv_s[0].c_str(), &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) return -1;
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+    }
+    return status;
+  }
+  [[nodiscard]] std::string output() const { return slurp(dir_.file("ctl.out")); }
+  /// The leader every box agrees on (empty if they do not within the timeout).
+  std::string wait_leader() const {
+    if (ctl({"wait", "--timeout", "20000"}) != 0) return {};
+    const std::string text = output();  // "leader box2 agreed by 3 nodes after 231 ms"
+    const auto at = text.find("leader ");
+    if (at == std::string::npos) return {};
+    return text.substr(at + 7, text.find(' ', at + 7) - at - 7);
+  }
+  [[nodiscard]] httplib::Client control(int k) const {
+    httplib::Client c("127.0.0.1", base_ + 10000 + k);
+    c.set_read_timeout(20, 0);
+    return c;
+  }
+  [[nodiscard]] int listen_port(int k) const { return base_ + k; }
+  [[nodiscard]] std::string box_file(int k, const std::string& name) const {
+    return dir_.file("cluster") + "/box" + std::to_string(k) + "/" + name;
+  }
+  /// The JSON lines of a box's event log (or log, with --log-format json) that match `pred`.
+  template <class Pred>
+  std::vector<json> lines(int k, const std::string& file, Pred pred) const {
+    std::vector<json> v;
+    std::istringstream in(slurp(box_file(k, file)));
+    for (std::string line; std::getline(in, line);) {
+      const json j = json::parse(line, nullptr, false);
+      if (!j.is_discarded() && pred(j)) v.push_back(j);
+    }
+    return v;
+  }
+  [[nodiscard]] int size() const { return n_; }
+
+ private:
+  int n_;
+  TempDir dir_;
+  int base_ = 0;
+  bool up_ = false;
+};
+
+class ElectordCluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (sibling("electord").empty() || sibling("electorctl").empty()) {
+      GTEST_SKIP() << "electord or electorctl not built";
+    }
+  }
+};
+
+/// The CPU time (ms) a process has used, as CLOCK_PROCESS_CPUTIME_ID counts it, from
+/// /proc/PID/stat (utime + stime, in clock ticks).
+std::int64_t cpu_ms(pid_t pid) {
+  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  // The command (field 2) may hold blanks: fields are counted from after its parenthesis.
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  std::int64_t ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i >= 14) ticks += std::stoll(field);
+  }
+  return ticks * 1000 / ::sysconf(_SC_CLK_TCK);
+}
+
+/// A datagram that looks like a packet of the cluster: the receiver checks its MAC over 64 KB
+/// before dropping it, which costs it CPU time and changes nothing else.
+std::vector<std::uint8_t> busy_datagram() {
+  std::vector<std::uint8_t> p = {'E', 'L', 'C', '1', 0x80};
+  p.resize(p.size() + 24, 1);  // boot, seq, wall clock
+  p.push_back(1);
+  p.push_back('x');
+  const std::uint32_t payload = 65000;
+  for (int i = 0; i < 4; ++i) p.push_back(static_cast<std::uint8_t>(payload >> (8 * i)));
+  p.resize(p.size() + payload + 32, 0x5a);
+  return p;
+}
+
+TEST_F(ElectordCluster, RuntimeHighElectsTheMemberThatHasJustBecomeBusy) {
+  Cluster c(3, {"--strategy", "runtime_high", "--election-delay", "100"});
+  ASSERT_TRUE(c.up()) << c.output();
+  const std::string leader = c.wait_leader();
+  ASSERT_FALSE(leader.empty()) << c.output();
+  std::map<int, pid_t> pid;
+  for (int k = 1; k <= c.size(); ++k) {
+    const auto r = c.control(k).Get("/v1/status");
+    ASSERT_TRUE(r && r->status == 200);
+    pid[k] = json::parse(r->body)["pid"].get<pid_t>();
+  }
+  const int leader_k = leader.back() - '0';
+  const int busy = leader_k == 1 ? 2 : 1;
+
+  // Only the busy box's CPU time grows much: a generous margin over every other box's.
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(static_cast<std::uint16_t>(c.listen_port(busy)));
+  const auto dgram = busy_datagram();
+  const bool busy_enough = testing::wait_until(
+      [&] {
+        for (int i = 0; i < 200; ++i) {
+          ::sendto(fd, dgram.data(), dgram.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+                   sizeof to);
+        }
+        std::int64_t others = 0;
+        for (const auto& [k, p] : pid) {
+          if (k != busy) others = std::max(others, cpu_ms(p));
+        }
+        return cpu_ms(pid[busy]) > others + 1000;
+      },
+      60s);
+  ::close(fd);
+  ASSERT_TRUE(busy_enough);
+
+  // The leader ranks the members on the CPU time of their latest messages, not of their start.
+  const auto r = c.control(leader_k).Post("/v1/elect?sync=true&timeout_ms=10000");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["leader"], "box" + std::to_string(busy)) << r->body;
+}
+
+}  // namespace
+}  // namespace electord

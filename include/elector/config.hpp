@@ -58,8 +58,8 @@ struct Config {
   std::int64_t priority = 0;
   Duration election_delay = ms(1000);
   /// How many members (this node included) must back a leader. 0, the default, is a majority of
-  /// the cluster's known size (the most voters known at once, kept across restarts, lowered only
-  /// by graceful leaves; or `cluster_size` if larger): then no partition can give two leaders. An
+  /// the cluster's known size (the most voters known at once, kept across restarts, never lowered
+  /// by the cluster itself; or `cluster_size` if larger): then no partition can give two leaders. An
   /// explicit value at or below half the cluster is availability mode (docs/design.md §7).
   int quorum_size = 0;
   /// The number of voters the cluster is meant to have (0: none declared). With the default
@@ -110,7 +110,7 @@ Duration far_heartbeat_interval(const Config& c);
 int big_cluster_factor(std::size_t members);
 
 /// A hash of the settings that every node of a cluster must share (strategy, quorum_size,
-/// cluster_size, election_delay, heartbeat_interval, hooks_execution, automatic_elections). Stable
+/// election_delay, heartbeat_interval, hooks_execution, automatic_elections). Stable
 /// across builds and machines.
 std::uint64_t election_settings_hash(const Config& c);
 

@@ -100,8 +100,9 @@ std::uint64_t election_settings_hash(const Config& c) {
   const auto s = strategy_of(c);
   std::string canon;
   canon += "strategy=" + std::string(s ? s->name() : std::string_view(c.strategy));
+  // cluster_size is not in it: a declared size only raises the base of the majority, so nodes
+  // that declare different ones (or none) are each at least as strict as their view requires.
   canon += ";quorum_size=" + std::to_string(c.quorum_size);
-  if (c.cluster_size > 0) canon += ";cluster_size=" + std::to_string(c.cluster_size);
   canon += ";election_delay=" + ms_str(c.election_delay);
   canon += ";heartbeat_interval=" + std::to_string(c.heartbeat_interval.count());
   canon += ";hooks_execution=" + std::string(to_string(c.hooks_execution));

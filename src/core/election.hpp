@@ -309,6 +309,7 @@ class Election {
   };
   std::map<std::string, Ack> acked_;
   Time lease_end_{};
+  Time led_since_{};
   /// The members heartbeated every T, sorted; empty when every member is one.
   std::vector<std::string> watchers_;
   /// When each supporter-watcher was chosen: one that has not acknowledged within a lease of

@@ -154,8 +154,10 @@ void Election::step_down(Time now, Time effective, const std::string& reason, Ou
   // If the lease had already run out (the process was frozen or late), leadership ended then,
   // whatever made this node notice now.
   const bool lapsed = lease_end_ <= now;
-  out.events.emplace_back(LeadershipLost{leader_term_, std::min({effective, now, lease_end_}),
-                                         lapsed ? "lease_expired" : reason});
+  // Never before it began: a lease that the cluster's growth ended at once ends when it began.
+  out.events.emplace_back(
+      LeadershipLost{leader_term_, std::max(led_since_, std::min({effective, now, lease_end_})),
+                     lapsed ? "lease_expired" : reason});
   acked_.clear();
   hb_sent_.clear();
   watchers_.clear();

@@ -147,6 +147,9 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
       campaign_->promise_left_ms = std::max(campaign_->promise_left_ms, b.promise_left_ms);
     }
   }
+  // The cluster may have grown since the campaign began: a win needs the quorum of now, or the
+  // lease would end the moment it began.
+  campaign_->needed = std::max(campaign_->needed, quorum());
   if (campaign_->granted.size() + 1 >= campaign_->needed) {
     if (campaign_->pre) {
       count_end("won");
@@ -401,12 +404,13 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
       !best.empty() && best != cfg_.name && (!excluded_.count(best) || c.granted.count(best));
   campaign_.reset();
   role_ = Role::leader;
+  led_since_ = now;
   support_.reset();
   acked_.clear();
   hb_sent_.clear();
   // A voter is bound for vote_binding from its receipt; counted like a heartbeat acknowledgement
-  // (lease_ from the send), shifted by what the binding adds to the promise.
-  const Duration shift = vote_binding(c.length) - promise_;
+  // (lease_ from the send), stretched as the binding is (Timing::vote_lease).
+  const Duration shift = tm_.vote_lease(c.length) - lease_;
   for (const auto& [name, boot] : c.granted) acked_[name] = Ack{c.sent + shift, boot};
   last_hb_sent_ = c.sent + shift;  // itself too: a campaign longer than the lease can still win
   excluded_.clear();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <string_view>
 
 namespace elector {
 
@@ -531,6 +533,23 @@ void Membership::tick(Time now, Outbox& out) {
     // reconnect interval kept a thousand joiners' busy seeds from ever catching up.
     if (joined_ && up_count_ == 0 && !seeds_.empty() && !leaving_) {
       for (const auto& s : seeds_) out.send("", s, make_push_pull(now, true, true));
+    } else if (joined_ && !leaving_) {
+      // A seed that is not a live member's address may front a group this node never heard of:
+      // processes restarted during a partition join only the seeds they can reach, and two such
+      // groups would never merge. Tried by the cluster as a whole about once per interval each,
+      // as dead members are.
+      std::vector<const std::string*> unknown;
+      // (Checked when the process wakes anyway: it adds no wake-up of its own.)
+      std::set<std::string_view> live_addrs;
+      for (const auto& [name, m] : members_) {
+        if (m.up()) live_addrs.insert(m.addr());
+      }
+      for (const auto& s : seeds_) {
+        if (!live_addrs.count(s)) unknown.push_back(&s);
+      }
+      if (!unknown.empty() && (unknown.size() >= live || rng_.below(live) < unknown.size())) {
+        out.send("", *unknown[rng_.below(unknown.size())], make_push_pull(now, true, true));
+      }
     }
     next_reconnect_ = now + t_.reconnect_interval;
     std::erase_if(answered_,

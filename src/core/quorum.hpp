@@ -4,8 +4,9 @@
 // By default the quorum is a majority of the cluster's *known size*: the most voters (this node and
 // the members with its settings) the node has known at once, or the declared `cluster_size` if
 // larger. The known size is saved with the node's state, so neither a partition (members merely
-// unreachable or failed still count) nor a restart shrinks it; only a member's graceful leave
-// lowers it. An explicit `quorum_size` at or below half the known size is availability mode.
+// unreachable, failed or gone still count), nor a restart, nor a leave shrinks it (docs/design.md
+// §7 says how an operator shrinks a cluster for good). An explicit `quorum_size` at or below half
+// the known size is availability mode.
 //
 // Thread safety: values only.
 #pragma once
@@ -42,11 +43,9 @@ class KnownSize {
   void add(const std::string& name) {
     if (names_.insert(name).second) high_ = std::max(high_, names_.size() + 1);
   }
-  /// A voter left gracefully: the cluster is one smaller, unless other counts say otherwise.
-  void left(const std::string& name) {
-    if (names_.erase(name) == 0) return;
-    high_ = std::max({declared_, names_.size() + 1, high_ - 1, std::size_t{1}});
-  }
+  /// A voter left gracefully. The size stays: a leave heard on one side of a partition only
+  /// (the member may come back on the other) would shrink one side's quorum and not the other's.
+  void left(const std::string& name) { names_.erase(name); }
   [[nodiscard]] std::size_t size() const { return high_; }
 
  private:

@@ -136,7 +136,7 @@ std::string render_metrics(const elector::NodeStatus& status,
   p.family("elector_quorum", "gauge", "Supporters a leader needs, this node included.");
   p.sample("elector_quorum", status.quorum);
   p.family("elector_cluster_size", "gauge",
-           "The cluster's known size: the most voters known at once, less graceful leaves.");
+           "The cluster's known size: the most voters known at once.");
   p.sample("elector_cluster_size", status.cluster_size);
   p.family("elector_availability_mode", "gauge",
            "1 when an explicit quorum_size is half the cluster or less: a partition can elect two "

@@ -136,8 +136,8 @@ TEST_F(Electord, BadValueExitsTwoNamingKeyAndValue) {
   EXPECT_EQ(
       run_to_end({"--name", "a", "--listen", "127.0.0.1:1", "--insecure", "--quorum-size", "x"}),
       2);
-  EXPECT_NE(slurp(err_file).find(
-                "electord: bad value for --quorum-size: \"x\" (expected an integer >= 1)"),
+  EXPECT_NE(slurp(err_file).find("electord: bad value for --quorum-size: \"x\" (expected an "
+                                 "integer >= 1, or 0 for a majority)"),
             std::string::npos)
       << slurp(err_file);
 }

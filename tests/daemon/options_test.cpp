@@ -672,7 +672,7 @@ TEST(Options, TheExampleConfigFileLoads) {
   const auto r = load_options(in);
   ASSERT_TRUE(r.settings) << joined(r.errors);
   EXPECT_EQ(r.settings->node.name, "box1");
-  EXPECT_EQ(r.settings->node.quorum_size, 2);
+  EXPECT_EQ(r.settings->node.quorum_size, 0);  // the default: a majority
   EXPECT_EQ(r.settings->node.post_election_hooks.size(), 1U);
 }
 

@@ -69,7 +69,9 @@ using Event =
                  ElectionFinished, MemberUp, MemberDown, SettingsMismatch, AvailabilityMode>;
 
 /// A hook the runtime must run. Hooks of one node run one at a time, in the order requested, each
-/// killed after `hook_timeout`; elections never wait for them, so a hung hook cannot block one.
+/// killed after `hook_timeout`. A pre-election hook starts before the node's campaign or vote
+/// leaves (the runtime holds the step's messages until then, `hook_timeout` at most); nothing
+/// waits for a hook to end, so a hung hook cannot block an election.
 struct HookRequest {
   enum class Phase { pre, post } phase = Phase::pre;
   std::uint64_t election = 0;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -130,27 +131,40 @@ HookRunner::~HookRunner() {
 void HookRunner::enqueue(const elector::HookRequest& request,
                          const std::vector<std::string>& commands) {
   if (commands.empty()) return;
-  {
-    const std::lock_guard lock(mu_);
-    if (stopping_) return;
-    for (const auto& cmd : commands) {
-      if (jobs_.size() >= opts_.max_pending) {
-        spdlog::warn("hooks: {} waiting, dropping the oldest ({} hook of election {}: {})",
-                     jobs_.size(), phase_name(jobs_.front().request.phase),
-                     jobs_.front().request.election, jobs_.front().command);
-        jobs_.pop_front();
-      }
-      jobs_.push_back(Job{request, cmd});
+  std::unique_lock lock(mu_);
+  if (stopping_) return;
+  const std::uint64_t first = queued_ + 1;
+  for (const auto& cmd : commands) {
+    if (jobs_.size() >= opts_.max_pending) {
+      spdlog::warn("hooks: {} waiting, dropping the oldest ({} hook of election {}: {})",
+                   jobs_.size(), phase_name(jobs_.front().request.phase),
+                   jobs_.front().request.election, jobs_.front().command);
+      started_ = std::max(started_, jobs_.front().seq);
+      jobs_.pop_front();
+      started_cv_.notify_all();
     }
-    // Started with the first hook: a daemon without hooks keeps no thread for them.
-    if (!thread_.joinable()) {
-      thread_ = std::thread([this] {
-        pthread_setname_np(pthread_self(), "elector-hooks");  // shown by top -H and /proc
-        run();
-      });
-    }
+    jobs_.push_back(Job{request, cmd, ++queued_});
+  }
+  // Started with the first hook: a daemon without hooks keeps no thread for them.
+  if (!thread_.joinable()) {
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "elector-hooks");  // shown by top -H and /proc
+      run();
+    });
   }
   cv_.notify_one();
+  if (request.phase != elector::HookRequest::Phase::pre) return;
+  // The node sends this election's campaign or vote once we return (docs/design.md §6): the
+  // hook starts first, and the election waits for it no longer than a hook may run.
+  started_cv_.wait_for(lock, opts_.timeout, [&] { return stopping_ || started_ >= first; });
+}
+
+void HookRunner::mark_started(std::uint64_t seq) {
+  {
+    const std::lock_guard lock(mu_);
+    started_ = std::max(started_, seq);
+  }
+  started_cv_.notify_all();
 }
 
 void HookRunner::stop() {
@@ -160,6 +174,7 @@ void HookRunner::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  started_cv_.notify_all();
   if (wake_fd_ >= 0) {
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
@@ -256,6 +271,12 @@ HookResult HookRunner::run_one(const Job& job) {
   const int rc = posix_spawn(&pid, opts_.shell.c_str(), &actions, &attr, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
+  if (rc == 0) {
+    // Logged before the election is let go on: its line shows the hook began before the
+    // campaign's messages left.
+    spdlog::debug("hook started ({}, election {}): {}", phase_name(r.phase), r.election, r.command);
+  }
+  mark_started(job.seq);
   if (rc != 0) {
     r.outcome = HookResult::Outcome::spawn_failed;
     r.code = rc;

@@ -9,8 +9,9 @@
 //
 // Each hook runs in its own process group; when it runs longer than the timeout the whole group is
 // killed (SIGKILL), so that a hung `sleep` started by the shell dies with it. A failing or killed
-// hook is logged and the queue moves on: callers only enqueue, never wait, so a hook can never
-// block an election.
+// hook is logged and the queue moves on. Callers never wait for a hook to finish, so a hook can
+// never block an election; enqueue() of pre-election hooks returns once the first of them has
+// started (the node sends that election's campaign or vote after it), the timeout at most.
 //
 // Thread safety: enqueue() and stop() may be called from any thread; `on_result` runs on the
 // runner's thread.
@@ -68,7 +69,9 @@ class HookRunner {
   HookRunner(const HookRunner&) = delete;
   HookRunner& operator=(const HookRunner&) = delete;
 
-  /// Queues `commands` (the pre or the post list, by request.phase) for `request`. Returns at once.
+  /// Queues `commands` (the pre or the post list, by request.phase) for `request`. Returns at once
+  /// for post-election hooks; for pre-election hooks, once the first of them has started (it
+  /// waits for the hooks queued before it), failed to start or was dropped, or after the timeout.
   void enqueue(const elector::HookRequest& request, const std::vector<std::string>& commands);
 
   /// Kills the running hook's process group, drops the waiting ones and joins the thread.
@@ -79,10 +82,13 @@ class HookRunner {
   struct Job {
     elector::HookRequest request;
     std::string command;
+    std::uint64_t seq = 0;  // in queueing order, from 1
   };
 
   void run();
   HookResult run_one(const Job& job);
+  /// Job `seq` has started (or never will): a pre-election enqueue() waiting for it returns.
+  void mark_started(std::uint64_t seq);
   /// Waits for `pid` until it ends, the timeout passes or stop() is called.
   HookResult::Outcome wait_for(int pid, int& status_out);
 
@@ -90,6 +96,9 @@ class HookRunner {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> jobs_;
+  std::uint64_t queued_ = 0;   // the seq of the last job queued
+  std::uint64_t started_ = 0;  // every job up to this seq has started, or never will
+  std::condition_variable started_cv_;
   bool stopping_ = false;
   std::mutex join_mu_;  // serializes stop()s: one joins, the others find the thread joined
   int wake_fd_ = -1;    // eventfd: wakes a wait for a running hook when stopping

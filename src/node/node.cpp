@@ -17,6 +17,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <ctime>
 #include <functional>
@@ -198,6 +199,7 @@ class Node::Impl {
       const Now now = input_now_locked();
       core_->stop(now.core);
       flush_locked(now);
+      release_held_locked();  // the handover and the leave go before the transport stops
       state_ = State::stopped;
     }
     cv_.notify_all();
@@ -356,17 +358,53 @@ class Node::Impl {
         if (!ok) r.messages.clear();
         core_->saved(now.core, ok);
       }
-      for (auto& m : r.messages) transport_->send(std::move(m));
-      wake = post_events_locked(now, r) || wake;
+      // A pre-election hook starts before this node campaigns or votes in its election (design
+      // §6): the step's messages, and those of later steps behind them, wait until the
+      // dispatcher has handed the hook over, hook_timeout at most.
+      const bool hold =
+          cb_.pre_election && std::any_of(r.hooks.begin(), r.hooks.end(), [](const HookRequest& h) {
+            return h.phase == HookRequest::Phase::pre;
+          });
+      if (hold) {
+        if (!holding_) hold_end_ = now.mono + cfg_.hook_timeout;
+        holding_ = true;
+        ++hold_gen_;
+      }
+      for (auto& m : r.messages) {
+        if (holding_) {
+          held_.push_back(std::move(m));
+        } else {
+          transport_->send(std::move(m));
+        }
+      }
+      wake = post_events_locked(now, r, hold ? hold_gen_ : 0) || wake;
       if (!asked) break;
     }
-    transport_->wake_at(now.to_mono(core_->next_wakeup()));
+    if (holding_ && now.mono >= hold_end_) release_held_locked();
+    const Time next = now.to_mono(core_->next_wakeup());
+    transport_->wake_at(holding_ ? std::min(next, hold_end_) : next);
     if (wake) cv_.notify_all();
   }
 
+  /// Sends what waited for a pre-election hook.
+  void release_held_locked() {
+    holding_ = false;
+    hold_end_ = kNever;
+    for (auto& m : held_) transport_->send(std::move(m));
+    held_.clear();
+  }
+
+  /// On the dispatcher thread, once the pre-election hooks of hold `gen` were handed over. A
+  /// later hold (a newer election's hook, queued behind this one) keeps everything waiting.
+  void release_held(std::uint64_t gen) {
+    std::lock_guard g(mu_);
+    if (state_ == State::running && holding_ && gen == hold_gen_) release_held_locked();
+  }
+
   /// Queues the step's events and hooks for the dispatcher; true if an election finished with a
-  /// leader (elect_sync waits for that).
-  bool post_events_locked(const Now& now, Ready& r) {
+  /// leader (elect_sync waits for that). `hold` (0: none): the hold the step's pre-election hooks
+  /// end once handed over.
+  bool post_events_locked(const Now& now, Ready& r, std::uint64_t hold) {
     bool wake = false;
     for (auto& e : r.events) {
       if (const auto* f = std::get_if<ElectionFinished>(&e)) {
@@ -391,13 +429,14 @@ class Node::Impl {
     // each task posted would wake the event thread, a context switch, on its own.
     if (!r.events.empty() || !r.hooks.empty()) {
       dispatcher_.post(
-          [this, at = now.mono, evs = std::move(r.events), hooks = std::move(r.hooks)] {
+          [this, at = now.mono, hold, evs = std::move(r.events), hooks = std::move(r.hooks)] {
             for (const auto& ev : evs) deliver(at, ev);
             for (const auto& req : hooks) {
               const auto& fn =
                   req.phase == HookRequest::Phase::pre ? cb_.pre_election : cb_.post_election;
               if (fn) fn(req);
             }
+            if (hold != 0) release_held(hold);
           });
     }
     return wake;
@@ -491,6 +530,12 @@ class Node::Impl {
   Dispatcher dispatcher_;
   std::uint64_t elections_finished_ = 0;
   std::uint64_t finished_with_leader_ = 0;
+  /// Messages waiting for a pre-election hook to be handed over (flush_locked), in order; the
+  /// latest hold, whose hand-over sends them; when they go anyway (CLOCK_MONOTONIC).
+  std::vector<Outgoing> held_;
+  bool holding_ = false;
+  std::uint64_t hold_gen_ = 0;
+  Time hold_end_ = kNever;
 };
 
 Node::Node(NodeConfig cfg, NodeCallbacks callbacks)

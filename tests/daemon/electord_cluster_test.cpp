@@ -219,5 +219,56 @@ TEST_F(ElectordCluster, RuntimeHighElectsTheMemberThatHasJustBecomeBusy) {
   EXPECT_EQ(json::parse(r->body)["leader"], "box" + std::to_string(busy)) << r->body;
 }
 
+/// The instant (t_mono_ns) of the first line `pred` matches, once there is one.
+template <class Pred>
+std::int64_t first_instant(const Cluster& c, int k, const std::string& file, Pred pred) {
+  std::int64_t t = 0;
+  testing::wait_until([&] {
+    const auto found = c.lines(k, file, pred);
+    if (!found.empty()) t = found.front().value("t_mono_ns", std::int64_t{0});
+    return t != 0;
+  });
+  return t;
+}
+
+TEST_F(ElectordCluster, APreElectionHookStartsBeforeTheCampaignLeaves) {
+  // Every box runs hooks for every election it sees (global), and a post hook outlasts the gap
+  // to the next election: that election's pre hook can only start when it ends, half a second
+  // after the election began. T = 500 ms: the campaign waits 1.5 s for its answers.
+  Cluster c(2,
+            {"--strategy", "priority", "--hooks-execution", "global", "--heartbeat-interval", "500",
+             "--election-delay", "100", "--hook-timeout", "10000", "--pre-election-hook", ":",
+             "--post-election-hook", "sleep 0.5", "--log-format", "json", "--log-level", "debug"});
+  ASSERT_TRUE(c.up()) << c.output();
+  ASSERT_EQ(c.wait_leader(), "box1") << c.output();
+  auto r = c.control(1).Post("/v1/clear-leader");
+  ASSERT_TRUE(r && r->status == 200);
+  const auto event_is = [](const char* event, const char* reason) {
+    return [=](const json& j) {
+      return j.value("event", "") == event && j.value("reason", "") == reason;
+    };
+  };
+  ASSERT_NE(first_instant(c, 1, "events.jsonl", event_is("election_started", "cleared")), 0);
+  r = c.control(1).Post("/v1/elect");  // box1 campaigns while its post hook of the clear runs
+  ASSERT_TRUE(r && r->status == 200);
+
+  ASSERT_TRUE(testing::wait_until([&] {
+    return !c.lines(1, "events.jsonl", event_is("election_started", "requested")).empty();
+  }));
+  const auto election =
+      c.lines(1, "events.jsonl", event_is("election_started", "requested")).front()["election"];
+  const std::string hook_line = "hook started (pre_election, election " + election.dump() + ")";
+  const std::int64_t hook_started = first_instant(c, 1, "electord.log", [&](const json& j) {
+    return j.value("msg", "").rfind(hook_line, 0) == 0;
+  });
+  // box2 hears box1's campaign (the forwarded request comes first) only after the hook began.
+  const std::int64_t heard =
+      first_instant(c, 2, "events.jsonl", event_is("election_started", "requested"));
+  ASSERT_NE(hook_started, 0) << slurp(c.box_file(1, "electord.log"));
+  ASSERT_NE(heard, 0) << slurp(c.box_file(2, "events.jsonl"));
+  EXPECT_LT(hook_started, heard);
+  EXPECT_EQ(c.wait_leader(), "box1") << c.output();
+}
+
 }  // namespace
 }  // namespace electord

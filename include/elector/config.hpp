@@ -59,8 +59,8 @@ struct Config {
   Duration election_delay = ms(1000);
   /// How many members (this node included) must back a leader. 0, the default, is a majority of
   /// the cluster's known size (the most voters known at once, kept across restarts, never lowered
-  /// by the cluster itself; or `cluster_size` if larger): then no partition can give two leaders. An
-  /// explicit value at or below half the cluster is availability mode (docs/design.md §7).
+  /// by the cluster itself; or `cluster_size` if larger): then no partition can give two leaders.
+  /// An explicit value at or below half the cluster is availability mode (docs/design.md §7).
   int quorum_size = 0;
   /// The number of voters the cluster is meant to have (0: none declared). With the default
   /// quorum, a majority of it is needed from the first second, so that even a cold start split in

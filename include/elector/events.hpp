@@ -8,14 +8,17 @@
 //  - ElectionStarted / ElectionFinished: paired by `election`; see docs/design.md for when a node
 //    takes part in an election.
 //  - MemberUp / MemberDown: transitions of other members between up (alive or suspect) and down.
-//  - SettingsMismatch: a member's election settings differ from ours; it is not voted for.
+//  - SettingsMismatch: a member's election settings differ from ours; it is not voted for. Once
+//    per member name, when the member has told us its settings.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
+#include "elector/config.hpp"
 #include "elector/time.hpp"
 
 namespace elector {
@@ -54,8 +57,34 @@ struct MemberDown {
   std::string member;
   std::string reason;  // failed, left, restarted, process_gone
 };
+/// The settings every member of a cluster must share (election_settings_hash covers them), as one
+/// member runs with them.
+struct ElectionSettings {
+  std::string strategy;
+  std::int64_t quorum_size = 0;
+  Duration election_delay{};
+  Duration heartbeat_interval{};
+  HooksExecution hooks_execution = HooksExecution::local;
+  bool automatic_elections = true;
+  bool operator==(const ElectionSettings&) const = default;
+};
+enum class ElectionSetting : std::uint8_t {
+  strategy,
+  quorum_size,
+  election_delay,
+  heartbeat_interval,
+  hooks_execution,
+  automatic_elections,
+};
+/// The settings of `a` and `b` that differ, in the order of ElectionSetting.
+std::vector<ElectionSetting> differences(const ElectionSettings& a, const ElectionSettings& b);
+
 struct SettingsMismatch {
   std::string member;
+  /// The settings that differ, and their values on the member and on this node.
+  std::vector<ElectionSetting> differs;
+  ElectionSettings member_settings;
+  ElectionSettings own_settings;
 };
 /// The cluster grew to twice the explicitly configured quorum_size or more (or this node started
 /// so): two disjoint halves could each elect a leader. Reported once per crossing.

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "elector/events.hpp"
+
 namespace elector {
 
 enum class MemberStatus : std::uint8_t { alive, suspect, dead, left };
@@ -140,6 +142,10 @@ struct Header {
   std::int64_t runtime_ms = 0;
   /// The highest term the sender knows: a restarted node learns it from its first contact.
   std::uint64_t term = 0;
+  /// The sender's election settings, on messages to a member whose settings hash differs from
+  /// the sender's and on joins: the receiver can say which settings differ and how. Others carry
+  /// only the hash (self.meta), which is all agreeing members need.
+  std::optional<ElectionSettings> settings;
 };
 
 struct Envelope {

@@ -2,7 +2,32 @@
 
 namespace elector {
 
+std::vector<ElectionSetting> differences(const ElectionSettings& a, const ElectionSettings& b) {
+  std::vector<ElectionSetting> d;
+  if (a.strategy != b.strategy) d.push_back(ElectionSetting::strategy);
+  if (a.quorum_size != b.quorum_size) d.push_back(ElectionSetting::quorum_size);
+  if (a.election_delay != b.election_delay) d.push_back(ElectionSetting::election_delay);
+  if (a.heartbeat_interval != b.heartbeat_interval)
+    d.push_back(ElectionSetting::heartbeat_interval);
+  if (a.hooks_execution != b.hooks_execution) d.push_back(ElectionSetting::hooks_execution);
+  if (a.automatic_elections != b.automatic_elections) {
+    d.push_back(ElectionSetting::automatic_elections);
+  }
+  return d;
+}
+
 namespace {
+/// What election_settings_hash() covers, as values a member can be told.
+ElectionSettings election_settings(const Config& cfg) {
+  const auto strategy = strategy_of(cfg);
+  return ElectionSettings{strategy ? std::string(strategy->name()) : cfg.strategy,
+                          cfg.quorum_size,
+                          cfg.election_delay,
+                          cfg.heartbeat_interval,
+                          cfg.hooks_execution,
+                          cfg.automatic_elections};
+}
+
 MemberUpdate self_update(const Config& cfg, std::uint64_t boot, std::uint64_t hash) {
   MemberUpdate u;
   u.name = cfg.name;
@@ -18,6 +43,7 @@ NodeCore::NodeCore(const Config& cfg, std::uint64_t boot, std::uint64_t seed, Ti
     : cfg_(cfg),
       boot_(boot),
       settings_hash_(election_settings_hash(cfg)),
+      settings_(election_settings(cfg)),
       rng_(seed),
       membership_(cfg.membership, self_update(cfg, boot, settings_hash_), now, rng_,
                   std::move(directory)),
@@ -33,8 +59,17 @@ void NodeCore::receive(Time now, const Envelope& env) {
   if (stopped_) return;
   const MemberUpdate& from = env.header.self;
   if (from.name == cfg_.name) return;
-  if (from.meta.settings_hash != settings_hash_ && mismatch_reported_.insert(from.name).second) {
-    out_.events.emplace_back(SettingsMismatch{from.name});
+  if (from.meta.settings_hash != settings_hash_) {
+    // Our messages to it carry our settings from now on, so that it can say what differs; it
+    // is reported once its own tell us what.
+    mismatched_.insert(from.name);
+    if (env.header.settings && mismatch_reported_.insert(from.name).second) {
+      const ElectionSettings& theirs = *env.header.settings;
+      out_.events.emplace_back(
+          SettingsMismatch{from.name, differences(theirs, settings_), theirs, settings_});
+    }
+  } else if (!mismatched_.empty()) {
+    mismatched_.erase(from.name);  // restarted with our settings
   }
   election_.learn_term(env.header.term);
   membership_.on_envelope(now, env, env.header.runtime_ms, out_);
@@ -113,6 +148,10 @@ void NodeCore::after(Time now) {
   for (auto& m : out_.msgs) {
     Envelope env;
     env.header = h;
+    // A seed may not know us yet: a join tells it our settings too.
+    if (m.to_name.empty() || (!mismatched_.empty() && mismatched_.count(m.to_name) > 0)) {
+      env.header.settings = settings_;
+    }
     env.body = std::move(m.body);
     if (auto* pp = std::get_if<PushPull>(&env.body)) election_.fill(*pp);
     env.gossip = membership_.take_gossip();

@@ -108,6 +108,7 @@ class NodeCore {
   Config cfg_;
   std::uint64_t boot_;
   std::uint64_t settings_hash_;
+  ElectionSettings settings_;
   Rng rng_;
   Membership membership_;
   Election election_;
@@ -116,6 +117,9 @@ class NodeCore {
   Outbox out_;
   Time last_now_{};              // the instant of the latest input
   std::size_t events_seen_ = 0;  // events of out_ already passed to the election
+  /// Members that sent us another settings hash: our messages to them carry our settings.
+  std::set<std::string> mismatched_;
+  /// Members reported in a SettingsMismatch (once per name).
   std::set<std::string> mismatch_reported_;
   Ready ready_;
 };

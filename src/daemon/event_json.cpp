@@ -10,6 +10,54 @@ Json optional_name(const std::optional<std::string>& s) {
   return s ? Json(*s) : Json(nullptr);
 }
 
+const char* setting_name(elector::ElectionSetting s) {
+  switch (s) {
+    case elector::ElectionSetting::strategy:
+      return "strategy";
+    case elector::ElectionSetting::quorum_size:
+      return "quorum_size";
+    case elector::ElectionSetting::election_delay:
+      return "election_delay";
+    case elector::ElectionSetting::heartbeat_interval:
+      return "heartbeat_interval";
+    case elector::ElectionSetting::hooks_execution:
+      return "hooks_execution";
+    case elector::ElectionSetting::automatic_elections:
+      return "automatic_elections";
+  }
+  return "?";
+}
+
+/// Durations in milliseconds, as the settings are given.
+Json ms_value(elector::Duration d) {
+  if (d % elector::ms(1) == elector::Duration::zero()) return elector::to_ms(d);
+  return static_cast<double>(d.count()) / 1e6;
+}
+
+/// One setting's value, as the configuration gives it.
+Json setting_value(const elector::ElectionSettings& v, elector::ElectionSetting s) {
+  switch (s) {
+    case elector::ElectionSetting::strategy:
+      return v.strategy;
+    case elector::ElectionSetting::quorum_size:
+      return v.quorum_size;
+    case elector::ElectionSetting::election_delay:
+      return ms_value(v.election_delay);
+    case elector::ElectionSetting::heartbeat_interval:
+      return ms_value(v.heartbeat_interval);
+    case elector::ElectionSetting::hooks_execution:
+      return elector::to_string(v.hooks_execution);
+    case elector::ElectionSetting::automatic_elections:
+      return v.automatic_elections;
+  }
+  return nullptr;
+}
+
+std::string setting_text(const elector::ElectionSettings& v, elector::ElectionSetting s) {
+  const Json j = setting_value(v, s);
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
 struct Fields {
   Json& j;
   void operator()(const elector::LeaderChanged& e) const {
@@ -39,7 +87,15 @@ struct Fields {
     j["member"] = e.member;
     j["reason"] = e.reason;
   }
-  void operator()(const elector::SettingsMismatch& e) const { j["member"] = e.member; }
+  void operator()(const elector::SettingsMismatch& e) const {
+    j["member"] = e.member;
+    Json differs = Json::object();
+    for (const auto s : e.differs) {
+      differs[setting_name(s)] = {{"member", setting_value(e.member_settings, s)},
+                                  {"this_node", setting_value(e.own_settings, s)}};
+    }
+    j["differs"] = std::move(differs);
+  }
   void operator()(const elector::AvailabilityMode& e) const {
     j["quorum"] = e.quorum;
     j["cluster_size"] = e.cluster_size;
@@ -93,10 +149,17 @@ std::string event_text(const elector::Event& e) {
       return "member " + e.member + " down (" + e.reason + ")";
     }
     std::string operator()(const elector::SettingsMismatch& e) const {
-      return "member " + e.member +
-             " has different election settings: it is not voted for; give every node the same "
-             "strategy, quorum_size, election_delay, heartbeat_interval, hooks_execution and "
-             "automatic_elections";
+      // "member box4 runs quorum_size=3 (this node 0): ..."
+      std::string what;
+      for (const auto s : e.differs) {
+        what += std::string(what.empty() ? "" : ", ") + setting_name(s) + "=" +
+                setting_text(e.member_settings, s) + " (this node " +
+                setting_text(e.own_settings, s) + ")";
+      }
+      return "member " + e.member + " runs " +
+             (what.empty() ? std::string("with other election settings") : what) +
+             ": it is not voted for until every node has the same strategy, quorum_size, "
+             "election_delay, heartbeat_interval, hooks_execution and automatic_elections";
     }
     std::string operator()(const elector::AvailabilityMode& e) const {
       return "AVAILABILITY MODE: quorum_size " + std::to_string(e.quorum) + " of " +

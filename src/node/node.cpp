@@ -413,12 +413,6 @@ class Node::Impl {
           ++finished_with_leader_;
           wake = true;
         }
-      } else if (const auto* mm = std::get_if<SettingsMismatch>(&e)) {
-        cb_.log(LogLevel::warn,
-                cfg_.name + ": member " + mm->member +
-                    " runs with different election settings (strategy, quorum_size, "
-                    "election_delay, heartbeat_interval, hooks_execution or "
-                    "automatic_elections); it will not be voted for until the settings agree");
       } else if (auto* ll = std::get_if<LeadershipLost>(&e)) {
         // Reported instants are on CLOCK_MONOTONIC, as the event's own instant.
         ll->effective = now.to_mono(ll->effective);

@@ -62,6 +62,18 @@ void put(Writer& w, const MemberUpdate& u) {
   w.str(u.from);
 }
 
+// Present on a few messages only (to a member whose settings differ, joins): one byte elsewhere.
+void put(Writer& w, const std::optional<ElectionSettings>& s) {
+  w.boolean(s.has_value());
+  if (!s) return;
+  w.str(s->strategy);
+  w.zigzag(s->quorum_size);
+  w.zigzag(s->election_delay.count());
+  w.zigzag(s->heartbeat_interval.count());
+  w.u8(s->hooks_execution == HooksExecution::global ? 1 : 0);
+  w.boolean(s->automatic_elections);
+}
+
 void put(Writer& w, const Ping& m) {
   w.varint(m.seq);
   w.str(m.target);
@@ -293,6 +305,20 @@ std::vector<MemberUpdate> get_updates(Reader& r, std::size_t max) {
   return v;
 }
 
+void get(Reader& r, std::optional<ElectionSettings>& s) {
+  if (!r.boolean()) return;
+  ElectionSettings v;
+  v.strategy = r.str();
+  v.quorum_size = r.zigzag();
+  v.election_delay = Duration(r.zigzag());
+  v.heartbeat_interval = Duration(r.zigzag());
+  const std::uint8_t hooks = r.u8();
+  if (hooks > 1) r.fail(DecodeError::malformed);
+  v.hooks_execution = hooks == 1 ? HooksExecution::global : HooksExecution::local;
+  v.automatic_elections = r.boolean();
+  if (r.ok()) s = std::move(v);
+}
+
 void get(Reader& r, Ping& m) {
   m.seq = r.varint();
   m.target = r.str();
@@ -394,6 +420,7 @@ void encode(const Envelope& env, std::vector<std::uint8_t>& out) {
   put(w, env.header.self);
   w.zigzag(env.header.runtime_ms);
   w.varint(env.header.term);
+  put(w, env.header.settings);
   std::visit([&w](const auto& m) { put(w, m); }, env.body);
   w.varint(env.gossip.size());
   for (const auto& u : env.gossip) put(w, u);
@@ -416,6 +443,7 @@ std::variant<Envelope, DecodeError> decode(std::span<const std::uint8_t> in) {
   get(r, env.header.self);
   env.header.runtime_ms = r.zigzag();
   env.header.term = r.varint();
+  get(r, env.header.settings);
   if (!r.ok()) return *r.error();
   env.body = get_body(r, kind);
   env.gossip = get_updates(r, kMaxGossip);

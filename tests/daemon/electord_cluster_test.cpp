@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -20,6 +22,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,20 +57,47 @@ bool bindable(int port, int type) {
   return ok;
 }
 
+/// A base port P such that P+1..P+n (members) and P+10001..P+10000+n (control APIs) were free a
+/// moment ago, away from the ranges of the real-process tests (12000 and up).
+int free_base_port(int n) {
+  for (int p = 20000 + (::getpid() % 200) * 25; p < 30000; p += 25) {
+    bool free = true;
+    for (int k = 1; k <= n && free; ++k) {
+      free = bindable(p + k, SOCK_STREAM) && bindable(p + k, SOCK_DGRAM) &&
+             bindable(p + 10000 + k, SOCK_STREAM);
+    }
+    if (free) return p;
+  }
+  return 0;
+}
+
+/// Starts `argv` with its stdout and stderr in the file `out`; -1 if it could not.
+pid_t spawn(std::vector<std::string> argv_s, const std::string& out) {
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv_s[0].c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+/// The wait status of `pid` once it has ended.
+int wait_exit(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
 /// `electorctl cluster` of `n` boxes in a directory of its own, taken down at the end.
 class Cluster {
  public:
-  Cluster(int n, std::vector<std::string> options) : n_(n) {
-    // Ports P+K (members) and P+10000+K (control APIs) free a moment ago, away from the ranges
-    // of the real-process tests (12000 and up).
-    for (int p = 20000 + (::getpid() % 200) * 25; base_ == 0 && p < 30000; p += 25) {
-      bool free = true;
-      for (int k = 1; k <= n && free; ++k) {
-        free = bindable(p + k, SOCK_STREAM) && bindable(p + k, SOCK_DGRAM) &&
-               bindable(p + 10000 + k, SOCK_STREAM);
-      }
-      if (free) base_ = p;
-    }
+  Cluster(int n, std::vector<std::string> options) : n_(n), base_(free_base_port(n)) {
     std::vector<std::string> args = {"up", std::to_string(n), "--base-port", std::to_string(base_)};
     args.insert(args.end(), options.begin(), options.end());
     up_ = ctl(args) == 0;
@@ -81,25 +111,11 @@ class Cluster {
   [[nodiscard]] bool up() const { return up_; }
   /// Runs `electorctl cluster ARGS --dir DIR`; its output goes to output().
   int ctl(std::vector<std::string> args) const {
-    std::vector<std::string> argv_s = {sibling("electorctl"), "cluster"};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    argv_s.insert(argv_s.end(), {"--dir", dir_.file("cluster")});
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    const std::string out = dir_.file("ctl.out");
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, argv_s[0].c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return -1;
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-    }
-    return status;
+    std::vector<std::string> argv = {sibling("electorctl"), "cluster"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--dir", dir_.file("cluster")});
+    const pid_t pid = spawn(std::move(argv), dir_.file("ctl.out"));
+    return pid < 0 ? -1 : wait_exit(pid);
   }
   [[nodiscard]] std::string output() const { return slurp(dir_.file("ctl.out")); }
   /// The leader every box agrees on (empty if they do not within the timeout).
@@ -134,8 +150,8 @@ class Cluster {
 
  private:
   int n_;
+  int base_;
   TempDir dir_;
-  int base_ = 0;
   bool up_ = false;
 };
 
@@ -268,6 +284,73 @@ TEST_F(ElectordCluster, APreElectionHookStartsBeforeTheCampaignLeaves) {
   ASSERT_NE(heard, 0) << slurp(c.box_file(2, "events.jsonl"));
   EXPECT_LT(hook_started, heard);
   EXPECT_EQ(c.wait_leader(), "box1") << c.output();
+}
+
+TEST_F(ElectordCluster, AMemberWithOtherSettingsIsLoggedOnceSayingWhatDiffers) {
+  TempDir dir;
+  const int base = free_base_port(2);
+  testing::write_file(dir.file("cookie"), "s3cret\n");
+  // b runs another quorum_size: each side names it, with both values, once.
+  const auto start = [&](const std::string& name, int k, std::vector<std::string> more) {
+    std::vector<std::string> argv = {sibling("electord"),
+                                     "--name",
+                                     name,
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(base + k),
+                                     "--seeds",
+                                     "127.0.0.1:" + std::to_string(base + 1),
+                                     "--control",
+                                     "127.0.0.1:0",
+                                     "--cookie-file",
+                                     dir.file("cookie"),
+                                     "--state-dir",
+                                     dir.file(name),
+                                     "--event-log",
+                                     dir.file(name + ".events"),
+                                     "--election-delay",
+                                     "100"};
+    argv.insert(argv.end(), more.begin(), more.end());
+    return spawn(std::move(argv), dir.file(name + ".log"));
+  };
+  const pid_t a = start("a", 1, {});
+  const pid_t b = start("b", 2, {"--quorum-size", "3"});
+  ASSERT_GT(a, 0);
+  ASSERT_GT(b, 0);
+  const auto mismatch_of = [&](const std::string& node) {
+    std::istringstream in(slurp(dir.file(node + ".events")));
+    for (std::string line; std::getline(in, line);) {
+      const json j = json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("event", "") == "settings_mismatch") return j;
+    }
+    return json();
+  };
+  const bool both = testing::wait_until(
+      [&] { return !mismatch_of("a").is_null() && !mismatch_of("b").is_null(); });
+  ::kill(a, SIGTERM);
+  ::kill(b, SIGTERM);
+  wait_exit(a);
+  wait_exit(b);
+  ASSERT_TRUE(both) << slurp(dir.file("a.log")) << slurp(dir.file("b.log"));
+  const json at_a = mismatch_of("a");
+  EXPECT_EQ(at_a["member"], "b");
+  EXPECT_EQ(at_a["differs"], json::parse(R"({"quorum_size":{"member":3,"this_node":0}})"));
+  EXPECT_EQ(mismatch_of("b")["differs"],
+            json::parse(R"({"quorum_size":{"member":0,"this_node":3}})"));
+  for (const auto& [node, other, line] :
+       {std::tuple{"a", "b", "member b runs quorum_size=3 (this node 0)"},
+        std::tuple{"b", "a", "member a runs quorum_size=0 (this node 3)"}}) {
+    const std::string log = slurp(dir.file(std::string(node) + ".log"));
+    int lines = 0;
+    std::istringstream in(log);
+    for (std::string l; std::getline(in, l);) {
+      lines += l.find(std::string("member ") + other) != std::string::npos &&
+                       l.find("quorum_size") != std::string::npos
+                   ? 1
+                   : 0;
+    }
+    EXPECT_EQ(lines, 1) << log;
+    EXPECT_NE(log.find(line), std::string::npos) << log;
+  }
 }
 
 }  // namespace

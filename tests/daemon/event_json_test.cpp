@@ -65,8 +65,35 @@ TEST(EventJson, Members) {
   EXPECT_EQ(parsed(elector::MemberUp{"box3"}), expected("member_up", {{"member", "box3"}}));
   EXPECT_EQ(parsed(elector::MemberDown{"box3", "failed"}),
             expected("member_down", {{"member", "box3"}, {"reason", "failed"}}));
-  EXPECT_EQ(parsed(elector::SettingsMismatch{"box4"}),
-            expected("settings_mismatch", {{"member", "box4"}}));
+  EXPECT_EQ(parsed(elector::SettingsMismatch{"box4", {}, {}, {}}),
+            expected("settings_mismatch", {{"member", "box4"}, {"differs", json::object()}}));
+}
+
+TEST(EventJson, SettingsMismatchSaysWhatDiffersAndBothValues) {
+  elector::SettingsMismatch m;
+  m.member = "box4";
+  m.member_settings = {
+      "priority", 3, elector::ms(1000), elector::ms(100), elector::HooksExecution::global, true};
+  m.own_settings = {"uptime_high",
+                    0,
+                    elector::ms(1000),
+                    std::chrono::microseconds(100'500),
+                    elector::HooksExecution::local,
+                    true};
+  m.differs = elector::differences(m.member_settings, m.own_settings);
+  EXPECT_EQ(parsed(m),
+            expected("settings_mismatch",
+                     {{"member", "box4"},
+                      {"differs",
+                       {{"strategy", {{"member", "priority"}, {"this_node", "uptime_high"}}},
+                        {"quorum_size", {{"member", 3}, {"this_node", 0}}},
+                        {"heartbeat_interval", {{"member", 100}, {"this_node", 100.5}}},
+                        {"hooks_execution", {{"member", "global"}, {"this_node", "local"}}}}}}));
+  EXPECT_EQ(event_text(m),
+            "member box4 runs strategy=priority (this node uptime_high), quorum_size=3 (this node "
+            "0), heartbeat_interval=100 (this node 100.5), hooks_execution=global (this node "
+            "local): it is not voted for until every node has the same strategy, quorum_size, "
+            "election_delay, heartbeat_interval, hooks_execution and automatic_elections");
 }
 
 TEST(EventJson, CommonFieldsComeFirst) {

@@ -67,6 +67,7 @@ Envelope round_trip(const Envelope& in) {
   expect_same(env.header.self, in.header.self);
   EXPECT_EQ(env.header.runtime_ms, in.header.runtime_ms);
   EXPECT_EQ(env.header.term, in.header.term);
+  EXPECT_EQ(env.header.settings, in.header.settings);
   EXPECT_EQ(env.gossip.size(), in.gossip.size());
   for (std::size_t i = 0; i < std::min(env.gossip.size(), in.gossip.size()); ++i) {
     expect_same(env.gossip[i], in.gossip[i]);
@@ -318,9 +319,10 @@ Bytes splice(const Bytes& b, std::size_t at, std::size_t n, const Bytes& with) {
   return out;
 }
 
-// A default header is 20 bytes (18 for the member record, runtime and term one byte each), so
-// with it the body starts at offset 21.
-constexpr std::size_t kBodyAt = 21;
+// A default header is 21 bytes (18 for the member record, runtime, term and the absent settings
+// one byte each), so with it the body starts at offset 22.
+constexpr std::size_t kBodyAt = 22;
+constexpr std::size_t kSettingsAt = 21;
 Bytes plain(Body body) {
   Envelope e;
   e.body = std::move(body);
@@ -372,6 +374,53 @@ TEST(Codec, BadBoolsAndStatus) {
     d[5] = static_cast<std::uint8_t>(s);
     EXPECT_EQ(error_of(d), DecodeError::malformed);
   }
+}
+
+ElectionSettings some_settings() {
+  return ElectionSettings{
+      "priority", 3, ms(1500), std::chrono::microseconds(100'250), HooksExecution::global, false};
+}
+
+TEST(Codec, SettingsRideOnTheHeaderWhenGiven) {
+  Envelope e = envelope(PushPull{state_of(2), true, true, "", 0});
+  const std::size_t without = encode(e).size();
+  e.header.settings = some_settings();
+  EXPECT_EQ(round_trip(e).header.settings, some_settings());
+  EXPECT_GT(encode(e).size(), without);
+  e.header.settings->quorum_size = -1;  // whatever a member says, it comes across as said
+  e.header.settings->hooks_execution = HooksExecution::local;
+  e.header.settings->automatic_elections = true;
+  EXPECT_EQ(round_trip(e).header.settings, e.header.settings);
+  e.header.settings.reset();
+  EXPECT_EQ(encode(e).size(), without);
+  EXPECT_FALSE(round_trip(e).header.settings);
+}
+
+TEST(Codec, BadSettings) {
+  Bytes b = plain(Ack{1});
+  ASSERT_EQ(b[kSettingsAt], 0u);
+  b[kSettingsAt] = 2;  // neither absent nor present
+  EXPECT_EQ(error_of(b), DecodeError::malformed);
+
+  Envelope e;
+  e.body = Ack{1};
+  e.header.settings = some_settings();
+  const Bytes good = encode(e);
+  ASSERT_TRUE(std::holds_alternative<Envelope>(decode(good)));
+  // hooks_execution and automatic_elections are the last two bytes before the body (Ack's seq)
+  // and the empty gossip list.
+  const std::size_t hooks_at = good.size() - 4;
+  ASSERT_EQ(good[hooks_at], 1u);
+  for (const std::uint8_t bad : {std::uint8_t{2}, std::uint8_t{0xFF}}) {
+    Bytes h = good;
+    h[hooks_at] = bad;
+    EXPECT_EQ(error_of(h), DecodeError::malformed);
+    Bytes a = good;
+    a[hooks_at + 1] = bad;
+    EXPECT_EQ(error_of(a), DecodeError::malformed);
+  }
+  // Present, but the message ends inside it.
+  EXPECT_EQ(error_of(Bytes(good.begin(), good.begin() + kSettingsAt + 4)), DecodeError::truncated);
 }
 
 TEST(Codec, GoneRidesOnlyOnADeadRecord) {

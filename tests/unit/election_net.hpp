@@ -37,6 +37,16 @@ struct Net {
   std::vector<std::pair<std::string, Outgoing>> sent;  // every message, with its sender
   Time now = kT0;
   std::map<std::string, DurableState> disk;  // what each node saved
+  /// A node's clock rate against `now` (1 unless set): the safety argument bounds how far two
+  /// nodes' clocks may differ (docs/design.md §7, "Clocks").
+  std::map<std::string, double> clock_rate;
+
+  /// `name`'s monotonic clock at `now`: every input it gets carries this time.
+  Time clock(const std::string& name) const {
+    const auto it = clock_rate.find(name);
+    if (it == clock_rate.end()) return now;
+    return kT0 + std::chrono::duration_cast<Duration>((now - kT0) * it->second);
+  }
 
   /// Starts `cfg.name` (again, with a higher `boot`). A restart keeps the state it saved unless
   /// `past` says otherwise.
@@ -44,8 +54,9 @@ struct Net {
     const std::string name = cfg.name;
     if (!nodes.empty()) cfg.seeds = {nodes.begin()->second->addr()};
     if (!past) past = disk.count(name) ? Past{Recall::kept, disk[name]} : Past{};
-    nodes[name] = std::make_unique<NodeCore>(cfg, boot, boot * 7919 + name.size(), now, *past);
-    nodes[name]->start(now);
+    nodes[name] =
+        std::make_unique<NodeCore>(cfg, boot, boot * 7919 + name.size(), clock(name), *past);
+    nodes[name]->start(clock(name));
     pump();
     return *nodes[name];
   }
@@ -56,7 +67,7 @@ struct Net {
         Ready r = n->take_ready();
         if (r.save) {
           disk[name] = *r.save;
-          n->saved(now, true);
+          n->saved(clock(name), true);
         }
         for (auto& e : r.events) events[name].push_back(e);
         for (auto& m : r.messages) {
@@ -77,9 +88,9 @@ struct Net {
         if (no_gossip_to.count(name)) {
           Envelope bare = m.env;
           bare.gossip.clear();
-          n->receive(now, bare);
+          n->receive(clock(name), bare);
         } else {
-          n->receive(now, m.env);
+          n->receive(clock(name), m.env);
         }
       }
       collect();
@@ -90,7 +101,7 @@ struct Net {
     while (now < end) {
       now += step;
       for (auto& [name, n] : nodes) {
-        if (!cut.count(name) && n->next_wakeup() <= now) n->tick(now);
+        if (!cut.count(name) && n->next_wakeup() <= clock(name)) n->tick(clock(name));
       }
       pump();
     }

@@ -1,0 +1,350 @@
+// The safety rules of the election (docs/design.md §7), each shown to hold where a one-line
+// change to it would break it (scripts/mutate.sh, docs/testing.md "Mutation testing of the
+// safety rules"): every test below fails with the rule it names broken.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/node_core.hpp"
+#include "election_net.hpp"
+
+namespace elector {
+namespace {
+
+using namespace election_net;
+
+/// Adds `names` with quorum `q`, ranked by priority in that order (the first leads); with
+/// `watchers` > 0, the leader heartbeats that many candidates every T (and the members its lease
+/// needs), the others only once per far interval.
+void add_ranked(Net& net, const std::vector<std::string>& names, int q, int watchers = 0) {
+  int priority = 1;
+  for (const auto& n : names) {
+    Config cfg = config(n, q);
+    cfg.strategy = "priority";
+    cfg.priority = priority++;
+    if (watchers > 0) cfg.heartbeat_watchers = watchers;
+    net.add(cfg);
+  }
+}
+
+/// Three nodes with a majority quorum (2), a leading; b and c's clocks run `rate` times as fast
+/// as a's.
+void three_with_fast_followers(Net& net, double rate) {
+  net.clock_rate = {{"b", rate}, {"c", rate}};
+  add_ranked(net, {"a", "b", "c"}, 2);
+}
+
+/// Advances `d` a millisecond at a time; fails as soon as two nodes hold a valid lease, each
+/// asked on its own clock (what the nodes' programs would see).
+void advance_checking_leases(Net& net, Duration d) {
+  const Time end = net.now + d;
+  while (net.now < end) {
+    net.advance(ms(1), ms(1));
+    std::vector<std::string> valid;
+    for (const auto& [name, n] : net.nodes) {
+      if (n->is_leader(net.clock(name))) valid.push_back(name);
+    }
+    ASSERT_LE(valid.size(), 1u) << valid.front() << " and " << valid.back() << " both lead, "
+                                << to_ms(net.now - kT0) << " ms in";
+  }
+}
+
+// Rule: a leader counts a supporter for the lease, 3.5T from its request's sending on its own
+// clock, and the supporter is bound for the promise, 4T from receipt on its clock; the 0.5T
+// between them absorbs clocks that run up to 12.5 % apart (docs/design.md §7, "Clocks"). Here the
+// followers' clocks run 10 % fast: their 4T is 3.64T of the leader's, still past its 3.5T. A
+// promise as short as the lease, or a lease as long as the promise, lets them elect while the
+// cut-off leader's lease still holds.
+TEST(ElectionSafety, ALeaseFromAcknowledgementsEndsBeforeFastClocksFreeTheSupporters) {
+  Net net;
+  three_with_fast_followers(net, 1.1);
+  net.advance(ms(1500));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  net.isolated = {"a"};  // running, still sure of its lease, but no one hears it
+  advance_checking_leases(net, ms(1000));
+  // The schedule ran as meant: the others elected a leader of their own.
+  EXPECT_TRUE(net.nodes["b"]->is_leader(net.clock("b")));
+}
+
+// Rule: the same for the votes that elected a leader, counted for 7/8 of their binding (the 4T of
+// a 3T campaign's vote: 3.5T) from the request's sending (Timing::vote_lease). Here the leader is
+// cut off the moment it has won, so its lease rests on the votes alone.
+TEST(ElectionSafety, ALeaseFromVotesEndsBeforeFastClocksFreeTheVoters) {
+  Net net;
+  three_with_fast_followers(net, 1.1);
+  for (int i = 0; i < 1000 && !net.nodes["a"]->is_leader(net.now); ++i) net.advance(ms(1), ms(1));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  net.isolated = {"a"};
+  advance_checking_leases(net, ms(1000));
+  EXPECT_TRUE(net.nodes["b"]->is_leader(net.clock("b")));
+}
+
+// Rule: the same for a leader elected by a campaign that timed out once and so waited 6T: its
+// voters are bound for 7T from receipt, and it counts their votes for 7/8 of that from the
+// sending, the lease's proportion of the promise (Timing::vote_lease). A fixed 0.5T less than the
+// binding would be 7 % of it, short of the 12.5 % that clocks may differ by: with clocks 10 %
+// apart the voters would be free 6.36T after the request, while the lease lasted 6.5T.
+TEST(ElectionSafety, ALeaseFromALongCampaignsVotesEndsBeforeFastClocksFreeTheVoters) {
+  Net net;
+  three_with_fast_followers(net, 1.1);
+  net.advance(ms(60), ms(1));  // joined; the first campaign starts at election_delay (100 ms)
+  net.isolated = {"a", "b", "c"};
+  net.advance(ms(450), ms(1));  // a's 3T campaign has timed out: the next one waits 6T
+  net.isolated.clear();
+  for (int i = 0; i < 1000 && !net.nodes["a"]->is_leader(net.now); ++i) net.advance(ms(1), ms(1));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  ASSERT_GT(net.nodes["a"]->lease_end() - net.now, ms(600));  // counting the votes of 6T
+  net.isolated = {"a"};
+  advance_checking_leases(net, ms(1500));
+  EXPECT_TRUE(net.nodes["b"]->is_leader(net.clock("b")));
+}
+
+/// The last heartbeat `leader` sent to `to`, with its header, ready to be sent again (changed).
+Envelope last_heartbeat(const Net& net, const std::string& leader, const std::string& to) {
+  for (auto it = net.sent.rbegin(); it != net.sent.rend(); ++it) {
+    if (it->first == leader && it->second.to_name == to &&
+        std::holds_alternative<Heartbeat>(it->second.env.body)) {
+      Envelope env = it->second.env;
+      env.gossip.clear();
+      return env;
+    }
+  }
+  ADD_FAILURE() << "no heartbeat from " << leader << " to " << to;
+  return {};
+}
+
+// Rule: a follower that acknowledged a heartbeat as a watcher is bound for the whole promise,
+// even once a later heartbeat makes it a far member (the leader chose other watchers): the leader
+// may count that acknowledgement in its lease until then. Meanwhile it refuses every candidate,
+// the leader's named watchers included; a far member backs a watcher only when it is bound to
+// nothing (docs/design.md §7, claim 1, step 6).
+TEST(ElectionSafety, ABoundFollowerRefusesEvenTheLeadersWatchersUntilItsPromiseEnds) {
+  FarNet net;  // a leads; b is its watcher; c and d are far
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const std::uint64_t next = net.nodes["a"]->max_term() + 1;
+  // c is made a watcher (it binds itself for 4T), then far again at once.
+  Envelope hb = last_heartbeat(net, "a", "c");
+  auto& body = std::get<Heartbeat>(hb.body);
+  body.watchers = {"b", "c"};
+  net.nodes["c"]->receive(net.now, hb);
+  body.watchers = {"b"};
+  body.seq += 1;
+  net.nodes["c"]->receive(net.now, hb);
+  net.pump();
+  const VoteResp pre = net.answer("c", net.as("b", PreVoteReq{next}));
+  EXPECT_FALSE(pre.granted);
+  EXPECT_EQ(pre.reason, "promised");
+  EXPECT_GT(pre.promise_left_ms, 300);  // until the 4T promise ends
+  EXPECT_FALSE(net.answer("c", net.as("b", VoteReq{next, false})).granted);
+  // Once the promise has ended, c, far, backs the watcher (that is what far members are for).
+  net.advance(ms(450));
+  EXPECT_TRUE(net.answer("c", net.as("b", PreVoteReq{next})).granted);
+}
+
+// Rule: a voter votes once in a term (docs/design.md §7, claim 2). Released from its vote (the
+// leader it elected resigned), it still refuses another candidate's request for that term: such a
+// request was sent before its candidate heard of the term (delayed in the network), and granting
+// it could make a second leader of the same term, the same fencing token.
+TEST(ElectionSafety, AVoterReleasedFromItsVoteRefusesTheSameTermToAnother) {
+  FarNet net;
+  NodeCore& a = *net.nodes["a"];
+  ASSERT_TRUE(a.is_leader(net.now));
+  const std::uint64_t term = a.term();
+  // Who gave a its vote in that term.
+  std::vector<std::string> voters;
+  for (const auto& [from, m] : net.sent) {
+    const auto* r = std::get_if<VoteResp>(&m.env.body);
+    if (r && !r->pre && r->granted && r->term == term && m.to_name == "a") voters.push_back(from);
+  }
+  ASSERT_FALSE(voters.empty());
+  const std::string voter = voters.front();
+  const std::string other = voter == "d" ? "c" : "d";
+  a.clear_leader(net.now);  // a resigns: every promise to it ends, and no one campaigns
+  net.pump();
+  ASSERT_FALSE(net.nodes[voter]->leader().has_value());
+  const VoteResp r = net.answer(voter, net.as(other, VoteReq{term, false}));
+  EXPECT_FALSE(r.granted);
+  EXPECT_EQ(r.reason, "already_voted");
+  // A later term it may grant.
+  EXPECT_TRUE(net.answer(voter, net.as(other, VoteReq{term + 1, false})).granted);
+}
+
+// Rule: only a member that is up in the process (boot) that asks is voted for. A request from
+// its previous process, delayed in the network or replayed by its owner (who has the secret),
+// is refused (not_member): that process is gone, and a vote for it would bind this voter to no
+// one that can lead.
+TEST(ElectionSafety, ARequestFromAProcessThatRestartedSinceIsRefused) {
+  FarNet net;
+  NodeCore& a = *net.nodes["a"];
+  ASSERT_TRUE(a.is_leader(net.now));
+  const std::uint64_t next = a.max_term() + 1;
+  const Envelope old_request = net.as("c", VoteReq{next, false});
+  a.clear_leader(net.now);  // no leader and no promise: only the rule under test refuses
+  net.pump();
+  const Config cfg = net.nodes["c"]->config();
+  net.nodes.erase("c");
+  const std::size_t since = net.sent.size();
+  net.add(cfg, 2);
+  // b hears from c's new process (here its first message, as c sent it to its seed).
+  ASSERT_GT(net.sent.size(), since);
+  ASSERT_EQ(net.sent[since].first, "c");
+  Envelope new_request = net.sent[since].second.env;
+  new_request.gossip.clear();
+  new_request.body = Gossip{};
+  net.nodes["b"]->receive(net.now, new_request);
+  net.pump();
+  const VoteResp r = net.answer("b", old_request);
+  EXPECT_FALSE(r.granted);
+  EXPECT_EQ(r.reason, "not_member");
+  // The same request from c's new process is not refused for that reason.
+  new_request.body = VoteReq{next, false};
+  EXPECT_NE(net.answer("b", new_request).reason, "not_member");
+}
+
+// Rule: a candidate whose election settings differ is refused (settings_mismatch): its quorum and
+// heartbeat interval, so the length of its lease, are not those this voter's promise is measured
+// against (a candidate with a longer interval would count the vote longer than it binds).
+TEST(ElectionSafety, ACandidateWithOtherElectionSettingsIsRefused) {
+  FarNet net;
+  NodeCore& a = *net.nodes["a"];
+  ASSERT_TRUE(a.is_leader(net.now));
+  const std::uint64_t next = a.max_term() + 1;
+  a.clear_leader(net.now);
+  net.pump();
+  Envelope req = net.as("c", VoteReq{next, false});
+  req.header.self.meta.settings_hash ^= 1;
+  const VoteResp r = net.answer("b", req);
+  EXPECT_FALSE(r.granted);
+  EXPECT_EQ(r.reason, "settings_mismatch");
+}
+
+/// The last message `from` sent, its body replaced: a message as `from` would send it now.
+Envelope as_sent_by(const Net& net, const std::string& from, Body body) {
+  for (auto it = net.sent.rbegin(); it != net.sent.rend(); ++it) {
+    if (it->first != from) continue;
+    Envelope env = it->second.env;
+    env.body = std::move(body);
+    env.gossip.clear();
+    return env;
+  }
+  ADD_FAILURE() << from << " sent nothing";
+  return {};
+}
+
+// Rule: a far member's proof of life (HeartbeatResp::alive_only) promises nothing, so the lease
+// never counts it: a far member is bound to no one and may back one of the leader's watchers.
+// Here seven nodes need four supporters (a majority): the leader and two watchers that still
+// answer are three, and the one far member's proof of life must not make the fourth.
+TEST(ElectionSafety, AFarMembersProofOfLifeDoesNotKeepTheLease) {
+  Net net;
+  add_ranked(net, {"a", "b", "c", "d", "e", "f", "g"}, 4, 1);
+  net.advance(ms(1500));
+  NodeCore& a = *net.nodes["a"];
+  ASSERT_TRUE(a.is_leader(net.now));
+  const Envelope hb = last_heartbeat(net, "a", "b");
+  const auto& watchers = std::get<Heartbeat>(hb.body).watchers;
+  std::string far;
+  for (const auto& [name, n] : net.nodes) {
+    if (name != "a" && std::find(watchers.begin(), watchers.end(), name) == watchers.end()) {
+      far = name;
+    }
+  }
+  ASSERT_FALSE(far.empty()) << "every member is a watcher";
+  ASSERT_EQ(watchers.size(), 5u);  // the best candidate, and q members (q - 1 and a spare)
+  for (std::size_t i = 2; i < watchers.size(); ++i) net.broken.insert({watchers[i], "a"});
+  net.advance(ms(300));
+  ASSERT_TRUE(a.is_leader(net.now));  // on the acknowledgements of 300 ms ago
+  // The far member proves it is alive, answering the latest heartbeat.
+  const Heartbeat latest = std::get<Heartbeat>(last_heartbeat(net, "a", watchers.front()).body);
+  a.receive(net.now, as_sent_by(net, far, HeartbeatResp{latest.term, latest.seq, true, true}));
+  net.pump();
+  net.advance(ms(60));  // 3.6T after the last acknowledgement
+  EXPECT_FALSE(a.is_leader(net.now));
+}
+
+// Rule: a process in its quiet period acknowledges no heartbeat (it answers ok = false): its
+// predecessor's promises, to another leader or candidate, may still bind it, and a leader that
+// counted it would rest its lease on a process bound elsewhere (docs/design.md §4, "Restart quiet
+// period").
+TEST(ElectionSafety, ARestartedProcessAcknowledgesNoHeartbeatWhileQuiet) {
+  Net net;
+  add_ranked(net, {"a", "b", "c"}, 2);
+  net.advance(ms(1500));
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const Config cfg = net.nodes["b"]->config();
+  net.nodes.erase("b");
+  NodeCore& b = net.add(cfg, 2);  // its saved promise to a binds it for a while yet
+  const Time quiet_end = b.election().quiet_until();
+  ASSERT_GT(quiet_end, net.now + ms(300));
+  int acks_while_quiet = 0, acks_after = 0;
+  std::size_t seen = net.sent.size();
+  while (net.now < quiet_end + ms(500)) {
+    net.advance(ms(1), ms(1));
+    for (; seen < net.sent.size(); ++seen) {
+      const auto& [from, m] = net.sent[seen];
+      const auto* r = std::get_if<HeartbeatResp>(&m.env.body);
+      if (from == "b" && r && r->ok && !r->alive_only)
+        ++(net.now < quiet_end ? acks_while_quiet : acks_after);
+    }
+  }
+  EXPECT_EQ(acks_while_quiet, 0);
+  EXPECT_GT(acks_after, 0);  // a still leads, and b supports it again
+}
+
+// Rule: a Resign releases only the promise given for its term: a late one (delayed, or sent
+// again) for an older term does not release a promise to the same node's newer leadership, which
+// its lease counts (docs/design.md §7, claim 1, step 3).
+TEST(ElectionSafety, ALateResignForAnOlderTermReleasesNoNewerPromise) {
+  FarNet net;
+  NodeCore& a = *net.nodes["a"];
+  ASSERT_TRUE(a.is_leader(net.now));
+  const std::uint64_t old_term = a.term();
+  std::size_t since = net.sent.size();
+  a.clear_leader(net.now);
+  net.pump();
+  Envelope old_resign;
+  for (std::size_t i = since; i < net.sent.size(); ++i) {
+    const auto& [from, m] = net.sent[i];
+    if (from == "a" && m.to_name == "b" && std::holds_alternative<Resign>(m.env.body))
+      old_resign = m.env;
+  }
+  ASSERT_TRUE(std::holds_alternative<Resign>(old_resign.body));
+  ASSERT_EQ(a.elect(net.now), ElectOutcome::started);  // a wins again, in a newer term
+  net.pump();
+  net.advance(ms(300));
+  ASSERT_TRUE(a.is_leader(net.now));
+  ASSERT_GT(a.term(), old_term);
+  NodeCore& b = *net.nodes["b"];
+  b.receive(net.now, old_resign);
+  net.pump();
+  EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
+  const VoteResp r = net.answer("b", net.as("d", PreVoteReq{a.max_term() + 1}));
+  EXPECT_FALSE(r.granted);
+  EXPECT_EQ(r.reason, "promised");
+}
+
+// Rule: the transport's word that a process ended releases only the support given to that
+// process (boot): a late signal about a leader's previous process does not release the promise
+// its new process holds (docs/design.md §7, claim 1, step 3).
+TEST(ElectionSafety, AGoneSignalForAPreviousProcessReleasesNoPromiseToTheNewOne) {
+  FarNet net;
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  const Config cfg = net.nodes["a"]->config();
+  net.nodes.erase("a");  // a's process ends unseen, and a starts again
+  net.add(cfg, 2);
+  net.advance(ms(3000));  // a, ranking first, leads again by handover
+  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  NodeCore& b = *net.nodes["b"];
+  ASSERT_EQ(b.leader(), std::optional<std::string>("a"));
+  const auto changes = net.count<LeaderChanged>("b");
+  b.peer_gone(net.now, "a", 1);  // the old process's connection, closing late
+  net.pump();
+  EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
+  EXPECT_EQ(net.count<LeaderChanged>("b"), changes);
+  EXPECT_EQ(net.answer("b", net.as("d", PreVoteReq{b.max_term() + 1})).reason, "promised");
+}
+
+}  // namespace
+}  // namespace elector

@@ -37,7 +37,7 @@ class KnownSize {
  public:
   /// `declared`: the configured cluster_size (0: none); `saved`: what the previous process saved.
   KnownSize(std::size_t declared, std::size_t saved)
-      : declared_(declared), high_(std::max({declared, saved, std::size_t{1}})) {}
+      : high_(std::max({declared, saved, std::size_t{1}})) {}
 
   /// A voter (a member with this node's settings) is known: counted once, for good.
   void add(const std::string& name) {
@@ -49,7 +49,6 @@ class KnownSize {
   [[nodiscard]] std::size_t size() const { return high_; }
 
  private:
-  std::size_t declared_;
   std::size_t high_;
   std::set<std::string> names_;
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Chaos run of real electord processes, then the overlap checker:
 #
-#   ./chaos.sh --nodes 5 --quorum-size 3 --duration 60 --seed S [--bin DIR] [--dir DIR] [...]
+#   ./chaos.sh --nodes 5 --duration 60 --seed S [--bin DIR] [--dir DIR] [...]
 #
 # Without --bin it installs what is missing and builds into build/ first (as ./test.sh does).
 # Partitions need network namespaces (root, iproute2, iptables): without them the run fails,

@@ -97,6 +97,35 @@ TEST(ChaosSchedule, ActionsFitTheStateOfTheirTarget) {
   }
 }
 
+TEST(ChaosSchedule, SomeRestartsAfterAKillLoseTheirBindingsOthersKeepThem) {
+  int lost = 0, kept = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::map<int, ActionKind> last_fault;
+    for (const auto& a : make_schedule(params(seed))) {
+      if (a.kind == ActionKind::kill || a.kind == ActionKind::stop) last_fault[a.node] = a.kind;
+      if (a.kind != ActionKind::restart) {
+        EXPECT_FALSE(a.lose_bindings) << describe(a);
+        continue;
+      }
+      if (!a.lose_bindings) {
+        ++kept;
+        continue;
+      }
+      ++lost;
+      EXPECT_EQ(last_fault[a.node], ActionKind::kill) << "seed " << seed << ": " << describe(a);
+      EXPECT_NE(describe(a).find("(bindings lost)"), std::string::npos);
+    }
+  }
+  EXPECT_GT(lost, 0);
+  EXPECT_GT(kept, lost);
+}
+
+TEST(ChaosSchedule, NoRestartLosesItsBindingsWhenThatIsOff) {
+  auto p = params(7);
+  p.lose_bindings_one_in = 0;
+  for (const auto& a : make_schedule(p)) EXPECT_FALSE(a.lose_bindings) << describe(a);
+}
+
 TEST(ChaosSchedule, NoPartitionsWhenTheyAreOff) {
   auto p = params(3);
   p.partitions = false;

@@ -104,5 +104,22 @@ TEST(SafetyRules, ALeaderThatCannotSaveStepsDownAtOnce) {
   EXPECT_TRUE(c.invariants().violations().empty()) << c.invariants().violations().front();
 }
 
+// Rule: a process that lost its state does not campaign while it keeps quiet: its own vote, the
+// first one a campaign counts, would break a promise its previous process may still owe
+// (docs/design.md §7, claim 1, step 4). Alone, box1 would otherwise win at once.
+TEST(SafetyRules, AProcessThatLostItsStateCampaignsOnlyOnceItsQuietEnds) {
+  Cluster c(ranked(1));
+  c.start_all();
+  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+  c.crash("box1");
+  c.restart("box1", true);
+  const Time quiet_end = c.node("box1")->election().quiet_until();
+  ASSERT_GT(quiet_end, c.now());
+  const std::uint64_t acquired = c.acquisitions();
+  c.run_until(quiet_end - ms(1));
+  EXPECT_EQ(c.acquisitions(), acquired) << "box1 led while it had to keep quiet";
+  EXPECT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
+}
+
 }  // namespace
 }  // namespace elector::test

@@ -41,6 +41,7 @@ struct Node {
   State state = State::down;
   std::int64_t term_at = 0;        // when SIGTERM was sent
   bool restart_when_down = false;  // a restart came while it was still stopping
+  bool lose_bindings = false;      // the next start finds its state file as after a reboot
 };
 
 void sleep_until(std::int64_t t) {
@@ -196,6 +197,23 @@ class Harness {
     return args;
   }
 
+  // Rewrites the node's state file as a reboot of the machine leaves it: the boot id no longer
+  // matches, so the saved instants mean nothing to the next process. False when there is no
+  // file yet (the process never saved: a first start).
+  bool forget_bindings(const Node& n) {
+    const std::string path = o_.dir + "/state/" + n.name;
+    std::ifstream in(path);
+    if (!in) return false;
+    std::string text, line;
+    while (std::getline(in, line)) {
+      if (line.rfind("boot_id=", 0) == 0) line = "boot_id=before-a-reboot";
+      text += line + "\n";
+    }
+    in.close();
+    std::ofstream(path, std::ios::trunc) << text;
+    return true;
+  }
+
   static std::string event_log(const Node& n) {
     return "events/" + n.name + "." + std::to_string(n.incarnation) + ".jsonl";
   }
@@ -203,6 +221,8 @@ class Harness {
   void start(int i) {
     auto& n = nodes_[static_cast<std::size_t>(i)];
     ++n.incarnation;
+    const bool lost = n.lose_bindings && forget_bindings(n);
+    n.lose_bindings = false;
     const auto args = electord_args(i);
     const std::string netns_path = net_ ? "/run/netns/" + net_->netns(i) : "";
     const std::string out =
@@ -243,6 +263,7 @@ class Harness {
     n.restart_when_down = false;
     Json j = who(n);
     j["event_log"] = event_log(n);
+    if (lost) j["bindings_lost"] = true;
     log_.write(t, "start", j);
   }
 
@@ -291,6 +312,7 @@ class Harness {
         n.term_at = mono_ns();
         break;
       case ActionKind::restart:
+        n.lose_bindings = a.lose_bindings;
         if (n.state == State::stopping) {
           n.restart_when_down = true;
         } else if (n.state == State::down) {

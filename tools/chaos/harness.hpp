@@ -15,7 +15,7 @@ namespace chaos {
 
 struct HarnessOptions {
   int nodes = 5;
-  int quorum_size = 3;
+  int quorum_size = 0;            // 0: electord's default (a majority of the known size)
   std::int64_t duration_s = 60;   // the whole run: faults, final heal and quiet period
   std::int64_t quiet_s = 10;      // after the final heal, no fault
   std::int64_t warmup_ms = 3000;  // before the first fault

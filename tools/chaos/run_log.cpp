@@ -136,6 +136,9 @@ RunLog parse_fault_log(const std::vector<std::string>& lines) {
       if (fault == c && get_or<std::string>(*j, "why", "") != "shutdown") ++run.faults[fault];
     }
     if (fault == "start" && get_or<int>(*j, "incarnation", 0) > 0) ++run.faults["restart"];
+    if (fault == "start" && get_or<bool>(*j, "bindings_lost", false)) {
+      ++run.faults["restart_bindings_lost"];
+    }
   }
   // run_end marks the end of the observed run; later lines are the shutdown.
   for (const auto& line : lines) {

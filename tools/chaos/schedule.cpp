@@ -143,13 +143,14 @@ std::optional<Action> draw_fault(Rng& rng, const ScheduleParams& p, const Model&
 }
 
 // The repair of a fault, drawn at the fault's time.
-std::optional<Action> draw_repair(Rng& rng, const Action& fault) {
+std::optional<Action> draw_repair(Rng& rng, const ScheduleParams& p, const Action& fault) {
   Action r;
   r.node = fault.node;
   switch (fault.kind) {
     case ActionKind::kill:
       r.kind = ActionKind::restart;
       r.at_ms = fault.at_ms + rng.between(100, 3000);
+      r.lose_bindings = p.lose_bindings_one_in > 0 && rng.between(1, p.lose_bindings_one_in) == 1;
       return r;
     case ActionKind::stop:
       r.kind = ActionKind::restart;
@@ -214,7 +215,7 @@ std::vector<Action> make_schedule(const ScheduleParams& p) {
     if (auto f = draw_fault(rng, p, m, t)) {
       m.apply(*f);
       out.push_back(*f);
-      if (auto r = draw_repair(rng, *f)) m.pending.push_back(*r);
+      if (auto r = draw_repair(rng, p, *f)) m.pending.push_back(*r);
     }
     next_fault = t + rng.between(p.min_gap_ms, p.max_gap_ms);
   }
@@ -234,6 +235,7 @@ std::string describe(const Action& a) {
     }
     s += "} | rest";
   }
+  if (a.lose_bindings) s += " (bindings lost)";
   return s;
 }
 

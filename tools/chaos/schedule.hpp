@@ -31,6 +31,10 @@ struct Action {
   ActionKind kind = ActionKind::kill;
   int node = -1;           // 0-based node index (kill, restart, freeze, thaw, stop)
   std::vector<int> group;  // partition: the nodes of one side (the others form the second side)
+  // restart after a kill: the new process finds its state file as after a reboot of the machine
+  // (another boot id), so it keeps its term and cluster size but not the ends of its promises,
+  // and must keep quiet for the longest binding (docs/design.md §7, "lost").
+  bool lose_bindings = false;
 };
 
 struct ScheduleParams {
@@ -42,7 +46,8 @@ struct ScheduleParams {
   bool partitions = true;
   std::int64_t min_gap_ms = 150;  // between two faults
   std::int64_t max_gap_ms = 1200;
-  int max_down = 3;  // at most this many nodes killed, stopped or frozen at once
+  int max_down = 3;              // at most this many nodes killed, stopped or frozen at once
+  int lose_bindings_one_in = 3;  // a restart after a kill loses its bindings 1 time in this many
 };
 
 /// The schedule, sorted by time (ties keep their order of drawing).

@@ -77,7 +77,10 @@ struct ElectSyncResult {
 };
 
 struct NodeCallbacks {
-  /// Before an election this node runs (hooks_execution=local) or sees (global).
+  /// Before an election this node runs (hooks_execution=local) or sees (global): called before
+  /// the node campaigns or votes in it; the node holds that step's messages (and later ones)
+  /// until it returns, hook_timeout at most, so it must return quickly (start a process, do not
+  /// wait for it).
   std::function<void(const HookRequest&)> pre_election;
   /// After that election finished (request.leader is the outcome).
   std::function<void(const HookRequest&)> post_election;

@@ -28,17 +28,19 @@ mono_ns() { "$FLOOR" now; }
 
 # The machine, for every result file.
 machine_json() {
-  local model mem_kb
+  local model mem_kb build_type
+  # What the build directory was configured as (BENCH_BUILD may be another build than build-bench/).
+  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BENCH_BUILD/CMakeCache.txt" 2>/dev/null || true)
   model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
   mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)
   jq -n --arg model "${model:-unknown}" --arg kernel "$(uname -sr)" \
     --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg host "$(uname -m)" \
-    --argjson nproc "$(nproc)" --argjson mem_kb "${mem_kb:-0}" \
+    --argjson nproc "$(nproc)" --argjson mem_kb "${mem_kb:-0}" --arg build_type "${build_type:-unknown}" \
     --arg commit "$(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     --arg dirty "$(git -C "$BENCH_ROOT" status --porcelain --untracked-files=no 2>/dev/null | head -c1)" \
     '{nproc: $nproc, model_name: $model, arch: $host, kernel: $kernel, date: $date,
       mem_total_mb: ($mem_kb / 1024 | floor), commit: $commit, dirty_tree: ($dirty != ""),
-      build_type: "Release"}'
+      build_type: $build_type}'
 }
 
 # stats_json: numbers on stdin (one per line, in ms) -> {count, min_ms, p50_ms, p90_ms, p99_ms,

@@ -239,6 +239,12 @@ void Election::start(Time now, Outbox& out) {
 void Election::on_member_up(Time now, const std::string& name, const Membership& mem, Outbox& out) {
   handover_backoff_.forget(name);
   count_member(name, mem, out);
+  if (join_wait_ && mem.joined()) {
+    // The election put off for the join is due now: waiting out the rest of T would make every
+    // start with a short election_delay last a T longer.
+    join_wait_ = false;
+    election_due_ = std::min(election_due_, now);
+  }
   if (role_ == Role::leader && !watchers_.empty()) {
     // A joiner is a far member: without this it would wait up to a far interval to learn the
     // leader, and might campaign meanwhile.
@@ -363,6 +369,7 @@ void Election::stay_cleared(Time now, const Membership& mem, Outbox& out) {
   abandon_campaign(now, mem, out);
   retry_at_ = kNever;
   election_due_ = kNever;
+  join_wait_ = false;
 }
 
 void Election::stop(Time now, const Membership& mem, Outbox& out) {
@@ -447,6 +454,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
   }
   if (now >= election_due_) {
     election_due_ = kNever;
+    join_wait_ = false;
     if (role_ == Role::leader) {
       reevaluate(now, due_reason_, mem, out);
     } else if (!leader_ && !campaign_ && awaiting_successor_.empty()) {
@@ -457,6 +465,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
         // one busy machine did. It waits for the join, or for its seeds to have been tried
         // through one whole retry backoff (they may all be down).
         election_due_ = std::min(join_wait_end, now + T_);
+        join_wait_ = true;
       } else {
         cleared_ = false;
         begin_leaderless(now, due_reason_, mem, out);

@@ -333,6 +333,7 @@ class Election {
   std::string awaiting_successor_;
   Time successor_deadline_ = kNever;
   Time election_due_ = kNever;
+  bool join_wait_ = false;  // election_due_ was put off until the node hears from a member
   std::string due_reason_;
 
   /// A heartbeat of a newer leadership refused while this node still backed the old leader.

@@ -47,7 +47,13 @@ expect_failure ip_fails "$want" env PATH="$work/fakebin:$PATH" "$src/chaos.sh" "
 
 if [ "$(id -u)" -eq 0 ]; then
   mkdir -m 777 "$work/not_root"
+  # The user nobody may not reach the tree (a checkout under a private directory): it runs
+  # copies of chaos.sh and of the programs it calls.
+  mkdir -m 755 "$work/tree" "$work/tree/bin"
+  cp "$src/chaos.sh" "$work/tree/"
+  cp "$bin/elector-chaos" "$bin/elector-chaos-check" "$bin/electord" "$work/tree/bin/"
+  chmod 755 "$work/tree/chaos.sh" "$work/tree/bin/"*
   expect_failure not_root 'not running as root' setpriv --reuid=65534 --regid=65534 \
-    --clear-groups "$src/chaos.sh" "${args[@]}" --dir "$work/not_root"
+    --clear-groups "$work/tree/chaos.sh" "${args[@]/#$bin/$work/tree/bin}" --dir "$work/not_root"
 fi
 echo "PASS"

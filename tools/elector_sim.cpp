@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sim/cluster.hpp"
+#include "sim/event_line.hpp"
 #include "sim/faults.hpp"
 #include "sim/run.hpp"
 
@@ -17,7 +18,7 @@ using namespace elector;
 namespace {
 
 /// Messages per node per simulated second between two snapshots, by kind and in all: the idle
-/// traffic when nothing happens in the window (B5: it must not grow with N).
+/// traffic when nothing happens in the window (it must not grow with N).
 void print_idle(const sim::Stats& a, const sim::Stats& b, Time from, Time to, int nodes) {
   const double secs = static_cast<double>(to_ms(to - from)) / 1000.0;
   if (secs <= 0) return;
@@ -33,28 +34,6 @@ void print_idle(const sim::Stats& a, const sim::Stats& b, Time from, Time to, in
     const std::uint64_t before = it == a.by_kind.end() ? 0 : it->second;
     std::printf("idle %s=%.3f\n", kind.c_str(), static_cast<double>(count - before) * per);
   }
-}
-
-/// One event as a line: what happened, with the fields that explain a run.
-std::string describe(const Event& e) {
-  std::string s = event_name(e);
-  const auto term = [](std::uint64_t t) { return " term=" + std::to_string(t); };
-  if (const auto* a = std::get_if<LeaderChanged>(&e)) {
-    s += " leader=" + a->leader.value_or("none") + term(a->term);
-  } else if (const auto* b = std::get_if<LeadershipAcquired>(&e)) {
-    s += term(b->term);
-  } else if (const auto* c = std::get_if<LeadershipLost>(&e)) {
-    s += term(c->term) + " reason=" + c->reason;
-  } else if (const auto* d = std::get_if<ElectionStarted>(&e)) {
-    s += " reason=" + d->reason + (d->initiator ? " initiator" : "");
-  } else if (const auto* f = std::get_if<ElectionFinished>(&e)) {
-    s += " leader=" + f->leader.value_or("none") + term(f->term);
-  } else if (const auto* g = std::get_if<MemberDown>(&e)) {
-    s += " member=" + g->member + " reason=" + g->reason;
-  } else if (const auto* h = std::get_if<MemberUp>(&e)) {
-    s += " member=" + h->member;
-  }
-  return s;
 }
 
 }  // namespace
@@ -123,7 +102,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& t : c.trace()) {
     std::printf("event t=%lldms %s#%llu %s\n", static_cast<long long>(to_ms(t.at - c.epoch())),
-                t.node.c_str(), static_cast<unsigned long long>(t.boot), describe(t.event).c_str());
+                t.node.c_str(), static_cast<unsigned long long>(t.boot), sim::event_line(t.event).c_str());
   }
   const auto& liveness = r.liveness;
   const int nodes = spec.nodes;

@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   }
   for (const auto& t : c.trace()) {
     std::printf("event t=%lldms %s#%llu %s\n", static_cast<long long>(to_ms(t.at - c.epoch())),
-                t.node.c_str(), static_cast<unsigned long long>(t.boot), sim::event_line(t.event).c_str());
+                t.node.c_str(), static_cast<unsigned long long>(t.boot),
+                sim::event_line(t.event).c_str());
   }
   const auto& liveness = r.liveness;
   const int nodes = spec.nodes;

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "core/messages.hpp"
-#include "elector/node.hpp"
+#include "elector/transport_stats.hpp"
 
 namespace elector::net {
 

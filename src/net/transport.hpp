@@ -25,8 +25,9 @@
 #include <string>
 
 #include "core/messages.hpp"
-#include "elector/node.hpp"
+#include "elector/log.hpp"
 #include "elector/time.hpp"
+#include "elector/transport_stats.hpp"
 
 namespace elector::net {
 

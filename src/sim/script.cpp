@@ -195,11 +195,13 @@ std::string Script::run_words(const std::vector<std::string>& words) {
     if (a.kv.count("cluster-size")) {
       o.base.cluster_size = static_cast<int>(number("cluster-size", a.kv.at("cluster-size")));
     }
-    for (const auto& [k, v] : a.kv) {
+    for (const auto& entry : a.kv) {
       static const char* known[] = {"nodes",          "seed",      "quorum",      "strategy",
                                     "election-delay", "heartbeat", "cluster-size"};
-      if (std::none_of(std::begin(known), std::end(known), [&](const char* n) { return k == n; })) {
-        throw ScriptError("cluster has no option \"" + k + "\"");
+      const std::string& key = entry.first;
+      if (std::none_of(std::begin(known), std::end(known),
+                       [&](const char* n) { return key == n; })) {
+        throw ScriptError("cluster has no option \"" + key + "\"");
       }
     }
     cluster_ = std::make_unique<Cluster>(o);

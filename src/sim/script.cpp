@@ -195,9 +195,17 @@ std::string Script::run_words(const std::vector<std::string>& words) {
     if (a.kv.count("cluster-size")) {
       o.base.cluster_size = static_cast<int>(number("cluster-size", a.kv.at("cluster-size")));
     }
+    if (a.kv.count("non-candidates")) {
+      const auto observers = split(a.kv.at("non-candidates"), ',');
+      o.per_node = [observers](Config& cfg) {
+        cfg.candidate_node =
+            std::find(observers.begin(), observers.end(), cfg.name) == observers.end();
+      };
+    }
     for (const auto& entry : a.kv) {
-      static const char* known[] = {"nodes",          "seed",      "quorum",      "strategy",
-                                    "election-delay", "heartbeat", "cluster-size"};
+      static const char* known[] = {"nodes",        "seed",           "quorum",
+                                    "strategy",     "election-delay", "heartbeat",
+                                    "cluster-size", "non-candidates"};
       const std::string& key = entry.first;
       if (std::none_of(std::begin(known), std::end(known),
                        [&](const char* n) { return key == n; })) {
@@ -245,6 +253,8 @@ std::string Script::run_words(const std::vector<std::string>& words) {
     c.set_disk_full(n, a.plain[1] == "on");
   } else if (cmd == "elect") {
     return outcome_name(c.elect(node_arg(0)));
+  } else if (cmd == "clear-leader") {
+    c.clear_leader(node_arg(0));
   } else if (cmd == "run-for") {
     if (a.plain.empty()) throw ScriptError("run-for needs a number of milliseconds");
     c.run_for(ms(number("run-for", a.plain[0])));

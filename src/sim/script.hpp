@@ -21,7 +21,7 @@
 //
 // Commands (NAME is boxK; MS a number of simulated milliseconds):
 //   cluster nodes=N [seed=S] [quorum=Q] [strategy=X] [election-delay=MS] [heartbeat=MS]
-//           [cluster-size=N]                                   a new cluster, not started
+//           [cluster-size=N] [non-candidates=NAME,...]         a new cluster, not started
 //   start [NAME...]                  every node (staggered), or these
 //   crash NAME [signal=false]        kill the process; the transport signals it unless false
 //   restart NAME [lose-state]        a new process, with its saved state or without
@@ -31,6 +31,7 @@
 //   loss P                           drop each message with probability P
 //   disk-full NAME on|off            make NAME's saves fail, or succeed again
 //   elect NAME                       ask NAME for an election (prints the outcome)
+//   clear-leader NAME                ask NAME to clear the leadership (no election follows)
 //   run-for MS                       let simulated time pass
 //   run-until agreed[=NAME] | no-leader [limit=MS]    run until it holds (limit 10000)
 //   trace                            the events since the last trace, one a line

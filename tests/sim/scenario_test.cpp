@@ -127,42 +127,6 @@ TEST(Scenario, QuorumReturnsAndTheBestCandidateLeadsAgain) {
   }
 }
 
-TEST(Scenario, NonCandidateNeverLeads) {
-  // box1 would win uptime_high and box2 priority, but neither is a candidate.
-  auto o = options(4);
-  o.per_node = [](Config& cfg) { cfg.candidate_node = cfg.name != "box1" && cfg.name != "box2"; };
-  Cluster c(o);
-  c.start_all();
-  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box3"); }, ms(5000)));
-  c.crash("box3");
-  ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box4"); }, ms(5000)));
-  c.crash("box4");
-  c.run_for(ms(5000));
-  EXPECT_TRUE(c.leaders_now().empty());
-  for (const auto& n : {"box1", "box2"}) EXPECT_TRUE(events_of<LeadershipAcquired>(c, n).empty());
-
-  auto on = options(3);
-  on.base.candidate_node = false;
-  Cluster all_observers(on);
-  all_observers.start_all();
-  all_observers.run_for(ms(5000));
-  EXPECT_TRUE(all_observers.leaders_now().empty());
-  EXPECT_EQ(all_observers.acquisitions(), 0u);
-}
-
-TEST(Scenario, ClearLeaderClearsEverywhereUntilElect) {
-  Cluster c(options(5));
-  c.start_all();
-  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(5000)));
-  c.clear_leader("box3");  // a follower asks the leader
-  c.run_for(ms(100));
-  for (const auto& n : c.names()) EXPECT_FALSE(c.node(n)->leader().has_value()) << n;
-  c.run_for(ms(3000));
-  EXPECT_TRUE(c.leaders_now().empty());  // no automatic election follows a clear
-  EXPECT_EQ(c.elect("box4"), ElectOutcome::started);
-  ASSERT_TRUE(c.run_until([&] { return c.agreed_leader().has_value(); }, ms(2000)));
-}
-
 TEST(Scenario, RejoiningNodeDoesNotDisruptAHealthyLeader) {
   auto o = options(5);
   o.base.quorum_size = 3;

@@ -91,7 +91,7 @@ Body sample(std::type_identity<VoteReq>) {
   return VoteReq{43, false};
 }
 Body sample(std::type_identity<VoteResp>) {
-  return VoteResp{43, false, false, "promised_to_leader", 312, "box1"};
+  return VoteResp{43, false, false, Refusal::promised, 312, "box1"};
 }
 Body sample(std::type_identity<Heartbeat>) {
   return Heartbeat{42, 98'765, 3, true};

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "elector/config.hpp"
+#include "elector/reasons.hpp"
 #include "elector/time.hpp"
 
 namespace elector {
@@ -33,11 +34,11 @@ struct LeadershipAcquired {
 struct LeadershipLost {
   std::uint64_t term = 0;
   Time effective{};
-  std::string reason;  // lease_expired, handover, stopped, higher_term, cleared, quorum_lost
+  LossReason reason = LossReason::lease_expired;
 };
 struct ElectionStarted {
   std::uint64_t election = 0;  // local counter, pairs started with finished
-  std::string reason;          // startup, member_joined, member_left, leader_lost, requested, ...
+  ElectionReason reason = ElectionReason::startup;
   /// This node runs the election from its start: it campaigns at once, or evaluates as leader.
   bool initiator = false;
 };
@@ -55,7 +56,7 @@ struct MemberUp {
 };
 struct MemberDown {
   std::string member;
-  std::string reason;  // failed, left, restarted, process_gone
+  DownReason reason = DownReason::failed;
 };
 /// The settings every member of a cluster must share (election_settings_hash covers them), as one
 /// member runs with them.

@@ -178,7 +178,7 @@ void Election::set_leader(const std::optional<std::string>& leader, std::uint64_
   out.events.emplace_back(LeaderChanged{leader_, leader_term_});
 }
 
-void Election::election_started(Time now, const std::string& reason, bool initiator, Outbox& out) {
+void Election::election_started(Time now, ElectionReason reason, bool initiator, Outbox& out) {
   const bool hooks_here = cfg_.hooks_execution == HooksExecution::global || initiator;
   if (!ongoing_) {
     ongoing_ = Ongoing{next_election_id_++, now, initiator, role_ == Role::leader};
@@ -214,7 +214,7 @@ void Election::election_finished(Time now, Outbox& out) {
   ongoing_.reset();
 }
 
-void Election::schedule(Time now, const std::string& reason) {
+void Election::schedule(Time now, ElectionReason reason) {
   if (stopped_ || !cfg_.automatic_elections) return;
   if (election_due_ == kNever) {
     election_due_ = now + cfg_.election_delay;
@@ -233,10 +233,29 @@ void Election::fill(PushPull& p) const {
 
 void Election::start(Time now, Outbox& out) {
   report_availability(out);
-  schedule(now, "startup");
+  schedule(now, ElectionReason::startup);
 }
 
-void Election::on_member_up(Time now, const std::string& name, const Membership& mem, Outbox& out) {
+void Election::on_member_change(Time now, const MemberChange& c, const Membership& mem,
+                                Outbox& out) {
+  switch (c.kind) {
+    case MemberChange::Kind::joined:
+      member_joined(now, c.name, mem, out);
+      return;
+    case MemberChange::Kind::alive_again:
+      member_alive_again(now, c.name, mem);
+      return;
+    case MemberChange::Kind::failed:
+    case MemberChange::Kind::left:
+    case MemberChange::Kind::restarted:
+    case MemberChange::Kind::gone:
+      member_down(now, c.name, c.kind, mem, out);
+      return;
+  }
+}
+
+void Election::member_joined(Time now, const std::string& name, const Membership& mem,
+                             Outbox& out) {
   handover_backoff_.forget(name);
   count_member(name, mem, out);
   if (join_wait_ && mem.joined()) {
@@ -252,10 +271,10 @@ void Election::on_member_up(Time now, const std::string& name, const Membership&
       out.send(name, m->addr(), heartbeat(hb_seq_, far_interval(mem)), Route::datagram);
     }
   }
-  schedule(now, "member_joined");
+  schedule(now, ElectionReason::member_joined);
 }
 
-void Election::on_member_alive_again(Time now, const std::string& name, const Membership& mem) {
+void Election::member_alive_again(Time now, const std::string& name, const Membership& mem) {
   // A suspected member is in no ranking; cleared, it may rank first again, as a joiner may. Only
   // a leader acts: a node without one is electing anyway and ranks afresh at each step.
   if (stopped_ || role_ != Role::leader) return;
@@ -266,20 +285,20 @@ void Election::on_member_alive_again(Time now, const std::string& name, const Me
       ranks_before_candidate(now, m->record(), mem)) {
     return;
   }
-  if (handover_choice(now, mem, false) == name) schedule(now, "better_candidate");
+  if (handover_choice(now, mem, false) == name) schedule(now, ElectionReason::better_candidate);
 }
 
-void Election::on_member_down(Time now, const std::string& name, const std::string& reason,
-                              const Membership& mem, Outbox& out) {
+void Election::member_down(Time now, const std::string& name, MemberChange::Kind how,
+                           const Membership& mem, Outbox& out) {
   if (stopped_) return;
   handover_backoff_.forget(name);
-  if (reason == "left") {
+  if (how == MemberChange::Kind::left) {
     known_.left(name);
     report_availability(out);
   }
   // A process that is gone, left or restarted cannot hold a lease: its supporters are free. A
   // member merely declared failed by gossip keeps its promise until it runs out.
-  const bool gone = reason == "process_gone" || reason == "left" || reason == "restarted";
+  const bool gone = how != MemberChange::Kind::failed;
   if (gone && leader_ && *leader_ == name) {
     released_ = name;
     released_term_ = leader_term_;
@@ -291,12 +310,13 @@ void Election::on_member_down(Time now, const std::string& name, const std::stri
     if (follow_deferred(now, mem, out)) return;
     if (was_leader && role_ != Role::leader) {
       excluded_ = {name};
-      leader_lost(now, "leader_lost", mem, out);
+      leader_lost(now, mem, out);
       return;
     }
   }
   if (campaign_) campaign_->refused.insert(name);
-  schedule(now, reason == "left" ? "member_left" : "member_failed");
+  schedule(now, how == MemberChange::Kind::left ? ElectionReason::member_left
+                                                : ElectionReason::member_failed);
 }
 
 void Election::on_peer_gone(Time now, const std::string& name, std::uint64_t boot,
@@ -312,7 +332,7 @@ void Election::on_peer_gone(Time now, const std::string& name, std::uint64_t boo
   if (follow_deferred(now, mem, out)) return;
   if (was_leader) {
     excluded_ = {name};
-    leader_lost(now, "leader_lost", mem, out);
+    leader_lost(now, mem, out);
   }
 }
 
@@ -338,13 +358,13 @@ ElectOutcome Election::elect(Time now, const Membership& mem, Outbox& out) {
   if (!quorum_met(mem)) return ElectOutcome::quorum_not_met;
   cleared_ = false;
   if (role_ == Role::leader) {
-    reevaluate(now, "requested", mem, out);
+    reevaluate(now, ElectionReason::requested, mem, out);
   } else if (leader_) {
     if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->addr(), ElectForward{false});
   } else {
     excluded_.clear();
     broadcast(mem, ElectForward{false}, out);
-    begin_leaderless(now, "requested", mem, out);
+    begin_leaderless(now, ElectionReason::requested, mem, out);
   }
   return ElectOutcome::started;
 }
@@ -352,8 +372,8 @@ ElectOutcome Election::elect(Time now, const Membership& mem, Outbox& out) {
 void Election::clear_leader(Time now, const Membership& mem, Outbox& out) {
   if (stopped_) return;
   if (role_ == Role::leader) {
-    election_started(now, "cleared", true, out);
-    resign(now, now, "cleared", "", true, mem, out);
+    election_started(now, ElectionReason::cleared, true, out);
+    resign(now, now, LossReason::cleared, "", true, mem, out);
     election_finished(now, out);
   } else if (leader_) {
     if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->addr(), ElectForward{true});
@@ -378,7 +398,7 @@ void Election::stop(Time now, const Membership& mem, Outbox& out) {
     stopped_ = true;  // ranks itself out
     const std::string successor = handover_choice(now, mem, false);
     stopped_ = false;
-    resign(now, now, "stopped", successor, false, mem, out);
+    resign(now, now, LossReason::stopped, successor, false, mem, out);
   } else {
     abandon_campaign(now, mem, out);
   }
@@ -391,9 +411,9 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
     recompute_lease(now, mem);
     if (now >= lease_end_) {
       // The lease ran out before it was renewed (frozen, slow, or cut off from the quorum).
-      resign(now, lease_end_, "lease_expired", "", false, mem, out);
+      resign(now, lease_end_, LossReason::lease_expired, "", false, mem, out);
       excluded_ = {cfg_.name};
-      if (cfg_.automatic_elections) begin_leaderless(now, "leader_lost", mem, out);
+      if (cfg_.automatic_elections) begin_leaderless(now, ElectionReason::leader_lost, mem, out);
     } else if (now >= next_heartbeat_) {
       send_heartbeats(now, mem, out);
     }
@@ -406,10 +426,11 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
       // Followed the newer leadership it had refused while its promise lasted.
     } else if (was_leader) {
       excluded_ = {lost};
-      leader_lost(now, "leader_lost", mem, out);
+      leader_lost(now, mem, out);
     }
   }
-  if (campaign_ && now >= campaign_->deadline) campaign_failed(now, mem, out, "timed_out");
+  if (campaign_ && now >= campaign_->deadline)
+    campaign_failed(now, mem, out, CampaignOutcome::timed_out);
   if (campaign_ && now >= campaign_->ask_rest_at) ask_more(campaign_->unasked.size(), mem, out);
   if (campaign_) {
     for (auto it = campaign_->reask.begin(); it != campaign_->reask.end(); ++it) {
@@ -423,7 +444,8 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
     excluded_.insert(awaiting_successor_);
     handover_backoff_.failed(now, awaiting_successor_);
     awaiting_successor_.clear();
-    if (!leader_ && cfg_.automatic_elections) begin_leaderless(now, "handover_failed", mem, out);
+    if (!leader_ && cfg_.automatic_elections)
+      begin_leaderless(now, ElectionReason::handover_failed, mem, out);
   }
   if (now >= retry_at_) {
     retry_at_ = kNever;
@@ -450,7 +472,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
     // A member passed over since a handover to it failed may take over now if it ranks first.
     (void)handover_backoff_.take_ended(now);
     const std::string best = handover_choice(now, mem, false);
-    if (!best.empty() && best != cfg_.name) schedule(now, "better_candidate");
+    if (!best.empty() && best != cfg_.name) schedule(now, ElectionReason::better_candidate);
   }
   if (now >= election_due_) {
     election_due_ = kNever;

@@ -41,11 +41,10 @@ enum class ElectOutcome { started, quorum_not_met, stopped };
 /// How this node's own campaigns ended, and why voters refused it: what a cluster that keeps
 /// failing to elect shows first (exported as metrics; docs/electord.md).
 struct CampaignCounts {
-  /// "pre" or "vote" -> "won", "refused" (too few votes left within reach), "timed_out" (the
-  /// deadline passed first) or "abandoned" (it heard a leader, voted for another, stopped).
-  std::map<std::string, std::map<std::string, std::uint64_t>> ended;
-  /// The reason of each refusal received, e.g. "promised", "already_voted".
-  std::map<std::string, std::uint64_t> refusals;
+  /// Per round, how many ended each way.
+  std::map<CampaignRound, std::map<CampaignOutcome, std::uint64_t>> ended;
+  /// The reason of each refusal received.
+  std::map<Refusal, std::uint64_t> refusals;
 };
 
 class Election {
@@ -58,11 +57,8 @@ class Election {
   void start(Time now, Outbox& out);
   void on_envelope(Time now, const Envelope& env, const Membership& mem, Outbox& out);
   void tick(Time now, const Membership& mem, Outbox& out);
-  void on_member_up(Time now, const std::string& name, const Membership& mem, Outbox& out);
-  void on_member_down(Time now, const std::string& name, const std::string& reason,
-                      const Membership& mem, Outbox& out);
-  /// `name` was suspected and is alive again (it refuted the suspicion).
-  void on_member_alive_again(Time now, const std::string& name, const Membership& mem);
+  /// A member's state changed, as Membership reported it in this step (outbox.hpp).
+  void on_member_change(Time now, const MemberChange& c, const Membership& mem, Outbox& out);
   /// The transport saw `name`'s process (boot `boot`, 0 = any) end: it can no longer lead, so
   /// support given to it is released at once (even if gossip said "failed" first).
   void on_peer_gone(Time now, const std::string& name, std::uint64_t boot, const Membership& mem,
@@ -172,15 +168,15 @@ class Election {
   void handle(Time now, const Envelope& env, const ElectForward& b, const Membership& mem,
               Outbox& out);
 
-  /// Why a vote (or pre-vote) for `from` in `term` is refused; empty when it can be granted.
-  std::string refusal(Time now, const MemberUpdate& from, std::uint64_t term, bool pre,
-                      const Membership& mem) const;
+  /// Why a vote (or pre-vote) for `from` in `term` is refused; none when it can be granted.
+  Refusal refusal(Time now, const MemberUpdate& from, std::uint64_t term, bool pre,
+                  const Membership& mem) const;
   /// Whether this node (as a candidate) ranks before the candidate `from`.
   bool ranks_before_candidate(Time now, const MemberUpdate& from, const Membership& mem) const;
   void reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, bool pre, bool granted,
-                  const std::string& reason, Outbox& out) const;
+                  Refusal reason, Outbox& out) const;
 
-  void begin_leaderless(Time now, const std::string& reason, const Membership& mem, Outbox& out);
+  void begin_leaderless(Time now, ElectionReason reason, const Membership& mem, Outbox& out);
   /// The leadership this node followed has ended for certain: its leader resigned, left, or its
   /// process is gone. No live leader can be disrupted, so a campaign skips the pre-vote round.
   [[nodiscard]] bool leadership_ended() const;
@@ -209,13 +205,13 @@ class Election {
   void ask(const std::string& name, const Member& m, Outbox& out) const;
   /// Ends the campaign (counted as `outcome`) and releases the voters that granted.
   void abandon_campaign(Time now, const Membership& mem, Outbox& out,
-                        const char* outcome = "abandoned");
+                        CampaignOutcome outcome = CampaignOutcome::abandoned);
   /// Counts how the current campaign ends.
-  void count_end(const char* outcome);
+  void count_end(CampaignOutcome outcome);
   /// After a clear: no campaign, retry or due election is left pending.
   void stay_cleared(Time now, const Membership& mem, Outbox& out);
   /// The campaign cannot win (`outcome`: refused or timed_out): abandons it and sets the retry.
-  void campaign_failed(Time now, const Membership& mem, Outbox& out, const char* outcome);
+  void campaign_failed(Time now, const Membership& mem, Outbox& out, CampaignOutcome outcome);
   void become_leader(Time now, const Membership& mem, Outbox& out);
   /// Heartbeats the watchers, and the far members whose turn it is (all of them if `everyone`).
   void send_heartbeats(Time now, const Membership& mem, Outbox& out, bool everyone = false);
@@ -226,18 +222,19 @@ class Election {
   /// How often a far member gets a heartbeat: far_, times big_cluster_factor() unless configured.
   [[nodiscard]] Duration far_interval(const Membership& mem) const;
   void recompute_lease(Time now, const Membership& mem);
-  void step_down(Time now, Time effective, const std::string& reason, Outbox& out);
+  void step_down(Time now, Time effective, LossReason reason, Outbox& out);
   /// Steps down and tells every member at once, releasing them from their promise.
-  void resign(Time now, Time effective, const std::string& reason, const std::string& successor,
+  void resign(Time now, Time effective, LossReason reason, const std::string& successor,
               bool cleared, const Membership& mem, Outbox& out);
   /// `b` to every up member: over a stream to the `watchers` (to all when empty), as a datagram
   /// to the far members.
   void broadcast(const Membership& mem, const Body& b, Outbox& out,
                  const std::vector<std::string>& watchers = {}) const;
-  void reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out);
-  void handover(Time now, const std::string& successor, const std::string& reason,
-                const Membership& mem, Outbox& out);
-  void leader_lost(Time now, const std::string& reason, const Membership& mem, Outbox& out);
+  void reevaluate(Time now, ElectionReason reason, const Membership& mem, Outbox& out);
+  void handover(Time now, const std::string& successor, const Membership& mem, Outbox& out);
+  /// The followed leader is gone: a leaderless election begins (or is reported, without
+  /// automatic elections).
+  void leader_lost(Time now, const Membership& mem, Outbox& out);
   /// Follows `leader`: believes it alive for `stay`, and is bound to it for a promise period
   /// when `bind` (a watcher's heartbeat).
   void follow(Time now, const MemberUpdate& leader, std::uint64_t term, Duration stay, bool bind,
@@ -248,7 +245,7 @@ class Election {
   /// The interval a heartbeat says far members are heartbeated at, within sane bounds.
   [[nodiscard]] Duration heartbeat_far_interval(const Heartbeat& hb) const;
   void set_leader(const std::optional<std::string>& leader, std::uint64_t term, Outbox& out);
-  void schedule(Time now, const std::string& reason);
+  void schedule(Time now, ElectionReason reason);
 
   /// Eligible candidates, best first; those in excluded_ last unless `all` (pure strategy order).
   /// Only the first `limit` of them.
@@ -266,7 +263,15 @@ class Election {
   [[nodiscard]] bool support_active(Time now) const;
   [[nodiscard]] bool bound(Time now) const;
 
-  void election_started(Time now, const std::string& reason, bool initiator, Outbox& out);
+  // Member changes (on_member_change), by kind.
+  void member_joined(Time now, const std::string& name, const Membership& mem, Outbox& out);
+  /// `name` was suspected and is alive again (it refuted the suspicion).
+  void member_alive_again(Time now, const std::string& name, const Membership& mem);
+  /// `name` went down (`how`: failed, left, restarted or gone).
+  void member_down(Time now, const std::string& name, MemberChange::Kind how, const Membership& mem,
+                   Outbox& out);
+
+  void election_started(Time now, ElectionReason reason, bool initiator, Outbox& out);
   void election_finished(Time now, Outbox& out);
 
   Config cfg_;
@@ -334,7 +339,7 @@ class Election {
   Time successor_deadline_ = kNever;
   Time election_due_ = kNever;
   bool join_wait_ = false;  // election_due_ was put off until the node hears from a member
-  std::string due_reason_;
+  ElectionReason due_reason_ = ElectionReason::startup;
 
   /// A heartbeat of a newer leadership refused while this node still backed the old leader.
   /// When a crashed leader's peers learn of the crash at different moments, the first to learn

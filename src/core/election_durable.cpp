@@ -46,7 +46,7 @@ void Election::saved(Time now, bool ok, const Membership& mem, Outbox& out) {
   // (refusal(), follow() and campaign() check unsaved_). A leader steps down: it cannot promise
   // what a restart would keep.
   if (role_ == Role::leader) {
-    resign(now, now, "unsaved", "", false, mem, out);
+    resign(now, now, LossReason::unsaved, "", false, mem, out);
   } else {
     abandon_campaign(now, mem, out);
   }

@@ -23,7 +23,7 @@ void Election::follow(Time now, const MemberUpdate& leader, std::uint64_t term, 
   const bool changed = !leader_ || *leader_ != leader.name || leader_term_ != term;
   // A node that learns of a new leadership outside an election of its own (it joined, or the
   // others elected while it was away) still sees one election: started and finished.
-  if (changed && !ongoing_) election_started(now, "leader_changed", false, out);
+  if (changed && !ongoing_) election_started(now, ElectionReason::leader_changed, false, out);
   set_leader(leader.name, term, out);
   if (changed) {
     handover_backoff_.forget(leader.name);  // it took over after all
@@ -93,7 +93,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
     // Two leaders meet (only possible with a quorum of half the cluster or less): the higher term
     // stays; on equal terms the smaller name.
     if (b.term > leader_term_ || (b.term == leader_term_ && from.name < cfg_.name)) {
-      step_down(now, now, "higher_term", out);
+      step_down(now, now, LossReason::higher_term, out);
     } else {
       return refuse();
     }
@@ -111,7 +111,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   }
   if (!new_leadership && b.election_round != leader_round_) {
     // The leader ran an election and kept the leadership.
-    election_started(now, "leader_round", false, out);
+    election_started(now, ElectionReason::leader_round, false, out);
     election_finished(now, out);
   }
   leader_round_ = b.election_round;
@@ -147,12 +147,12 @@ void Election::handle(Time now, const Envelope& env, const Resign& b, const Memb
   released_term_ = b.term;
   set_leader(std::nullopt, leader_term_, out);
   if (b.cleared) {
-    election_started(now, "cleared", false, out);
+    election_started(now, ElectionReason::cleared, false, out);
     election_finished(now, out);
     stay_cleared(now, mem, out);
     return;
   }
-  election_started(now, "handover", false, out);
+  election_started(now, ElectionReason::handover, false, out);
   if (!b.successor.empty()) {
     if (b.successor == cfg_.name) {
       campaign(now, false, true, mem, out);
@@ -163,7 +163,7 @@ void Election::handle(Time now, const Envelope& env, const Resign& b, const Memb
     return;
   }
   excluded_ = {from};
-  if (cfg_.automatic_elections) begin_leaderless(now, "leader_resigned", mem, out);
+  if (cfg_.automatic_elections) begin_leaderless(now, ElectionReason::leader_resigned, mem, out);
 }
 
 void Election::handle(Time now, const Envelope&, const ElectForward& b, const Membership& mem,
@@ -174,24 +174,23 @@ void Election::handle(Time now, const Envelope&, const ElectForward& b, const Me
     if (!b.clear && !leader_ && !stopped_) {
       cleared_ = false;
       excluded_.clear();
-      begin_leaderless(now, "requested", mem, out);
+      begin_leaderless(now, ElectionReason::requested, mem, out);
     }
     return;
   }
   if (b.clear) {
     clear_leader(now, mem, out);
   } else {
-    reevaluate(now, "requested", mem, out);
+    reevaluate(now, ElectionReason::requested, mem, out);
   }
 }
 
-void Election::leader_lost(Time now, const std::string& reason, const Membership& mem,
-                           Outbox& out) {
+void Election::leader_lost(Time now, const Membership& mem, Outbox& out) {
   set_leader(std::nullopt, leader_term_, out);
   if (cfg_.automatic_elections) {
-    begin_leaderless(now, reason, mem, out);
+    begin_leaderless(now, ElectionReason::leader_lost, mem, out);
   } else {
-    election_started(now, reason, false, out);
+    election_started(now, ElectionReason::leader_lost, false, out);
     election_finished(now, out);
   }
 }

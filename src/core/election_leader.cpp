@@ -135,8 +135,8 @@ void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, con
   if (role_ == Role::leader && !b.ok && b.term > leader_term_) {
     // A member follows a newer leadership than ours (two leaders met after a partition with a
     // small quorum): step down and let a fresh election, above every known term, settle it.
-    resign(now, now, "higher_term", "", false, mem, out);
-    if (cfg_.automatic_elections) begin_leaderless(now, "higher_term", mem, out);
+    resign(now, now, LossReason::higher_term, "", false, mem, out);
+    if (cfg_.automatic_elections) begin_leaderless(now, ElectionReason::higher_term, mem, out);
     return;
   }
   // A proof of life (its arrival is what the leader's failure detector needed) binds nothing.
@@ -148,7 +148,7 @@ void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, con
   acked.sent = std::max(acked.sent, it->second);
 }
 
-void Election::step_down(Time now, Time effective, const std::string& reason, Outbox& out) {
+void Election::step_down(Time now, Time effective, LossReason reason, Outbox& out) {
   if (role_ != Role::leader) return;
   role_ = Role::follower;
   // If the lease had already run out (the process was frozen or late), leadership ended then,
@@ -157,7 +157,7 @@ void Election::step_down(Time now, Time effective, const std::string& reason, Ou
   // Never before it began: a lease that the cluster's growth ended at once ends when it began.
   out.events.emplace_back(
       LeadershipLost{leader_term_, std::max(led_since_, std::min({effective, now, lease_end_})),
-                     lapsed ? "lease_expired" : reason});
+                     lapsed ? LossReason::lease_expired : reason});
   acked_.clear();
   hb_sent_.clear();
   watchers_.clear();
@@ -167,9 +167,8 @@ void Election::step_down(Time now, Time effective, const std::string& reason, Ou
   set_leader(std::nullopt, leader_term_, out);
 }
 
-void Election::resign(Time now, Time effective, const std::string& reason,
-                      const std::string& successor, bool cleared, const Membership& mem,
-                      Outbox& out) {
+void Election::resign(Time now, Time effective, LossReason reason, const std::string& successor,
+                      bool cleared, const Membership& mem, Outbox& out) {
   const std::uint64_t t = leader_term_;
   const std::vector<std::string> watchers = watchers_;
   step_down(now, effective, reason, out);
@@ -178,23 +177,23 @@ void Election::resign(Time now, Time effective, const std::string& reason,
   broadcast(mem, Resign{t, successor, cleared}, out, watchers);
 }
 
-void Election::reevaluate(Time now, const std::string& reason, const Membership& mem, Outbox& out) {
+void Election::reevaluate(Time now, ElectionReason reason, const Membership& mem, Outbox& out) {
   ++round_;
   election_started(now, reason, true, out);
   const std::string best = handover_choice(now, mem, false);
   if (!best.empty() && best != cfg_.name) {
-    handover(now, best, "handover", mem, out);
+    handover(now, best, mem, out);
     return;
   }
   election_finished(now, out);
   send_heartbeats(now, mem, out, true);  // followers see the round at once
 }
 
-void Election::handover(Time now, const std::string& successor, const std::string& reason,
-                        const Membership& mem, Outbox& out) {
+void Election::handover(Time now, const std::string& successor, const Membership& mem,
+                        Outbox& out) {
   released_ = cfg_.name;
   released_term_ = leader_term_;
-  resign(now, now, reason, successor, false, mem, out);
+  resign(now, now, LossReason::handover, successor, false, mem, out);
   if (!successor.empty()) {
     awaiting_successor_ = successor;
     successor_deadline_ = now + tm_.successor_wait;

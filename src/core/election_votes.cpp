@@ -12,44 +12,44 @@ namespace elector {
 
 using namespace election_internal;
 
-std::string Election::refusal(Time now, const MemberUpdate& from, std::uint64_t term, bool pre,
-                              const Membership& mem) const {
-  if (from.meta.settings_hash != settings_hash_) return "settings_mismatch";
-  if (!from.meta.candidate) return "not_candidate";
+Refusal Election::refusal(Time now, const MemberUpdate& from, std::uint64_t term, bool pre,
+                          const Membership& mem) const {
+  if (from.meta.settings_hash != settings_hash_) return Refusal::settings_mismatch;
+  if (!from.meta.candidate) return Refusal::not_candidate;
   // Only a member that is up, in the process this node knows, is voted for: a request from one
   // that left, failed or restarted since is old news (delayed, or replayed by its owner, who
   // still has the secret).
   const Member* m = mem.find(from.name);
-  if (!m || !m->up() || m->boot() != from.boot) return "not_member";
-  if (now < quiet_until_) return "restarting";
-  if (unsaved_) return "unsaved";
+  if (!m || !m->up() || m->boot() != from.boot) return Refusal::not_member;
+  if (now < quiet_until_) return Refusal::restarting;
+  if (unsaved_) return Refusal::unsaved;
   if (campaign_ && ranks_before_candidate(now, from, mem)) {
     // Both campaign (e.g. the better one was still in its quiet period when the other's
     // fallback timer ran out): voting for the worse one would elect it only to hand over.
-    return "better_candidate";
+    return Refusal::better_candidate;
   }
-  if (role_ == Role::leader && now < lease_end_) return "leader";
+  if (role_ == Role::leader && now < lease_end_) return Refusal::leader;
   // A far follower is not counted on by its leader, so it may back one of the leader's watchers:
   // a watcher campaigns only when it has missed the leader for 4T (a frozen leader), and far
   // followers must not stall that failover for their longer timeout. Anyone else is refused
   // while the leader seems alive, so a rejoining or cut-off node cannot disrupt it.
   if (support_active(now) && support_->name != from.name &&
       (bound(now) || !named(support_->watchers, from.name))) {
-    return "promised";
+    return Refusal::promised;
   }
   // A term has one leader: a campaign for the term of the leadership this node follows began
   // before its candidate heard of that leader, cannot win, and backing it would give the leader
   // up (a joiner of a big cluster met the first leader's heartbeat and the runner-up's request).
-  if (leader_ && *leader_ != from.name && term <= leader_term_) return "leader_of_term";
+  if (leader_ && *leader_ != from.name && term <= leader_term_) return Refusal::leader_of_term;
   if (term < voted_term_ || (term == voted_term_ && voted_for_ != from.name)) {
-    return "already_voted";
+    return Refusal::already_voted;
   }
-  if (!pre && term < term_) return "stale_term";
-  return "";
+  if (!pre && term < term_) return Refusal::stale_term;
+  return Refusal::none;
 }
 
 void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, bool pre,
-                          bool granted, const std::string& reason, Outbox& out) const {
+                          bool granted, Refusal reason, Outbox& out) const {
   VoteResp r;
   r.term = term;
   r.pre = pre;
@@ -75,17 +75,17 @@ void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, 
 void Election::handle(Time now, const Envelope& env, const PreVoteReq& b, const Membership& mem,
                       Outbox& out) {
   extend_rank_wait(now, env.header.self, requested_length(b.campaign_ms), mem);
-  const std::string why = refusal(now, env.header.self, b.term, true, mem);
-  reply_vote(now, env.header.self, b.term, true, why.empty(), why, out);
+  const Refusal why = refusal(now, env.header.self, b.term, true, mem);
+  reply_vote(now, env.header.self, b.term, true, why == Refusal::none, why, out);
 }
 
 void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Membership& mem,
                       Outbox& out) {
   const MemberUpdate& from = env.header.self;
   extend_rank_wait(now, from, requested_length(b.campaign_ms), mem);
-  const std::string why = refusal(now, from, b.term, false, mem);
-  if (why.empty()) {
-    if (role_ == Role::leader) step_down(now, now, "higher_term", out);
+  const Refusal why = refusal(now, from, b.term, false, mem);
+  if (why == Refusal::none) {
+    if (role_ == Role::leader) step_down(now, now, LossReason::higher_term, out);
     if (campaign_) abandon_campaign(now, mem, out);
     // A far follower that backs a watcher gives up the leader it followed (the watcher found it
     // frozen), and falls back on its own election should the watcher not win.
@@ -96,11 +96,12 @@ void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Mem
     term_ = std::max(term_, b.term);
     const Duration bind = vote_binding(requested_length(b.campaign_ms));
     support_ = Support{from.name, from.boot, b.term, now + bind, now + bind, {}};
-    election_started(now, b.designated ? "handover" : "leader_lost", false, out);
+    election_started(now, b.designated ? ElectionReason::handover : ElectionReason::leader_lost,
+                     false, out);
     reply_vote(now, from, b.term, false, true, why, out);
     if (given_up) {
       excluded_ = {*given_up};
-      leader_lost(now, "leader_lost", mem, out);
+      leader_lost(now, mem, out);
     }
     return;
   }
@@ -118,18 +119,18 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
     if (role_ == Role::leader && !b.pre && b.granted && b.term == leader_term_ &&
         !ranks_before_candidate(now, env.header.self, mem)) {
       // (Most late voters rank after this node: only the others are worth a ranking.)
-      if (handover_choice(now, mem, true) == from) schedule(now, "better_candidate");
+      if (handover_choice(now, mem, true) == from) schedule(now, ElectionReason::better_candidate);
     }
     return;
   }
   if (b.term != campaign_->term || b.pre != campaign_->pre) return;
   if (now >= campaign_->deadline) {
     // Answers that waited (a frozen candidate) are too old: the lease they would give has run.
-    campaign_failed(now, mem, out, "timed_out");
+    campaign_failed(now, mem, out, CampaignOutcome::timed_out);
     return;
   }
   const std::string& from = env.header.self.name;
-  if (!b.granted) ++counts_.refusals[b.reason.empty() ? "unknown" : b.reason];
+  if (!b.granted) ++counts_.refusals[b.reason == Refusal::none ? Refusal::unknown : b.reason];
   if (b.granted) {
     campaign_->granted[from] = env.header.self.boot;
   } else if (b.promise_left_ms > 0 && now + ms(b.promise_left_ms) < campaign_->deadline &&
@@ -152,7 +153,7 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   campaign_->needed = std::max(campaign_->needed, quorum());
   if (campaign_->granted.size() + 1 >= campaign_->needed) {
     if (campaign_->pre) {
-      count_end("won");
+      count_end(CampaignOutcome::won);
       campaign(now, false, false, mem, out);
     } else {
       become_leader(now, mem, out);
@@ -165,13 +166,13 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   if (reachable < campaign_->needed + kMinVoteMargin && !campaign_->unasked.empty()) {
     ask_more(campaign_->needed + kMinVoteMargin - reachable, mem, out);  // make up the refusals
   } else if (reachable < campaign_->needed) {
-    campaign_failed(now, mem, out, "refused");
+    campaign_failed(now, mem, out, CampaignOutcome::refused);
   }
 }
 
 // ---------------------------------------------------------------- campaigns
 
-void Election::begin_leaderless(Time now, const std::string& reason, const Membership& mem,
+void Election::begin_leaderless(Time now, ElectionReason reason, const Membership& mem,
                                 Outbox& out) {
   if (stopped_ || role_ == Role::leader || campaign_) return;
   election_started(now, reason, false, out);
@@ -275,7 +276,8 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
     return;
   }
   retry_at_ = kNever;
-  election_started(now, designated ? "handover" : "leader_lost", true, out);
+  election_started(now, designated ? ElectionReason::handover : ElectionReason::leader_lost, true,
+                   out);
   Campaign c;
   c.pre = pre;
   c.designated = designated;
@@ -323,12 +325,12 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
   campaign_ = std::move(c);
   ask_more(first_wave, mem, out);
   if (voters_in_view + 1 < campaign_->needed) {
-    campaign_failed(now, mem, out, "refused");  // too few voters in view to ever win
+    campaign_failed(now, mem, out, CampaignOutcome::refused);  // too few voters in view to ever win
     return;
   }
   if (campaign_->needed <= 1) {
     if (pre) {
-      count_end("won");
+      count_end(CampaignOutcome::won);
       campaign(now, false, designated, mem, out);
     } else {
       become_leader(now, mem, out);
@@ -358,11 +360,13 @@ void Election::ask(const std::string& name, const Member& m, Outbox& out) const 
   }
 }
 
-void Election::count_end(const char* outcome) {
-  if (campaign_) ++counts_.ended[campaign_->pre ? "pre" : "vote"][outcome];
+void Election::count_end(CampaignOutcome outcome) {
+  if (campaign_)
+    ++counts_.ended[campaign_->pre ? CampaignRound::pre : CampaignRound::vote][outcome];
 }
 
-void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out, const char* outcome) {
+void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out,
+                                CampaignOutcome outcome) {
   if (!campaign_) return;
   count_end(outcome);
   if (!campaign_->pre) {
@@ -377,10 +381,11 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out, co
   (void)now;
 }
 
-void Election::campaign_failed(Time now, const Membership& mem, Outbox& out, const char* outcome) {
+void Election::campaign_failed(Time now, const Membership& mem, Outbox& out,
+                               CampaignOutcome outcome) {
   const std::int64_t wait_ms = campaign_ ? campaign_->promise_left_ms : 0;
   const bool soon = campaign_ && campaign_->retry_soon && wait_ms == 0;
-  if (campaign_ && std::string_view(outcome) == "timed_out") {
+  if (campaign_ && outcome == CampaignOutcome::timed_out) {
     campaign_length_ = std::min(campaign_length_ * 2, max_campaign());
   }
   abandon_campaign(now, mem, out, outcome);
@@ -397,7 +402,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   // election as the leader just lost): let it lead after election_delay, by handover. An
   // excluded one only if it voted for us (it may be up only in our view otherwise: a leader
   // cut off from us); none that failed to take over lately (handover_backoff_).
-  count_end("won");
+  count_end(CampaignOutcome::won);
   const Campaign c = *campaign_;
   const std::string best = handover_choice(now, mem, true);
   const bool better_up =
@@ -422,7 +427,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   set_leader(cfg_.name, c.term, out);
   election_finished(now, out);
   send_heartbeats(now, mem, out, true);  // every member learns the new leader at once
-  if (better_up) schedule(now, "better_candidate");
+  if (better_up) schedule(now, ElectionReason::better_candidate);
 }
 
 bool Election::ranks_before_candidate(Time now, const MemberUpdate& from,

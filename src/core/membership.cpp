@@ -117,8 +117,23 @@ std::vector<MemberUpdate> Membership::take_gossip() {
   return queue_.take(static_cast<std::size_t>(t_.max_piggyback), retransmit_limit());
 }
 
-void Membership::set_status(Time now, Member& m, MemberStatus s, const std::string& reason,
-                            Outbox& out) {
+namespace {
+MemberChange::Kind change_of(DownReason why) {
+  switch (why) {
+    case DownReason::failed:
+      return MemberChange::Kind::failed;
+    case DownReason::left:
+      return MemberChange::Kind::left;
+    case DownReason::restarted:
+      return MemberChange::Kind::restarted;
+    case DownReason::process_gone:
+      return MemberChange::Kind::gone;
+  }
+  return MemberChange::Kind::failed;
+}
+}  // namespace
+
+void Membership::set_status(Time now, Member& m, MemberStatus s, Outbox& out, DownReason why) {
   const bool was_up = m.up();
   const bool was_suspect = m.status == MemberStatus::suspect;
   const std::uint32_t id = m.id();
@@ -130,19 +145,23 @@ void Membership::set_status(Time now, Member& m, MemberStatus s, const std::stri
     }
   }
   m.status = s;
-  m.gone = s == MemberStatus::dead && reason == "process_gone";
+  m.gone = s == MemberStatus::dead && why == DownReason::process_gone;
   const bool is_up = m.up();
   if (!is_up) {
     down_at_[id] = now;
     down_since_.insert({now, id});
   }
-  if (was_suspect && s == MemberStatus::alive) out.alive_again.push_back(m.name());
+  if (was_suspect && s == MemberStatus::alive) {
+    out.changes.push_back({MemberChange::Kind::alive_again, m.name()});
+  }
   if (was_up && !is_up) {
     --up_count_;
-    out.events.emplace_back(MemberDown{m.name(), reason});
+    out.events.emplace_back(MemberDown{m.name(), why});
+    out.changes.push_back({change_of(why), m.name()});
   } else if (!was_up && is_up) {
     ++up_count_;
     out.events.emplace_back(MemberUp{m.name()});
+    out.changes.push_back({MemberChange::Kind::joined, m.name()});
     grow_for_one_more(probe_order_);
     probe_order_.push_back(id);  // then swapped to a random place
     std::swap(probe_order_.back(), probe_order_[rng_.below(probe_order_.size())]);
@@ -194,7 +213,7 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
     Member& m = members_.insert(fresh);
     down_at_[m.id()] = now;
     down_since_.insert({now, m.id()});
-    set_status(now, m, u.status, "", out);
+    set_status(now, m, u.status, out);
     if (u.status == MemberStatus::suspect) start_suspicion(now, m, u.from);
     if (spread) queue_.push(record_of(now, m));
     return true;
@@ -202,7 +221,7 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
   Member& m = *found;
   if (u.boot < m.boot()) return false;
   if (u.boot > m.boot()) {  // a new process under this name: the old one is gone
-    if (m.up()) set_status(now, m, MemberStatus::dead, "restarted", out);
+    if (m.up()) set_status(now, m, MemberStatus::dead, out, DownReason::restarted);
     const MemberStatus target = u.status;
     m.info = dir_->intern(u);
     m.incarnation = u.incarnation;
@@ -210,7 +229,7 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
     m.runtime_ms = 0;
     m.started = u.age_ms >= 0 ? MaybeTime(now - ms(u.age_ms)) : MaybeTime();
     if (target == MemberStatus::alive || target == MemberStatus::suspect) {
-      set_status(now, m, target, "", out);
+      set_status(now, m, target, out);
       if (target == MemberStatus::suspect) start_suspicion(now, m, u.from);
     } else if (target == MemberStatus::left) {
       m.status = MemberStatus::left;
@@ -223,7 +242,7 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
       if (u.incarnation <= m.incarnation) return false;
       m.incarnation = u.incarnation;
       if (u.addr != m.addr() || !(u.meta == m.meta())) m.info = dir_->intern(u);
-      set_status(now, m, MemberStatus::alive, "", out);
+      set_status(now, m, MemberStatus::alive, out);
       if (spread) queue_.push(record_of(now, m));
       return true;
     }
@@ -232,7 +251,7 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
                          (m.status == MemberStatus::suspect && u.incarnation > m.incarnation);
       if (takes) {
         m.incarnation = u.incarnation;
-        set_status(now, m, MemberStatus::suspect, "", out);
+        set_status(now, m, MemberStatus::suspect, out);
         start_suspicion(now, m, u.from);
         if (spread) queue_.push(u);
         return true;
@@ -261,11 +280,10 @@ bool Membership::apply(Time now, const MemberUpdate& u, Source src, Outbox& out)
       m.incarnation = u.incarnation;
       // A member whose transport saw the process end says so: as good as our own peer_gone
       // (design §7), and the first word of a leader's crash often comes this way.
-      set_status(now, m, u.status,
-                 u.status == MemberStatus::left ? "left"
-                 : u.gone                       ? "process_gone"
-                                                : "failed",
-                 out);
+      set_status(now, m, u.status, out,
+                 u.status == MemberStatus::left ? DownReason::left
+                 : u.gone                       ? DownReason::process_gone
+                                                : DownReason::failed);
       if (spread && u.gone && m.name() == followed_) {
         queue_.push(record_of(now, m), t_.retransmit_mult);  // see set_followed
       } else if (spread) {
@@ -568,7 +586,7 @@ void Membership::peer_gone(Time now, const std::string& name, std::uint64_t boot
   Member* m = find_mut(name);
   if (!m || !m->up()) return;
   if (boot != 0 && m->boot() != boot) return;
-  set_status(now, *m, MemberStatus::dead, "process_gone", out);
+  set_status(now, *m, MemberStatus::dead, out, DownReason::process_gone);
   // Every member connected to the process sees it end by itself (a leader's: its watchers), so
   // the record needs no dedicated gossip: it rides on messages sent anyway (votes, heartbeats,
   // probes). Dedicated gossip from each of hundreds of witnesses woke hundreds of processes more

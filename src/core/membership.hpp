@@ -103,7 +103,8 @@ class Membership {
 
   bool apply(Time now, const MemberUpdate& u, Source src, Outbox& out);
   void refute(Time now, std::uint32_t incarnation);
-  void set_status(Time now, Member& m, MemberStatus s, const std::string& reason, Outbox& out);
+  void set_status(Time now, Member& m, MemberStatus s, Outbox& out,
+                  DownReason why = DownReason::failed);
   /// `conclusive`: the evidence needs no confirmations (the suspicion runs for its minimum).
   void start_suspicion(Time now, const Member& m, const std::string& from, bool conclusive = false);
   void end_suspicion(std::uint32_t id);

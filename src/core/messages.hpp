@@ -92,7 +92,7 @@ struct VoteResp {
   std::uint64_t term = 0;
   bool pre = false;
   bool granted = false;
-  std::string reason;
+  Refusal reason = Refusal::none;
   /// When refused because of a promise to another leader: how long it still runs (ms).
   std::int64_t promise_left_ms = 0;
   std::string leader;  // the leader the voter supports, if any

@@ -123,18 +123,22 @@ void NodeCore::set_runtime_ms(std::int64_t v) {
 
 void NodeCore::after(Time now) {
   last_now_ = std::max(last_now_, now);
-  // Membership transitions found in this step drive the election (joins and leaves trigger
-  // elections; a leader whose process is gone releases its supporters).
-  for (; events_seen_ < out_.events.size(); ++events_seen_) {
-    const Event e = out_.events[events_seen_];
-    if (const auto* up = std::get_if<MemberUp>(&e)) {
-      election_.on_member_up(now, up->member, membership_, out_);
-    } else if (const auto* down = std::get_if<MemberDown>(&e)) {
-      election_.on_member_down(now, down->member, down->reason, membership_, out_);
+  // Membership changes found in this step drive the election (joins and leaves trigger
+  // elections; a leader whose process is gone releases its supporters). Joins and departures
+  // come first, in the order they happened, then refuted suspicions: a leader weighs a member
+  // that is alive again against a view that already holds the step's joins and departures.
+  const std::vector<MemberChange> changes = std::move(out_.changes);
+  out_.changes.clear();
+  for (const MemberChange& c : changes) {
+    if (c.kind != MemberChange::Kind::alive_again) {
+      election_.on_member_change(now, c, membership_, out_);
     }
   }
-  for (const auto& name : out_.alive_again) election_.on_member_alive_again(now, name, membership_);
-  out_.alive_again.clear();
+  for (const MemberChange& c : changes) {
+    if (c.kind == MemberChange::Kind::alive_again) {
+      election_.on_member_change(now, c, membership_, out_);
+    }
+  }
   // Who detects failures: a far follower of a live leader leaves it to the leader, which then
   // watches every member's silence (docs/design.md §3).
   membership_.set_probing(now, !election_.probing_delegated(now));
@@ -167,7 +171,6 @@ Ready NodeCore::take_ready() {
   for (auto& hk : out_.hooks) ready_.hooks.push_back(std::move(hk));
   out_.events.clear();
   out_.hooks.clear();
-  events_seen_ = 0;
   Ready r = std::move(ready_);
   ready_ = Ready{};
   return r;

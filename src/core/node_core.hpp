@@ -115,8 +115,7 @@ class NodeCore {
   std::int64_t runtime_ms_ = 0;
   bool stopped_ = false;
   Outbox out_;
-  Time last_now_{};              // the instant of the latest input
-  std::size_t events_seen_ = 0;  // events of out_ already passed to the election
+  Time last_now_{};  // the instant of the latest input
   /// Members that sent us another settings hash: our messages to them carry our settings.
   std::set<std::string> mismatched_;
   /// Members reported in a SettingsMismatch (once per name).

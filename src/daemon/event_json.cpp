@@ -68,11 +68,11 @@ struct Fields {
   void operator()(const elector::LeadershipLost& e) const {
     j["term"] = e.term;
     j["effective_mono_ns"] = elector::to_ns(e.effective);
-    j["reason"] = e.reason;
+    j["reason"] = to_string(e.reason);
   }
   void operator()(const elector::ElectionStarted& e) const {
     j["election"] = e.election;
-    j["reason"] = e.reason;
+    j["reason"] = to_string(e.reason);
     j["initiator"] = e.initiator;
   }
   void operator()(const elector::ElectionFinished& e) const {
@@ -85,7 +85,7 @@ struct Fields {
   void operator()(const elector::MemberUp& e) const { j["member"] = e.member; }
   void operator()(const elector::MemberDown& e) const {
     j["member"] = e.member;
-    j["reason"] = e.reason;
+    j["reason"] = to_string(e.reason);
   }
   void operator()(const elector::SettingsMismatch& e) const {
     j["member"] = e.member;
@@ -128,11 +128,11 @@ std::string event_text(const elector::Event& e) {
       return "this node is the leader (term " + std::to_string(e.term) + ")";
     }
     std::string operator()(const elector::LeadershipLost& e) const {
-      return "this node is no longer the leader (term " + std::to_string(e.term) + ", " + e.reason +
-             ")";
+      return "this node is no longer the leader (term " + std::to_string(e.term) + ", " +
+             to_string(e.reason) + ")";
     }
     std::string operator()(const elector::ElectionStarted& e) const {
-      return "election " + std::to_string(e.election) + " started (" + e.reason +
+      return "election " + std::to_string(e.election) + " started (" + to_string(e.reason) +
              (e.initiator ? ", run by this node)" : ")");
     }
     std::string operator()(const elector::ElectionFinished& e) const {
@@ -146,7 +146,7 @@ std::string event_text(const elector::Event& e) {
       return "member " + e.member + " up";
     }
     std::string operator()(const elector::MemberDown& e) const {
-      return "member " + e.member + " down (" + e.reason + ")";
+      return "member " + e.member + " down (" + to_string(e.reason) + ")";
     }
     std::string operator()(const elector::SettingsMismatch& e) const {
       // "member box4 runs quorum_size=3 (this node 0): ..."

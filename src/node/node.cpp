@@ -301,8 +301,11 @@ class Node::Impl {
     for (const char* st : {"alive", "suspect", "dead", "left"})
       s.members_by_status.try_emplace(st, 0);
     s.elections = elections_finished_;
-    s.campaigns = core_->election().campaign_counts().ended;
-    s.vote_refusals = core_->election().campaign_counts().refusals;
+    const CampaignCounts& counts = core_->election().campaign_counts();
+    for (const auto& [round, ends] : counts.ended) {
+      for (const auto& [outcome, n] : ends) s.campaigns[to_string(round)][to_string(outcome)] = n;
+    }
+    for (const auto& [why, n] : counts.refusals) s.vote_refusals[to_string(why)] = n;
     s.uptime = now - started_at_;
     s.state_saved = core_->durable_ok();
     return s;
@@ -444,7 +447,7 @@ class Node::Impl {
     } else if (const auto* la = std::get_if<LeadershipAcquired>(&e)) {
       if (cb_.elected) cb_.elected(la->term);
     } else if (const auto* ll = std::get_if<LeadershipLost>(&e)) {
-      if (cb_.demoted) cb_.demoted(ll->term, ll->reason);
+      if (cb_.demoted) cb_.demoted(ll->term, to_string(ll->reason));
     }
   }
 

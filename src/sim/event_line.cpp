@@ -26,13 +26,13 @@ std::string event_line(const Event& e) {
   } else if (const auto* c = std::get_if<LeadershipLost>(&e)) {
     // When it ended, on the node's own clock: a thawed leader reports late the end of a lease
     // that ran out while it was frozen.
-    s += term(c->term) + " reason=" + c->reason + " ended=" + sim_time(c->effective);
+    s += term(c->term) + " reason=" + to_string(c->reason) + " ended=" + sim_time(c->effective);
   } else if (const auto* d = std::get_if<ElectionStarted>(&e)) {
-    s += " reason=" + d->reason + (d->initiator ? " initiator" : "");
+    s += std::string(" reason=") + to_string(d->reason) + (d->initiator ? " initiator" : "");
   } else if (const auto* f = std::get_if<ElectionFinished>(&e)) {
     s += " leader=" + f->leader.value_or("none") + term(f->term);
   } else if (const auto* g = std::get_if<MemberDown>(&e)) {
-    s += " member=" + g->member + " reason=" + g->reason;
+    s += " member=" + g->member + " reason=" + to_string(g->reason);
   } else if (const auto* h = std::get_if<MemberUp>(&e)) {
     s += " member=" + h->member;
   }

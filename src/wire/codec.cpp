@@ -116,7 +116,7 @@ void put(Writer& w, const VoteResp& m) {
   w.varint(m.term);
   w.boolean(m.pre);
   w.boolean(m.granted);
-  w.str(m.reason);
+  w.varint(static_cast<std::uint64_t>(m.reason));
   w.zigzag(m.promise_left_ms);
   w.str(m.leader);
 }
@@ -356,7 +356,9 @@ void get(Reader& r, VoteResp& m) {
   m.term = r.varint();
   m.pre = r.boolean();
   m.granted = r.boolean();
-  m.reason = r.str();
+  const auto reason = refusal_of_code(r.varint());
+  if (!reason) r.fail(DecodeError::malformed);
+  m.reason = reason.value_or(Refusal::unknown);
   m.promise_left_ms = r.zigzag();
   m.leader = r.str();
 }

@@ -35,13 +35,14 @@ TEST(EventJson, LeadershipAcquired) {
 }
 
 TEST(EventJson, LeadershipLost) {
-  EXPECT_EQ(parsed(elector::LeadershipLost{7, elector::from_ns(99), "lease_expired"}),
-            expected("leadership_lost",
-                     {{"term", 7}, {"effective_mono_ns", 99}, {"reason", "lease_expired"}}));
+  EXPECT_EQ(
+      parsed(elector::LeadershipLost{7, elector::from_ns(99), elector::LossReason::lease_expired}),
+      expected("leadership_lost",
+               {{"term", 7}, {"effective_mono_ns", 99}, {"reason", "lease_expired"}}));
 }
 
 TEST(EventJson, ElectionStarted) {
-  EXPECT_EQ(parsed(elector::ElectionStarted{3, "member_joined", true}),
+  EXPECT_EQ(parsed(elector::ElectionStarted{3, elector::ElectionReason::member_joined, true}),
             expected("election_started",
                      {{"election", 3}, {"reason", "member_joined"}, {"initiator", true}}));
 }
@@ -63,7 +64,7 @@ TEST(EventJson, ElectionFinished) {
 
 TEST(EventJson, Members) {
   EXPECT_EQ(parsed(elector::MemberUp{"box3"}), expected("member_up", {{"member", "box3"}}));
-  EXPECT_EQ(parsed(elector::MemberDown{"box3", "failed"}),
+  EXPECT_EQ(parsed(elector::MemberDown{"box3", elector::DownReason::failed}),
             expected("member_down", {{"member", "box3"}, {"reason", "failed"}}));
   EXPECT_EQ(parsed(elector::SettingsMismatch{"box4", {}, {}, {}}),
             expected("settings_mismatch", {{"member", "box4"}, {"differs", json::object()}}));
@@ -109,7 +110,8 @@ TEST(EventJson, InvalidUtf8DoesNotThrow) {
 
 TEST(EventJson, TextForLogs) {
   EXPECT_EQ(event_text(elector::LeaderChanged{"box1", 7}), "leader is now box1 (term 7)");
-  EXPECT_EQ(event_text(elector::MemberDown{"box3", "left"}), "member box3 down (left)");
+  EXPECT_EQ(event_text(elector::MemberDown{"box3", elector::DownReason::left}),
+            "member box3 down (left)");
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ sim::Options five_with_majority(std::uint64_t seed) {
 std::uint64_t timed_out(Cluster& c, const std::string& name) {
   std::uint64_t n = 0;
   for (const auto& [kind, ends] : c.node(name)->election().campaign_counts().ended) {
-    const auto it = ends.find("timed_out");
+    const auto it = ends.find(CampaignOutcome::timed_out);
     if (it != ends.end()) n += it->second;
   }
   return n;

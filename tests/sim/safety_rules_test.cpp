@@ -37,7 +37,8 @@ TEST(SafetyRules, ANodeThatCannotSaveGivesNoVoteUntilItCan) {
     EXPECT_FALSE(c.run_until([&] { return !c.leaders_now().empty(); }, ms(2000)))
         << "seed " << seed << ": " << c.leaders_now().front() << " leads on box3's unsaved vote";
     const auto& refusals = c.node("box2")->election().campaign_counts().refusals;
-    EXPECT_GT(refusals.count("unsaved") ? refusals.at("unsaved") : 0, 0u) << "seed " << seed;
+    EXPECT_GT(refusals.count(Refusal::unsaved) ? refusals.at(Refusal::unsaved) : 0, 0u)
+        << "seed " << seed;
     // The disk has room again: box3 saves, then votes, and box2 leads.
     c.set_disk_full("box3", false);
     EXPECT_TRUE(c.run_until([&] { return agreed_on(c, "box2"); }, ms(5000))) << "seed " << seed;
@@ -97,7 +98,7 @@ TEST(SafetyRules, ALeaderThatCannotSaveStepsDownAtOnce) {
   c.start("box4");
   ASSERT_TRUE(c.run_until([&] { return !events_of<LeadershipLost>(c, "box1").empty(); }, ms(2000)));
   // Not lease_expired: a leader that can no longer save does not wait for its lease to run out.
-  EXPECT_EQ(events_of<LeadershipLost>(c, "box1").front().reason, "unsaved");
+  EXPECT_EQ(events_of<LeadershipLost>(c, "box1").front().reason, LossReason::unsaved);
   EXPECT_FALSE(c.node("box1")->election().durable_ok());
   c.set_disk_full("box1", false);
   EXPECT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(10000)));

@@ -42,7 +42,7 @@ TEST(Scenario, FrozenLeaderIsReplacedAndStepsDownAtLeaseEnd) {
   c.run_for(ms(500));
   const auto lost = events_of<LeadershipLost>(c, "box1");
   ASSERT_EQ(lost.size(), 1u);
-  EXPECT_EQ(lost[0].reason, "lease_expired");
+  EXPECT_EQ(lost[0].reason, LossReason::lease_expired);
   EXPECT_EQ(lost[0].effective, lease_end);
   EXPECT_LT(lost[0].effective, c.now() - ms(400));
   EXPECT_TRUE(c.agreed_leader().has_value());
@@ -101,7 +101,7 @@ TEST(Scenario, PriorityBox1ReturnsAndLeadsWithoutALongGap) {
   EXPECT_LT(longest_gap, ms(50));  // one handover election, not a lease timeout
   const auto lost = events_of<LeadershipLost>(c, "box2");
   ASSERT_FALSE(lost.empty());
-  EXPECT_EQ(lost.back().reason, "handover");
+  EXPECT_EQ(lost.back().reason, LossReason::handover);
 }
 
 // box1 resigns when its quorum goes away (excluding itself from the next election). When the

@@ -10,21 +10,21 @@ namespace {
 
 using namespace election_net;
 
-std::uint64_t ended(const CampaignCounts& c, const std::string& round, const std::string& outcome) {
+std::uint64_t ended(const CampaignCounts& c, CampaignRound round, CampaignOutcome outcome) {
   const auto r = c.ended.find(round);
   if (r == c.ended.end()) return 0;
   const auto o = r->second.find(outcome);
   return o == r->second.end() ? 0 : o->second;
 }
-std::uint64_t ended(const NodeCore& n, const std::string& round, const std::string& outcome) {
+std::uint64_t ended(const NodeCore& n, CampaignRound round, CampaignOutcome outcome) {
   return ended(n.election().campaign_counts(), round, outcome);
 }
 
-std::uint64_t refusals(const CampaignCounts& c, const std::string& reason) {
+std::uint64_t refusals(const CampaignCounts& c, Refusal reason) {
   const auto it = c.refusals.find(reason);
   return it == c.refusals.end() ? 0 : it->second;
 }
-std::uint64_t refusals(const NodeCore& n, const std::string& reason) {
+std::uint64_t refusals(const NodeCore& n, Refusal reason) {
   return refusals(n.election().campaign_counts(), reason);
 }
 
@@ -46,8 +46,10 @@ TEST(ElectionCounts, TheWinnerCountsEachRoundItWon) {
   ThreeNet net;
   ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
   const NodeCore& a = *net.nodes["a"];
-  EXPECT_EQ(ended(a, "vote", "won"), 1u);
-  EXPECT_EQ(ended(a, "vote", "timed_out") + ended(a, "vote", "refused"), 0u);
+  EXPECT_EQ(ended(a, CampaignRound::vote, CampaignOutcome::won), 1u);
+  EXPECT_EQ(ended(a, CampaignRound::vote, CampaignOutcome::timed_out) +
+                ended(a, CampaignRound::vote, CampaignOutcome::refused),
+            0u);
   // c started after a led and never campaigned.
   EXPECT_TRUE(net.nodes["c"]->election().campaign_counts().ended.empty())
       << net.nodes["c"]->election().campaign_counts().ended.size();
@@ -63,23 +65,28 @@ TEST(ElectionCounts, CampaignsThatCannotWinCountTheirEndAndTheirRefusals) {
   net.isolated = {"b"};
   net.advance(ms(900));
   ASSERT_FALSE(b.leader().has_value());
-  EXPECT_GE(ended(b, "pre", "timed_out"), ended(before, "pre", "timed_out") + 1);
-  EXPECT_EQ(ended(b, "pre", "won"), ended(before, "pre", "won"));
+  EXPECT_GE(ended(b, CampaignRound::pre, CampaignOutcome::timed_out),
+            ended(before, CampaignRound::pre, CampaignOutcome::timed_out) + 1);
+  EXPECT_EQ(ended(b, CampaignRound::pre, CampaignOutcome::won),
+            ended(before, CampaignRound::pre, CampaignOutcome::won));
   EXPECT_EQ(b.election().campaign_counts().refusals, before.refusals);
   // b reaches c again but not a: c, bound to a, refuses b's pre-votes and says why.
   net.isolated.clear();
   net.broken = {{"a", "b"}, {"b", "a"}};
   net.advance(ms(2000));
-  EXPECT_GT(refusals(b, "promised"), refusals(before, "promised"));
-  EXPECT_GT(ended(b, "pre", "refused") + ended(b, "pre", "timed_out"),
-            ended(before, "pre", "refused") + ended(before, "pre", "timed_out") + 1);
-  EXPECT_EQ(ended(b, "pre", "won"), ended(before, "pre", "won"));
+  EXPECT_GT(refusals(b, Refusal::promised), refusals(before, Refusal::promised));
+  EXPECT_GT(ended(b, CampaignRound::pre, CampaignOutcome::refused) +
+                ended(b, CampaignRound::pre, CampaignOutcome::timed_out),
+            ended(before, CampaignRound::pre, CampaignOutcome::refused) +
+                ended(before, CampaignRound::pre, CampaignOutcome::timed_out) + 1);
+  EXPECT_EQ(ended(b, CampaignRound::pre, CampaignOutcome::won),
+            ended(before, CampaignRound::pre, CampaignOutcome::won));
   // Healed: b follows a again, which never stopped leading.
   net.broken.clear();
   net.advance(ms(300));
   EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
   EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
-  EXPECT_EQ(ended(b, "vote", "won"), 0u);
+  EXPECT_EQ(ended(b, CampaignRound::vote, CampaignOutcome::won), 0u);
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ TEST(ElectionFollow, AFollowerRefusesACampaignForTheTermItsLeaderHolds) {
   // watcher, whom a far follower may back, is refused, and e keeps a.
   const VoteResp r = net.answer("e", net.as("b", VoteReq{term, false}));
   EXPECT_FALSE(r.granted);
-  EXPECT_EQ(r.reason, "leader_of_term");
+  EXPECT_EQ(r.reason, Refusal::leader_of_term);
   EXPECT_EQ(net.e().leader(), std::optional<std::string>("a"));
   // A newer term from the watcher is backed as before (a may be frozen).
   EXPECT_TRUE(net.answer("e", net.as("b", PreVoteReq{term + 1})).granted);

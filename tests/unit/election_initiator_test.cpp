@@ -41,7 +41,7 @@ Reported won_election(Net& net, const std::string& node, std::size_t from = 0) {
 
 /// Checks how `node` reported the election it won last after its event `from`: it always ran
 /// it, and said so from the start when `at_once`.
-void expect_won(Net& net, const std::string& node, std::size_t from, const std::string& reason,
+void expect_won(Net& net, const std::string& node, std::size_t from, ElectionReason reason,
                 bool at_once) {
   const Reported won = won_election(net, node, from);
   ASSERT_TRUE(won.started && won.finished) << node;
@@ -63,7 +63,7 @@ TEST(ElectionInitiator, ANodeThatCampaignsAtOnceReportsTheElectionAsItsOwnFromIt
   net.add(ranked("b", 2));
   net.advance(ms(1500));
   ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  expect_won(net, "a", 0, "startup", true);
+  expect_won(net, "a", 0, ElectionReason::startup, true);
   // b only followed: it ran nothing.
   for (const auto& e : net.events["b"]) {
     if (const auto* s = std::get_if<ElectionStarted>(&e)) {
@@ -80,7 +80,7 @@ TEST(ElectionInitiator, ANamedSuccessorReportsTheHandoverAsItsOwn) {
   net.add(ranked("a", 1));  // ranks first: b hands over after election_delay
   net.advance(ms(1500));
   ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  expect_won(net, "a", 0, "handover", true);
+  expect_won(net, "a", 0, ElectionReason::handover, true);
 }
 
 TEST(ElectionInitiator, ANodeThatCampaignsAfterWaitingForABetterOneRunsTheElectionItFinishes) {
@@ -100,7 +100,7 @@ TEST(ElectionInitiator, ANodeThatCampaignsAfterWaitingForABetterOneRunsTheElecti
   net.advance(ms(20000));
   const std::string winner = net.nodes["c"]->leader().value_or("");
   ASSERT_TRUE(winner == "c" || winner == "d") << winner;
-  expect_won(net, winner, winner == "c" ? c_from : d_from, "leader_lost", false);
+  expect_won(net, winner, winner == "c" ? c_from : d_from, ElectionReason::leader_lost, false);
 }
 
 TEST(ElectionInitiator, ALeaderThatReevaluatesTellsItsPreElectionHooksItLeads) {

@@ -71,7 +71,7 @@ TEST(ElectionLength, AVoteBindsItsVoterPastTheCampaignsDeadline) {
   EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next + 2, false, 1200})).granted);
   const VoteResp long_bind = net.answer("c", net.as("d", PreVoteReq{next + 3, 0}));
   EXPECT_FALSE(long_bind.granted);
-  EXPECT_EQ(long_bind.reason, "promised");
+  EXPECT_EQ(long_bind.reason, Refusal::promised);
   EXPECT_GT(long_bind.promise_left_ms, 1200);
   EXPECT_LE(long_bind.promise_left_ms, 1301);
   // A length beyond 24T is taken as 24T: a voter is never bound for longer than 25T.

@@ -135,7 +135,7 @@ TEST(ElectionSafety, ABoundFollowerRefusesEvenTheLeadersWatchersUntilItsPromiseE
   net.pump();
   const VoteResp pre = net.answer("c", net.as("b", PreVoteReq{next}));
   EXPECT_FALSE(pre.granted);
-  EXPECT_EQ(pre.reason, "promised");
+  EXPECT_EQ(pre.reason, Refusal::promised);
   EXPECT_GT(pre.promise_left_ms, 300);  // until the 4T promise ends
   EXPECT_FALSE(net.answer("c", net.as("b", VoteReq{next, false})).granted);
   // Once the promise has ended, c, far, backs the watcher (that is what far members are for).
@@ -166,7 +166,7 @@ TEST(ElectionSafety, AVoterReleasedFromItsVoteRefusesTheSameTermToAnother) {
   ASSERT_FALSE(net.nodes[voter]->leader().has_value());
   const VoteResp r = net.answer(voter, net.as(other, VoteReq{term, false}));
   EXPECT_FALSE(r.granted);
-  EXPECT_EQ(r.reason, "already_voted");
+  EXPECT_EQ(r.reason, Refusal::already_voted);
   // A later term it may grant.
   EXPECT_TRUE(net.answer(voter, net.as(other, VoteReq{term + 1, false})).granted);
 }
@@ -197,10 +197,10 @@ TEST(ElectionSafety, ARequestFromAProcessThatRestartedSinceIsRefused) {
   net.pump();
   const VoteResp r = net.answer("b", old_request);
   EXPECT_FALSE(r.granted);
-  EXPECT_EQ(r.reason, "not_member");
+  EXPECT_EQ(r.reason, Refusal::not_member);
   // The same request from c's new process is not refused for that reason.
   new_request.body = VoteReq{next, false};
-  EXPECT_NE(net.answer("b", new_request).reason, "not_member");
+  EXPECT_NE(net.answer("b", new_request).reason, Refusal::not_member);
 }
 
 // Rule: a candidate whose election settings differ is refused (settings_mismatch): its quorum and
@@ -217,7 +217,7 @@ TEST(ElectionSafety, ACandidateWithOtherElectionSettingsIsRefused) {
   req.header.self.meta.settings_hash ^= 1;
   const VoteResp r = net.answer("b", req);
   EXPECT_FALSE(r.granted);
-  EXPECT_EQ(r.reason, "settings_mismatch");
+  EXPECT_EQ(r.reason, Refusal::settings_mismatch);
 }
 
 /// The last message `from` sent, its body replaced: a message as `from` would send it now.
@@ -322,7 +322,7 @@ TEST(ElectionSafety, ALateResignForAnOlderTermReleasesNoNewerPromise) {
   EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
   const VoteResp r = net.answer("b", net.as("d", PreVoteReq{a.max_term() + 1}));
   EXPECT_FALSE(r.granted);
-  EXPECT_EQ(r.reason, "promised");
+  EXPECT_EQ(r.reason, Refusal::promised);
 }
 
 // Rule: the transport's word that a process ended releases only the support given to that
@@ -343,7 +343,7 @@ TEST(ElectionSafety, AGoneSignalForAPreviousProcessReleasesNoPromiseToTheNewOne)
   net.pump();
   EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
   EXPECT_EQ(net.count<LeaderChanged>("b"), changes);
-  EXPECT_EQ(net.answer("b", net.as("d", PreVoteReq{b.max_term() + 1})).reason, "promised");
+  EXPECT_EQ(net.answer("b", net.as("d", PreVoteReq{b.max_term() + 1})).reason, Refusal::promised);
 }
 
 }  // namespace

@@ -175,7 +175,7 @@ TEST(Election, ProcessGoneHeardFromAMemberReleasesThePromiseAsOwnSignalWould) {
   bool gone = false;
   for (const auto& ev : net.events["e"]) {
     if (const auto* d = std::get_if<MemberDown>(&ev); d && d->member == "a") {
-      gone = d->reason == "process_gone";
+      gone = d->reason == DownReason::process_gone;
     }
   }
   EXPECT_TRUE(gone);
@@ -208,7 +208,7 @@ TEST(Election, FarFollowerBacksOnlyTheLeadersWatchers) {
   // d is not a watcher: while c believes a alive, it refuses d, so d cannot disrupt a.
   const VoteResp to_d = net.answer("c", net.as("d", PreVoteReq{next}));
   EXPECT_FALSE(to_d.granted);
-  EXPECT_EQ(to_d.reason, "promised");
+  EXPECT_EQ(to_d.reason, Refusal::promised);
   EXPECT_GT(to_d.promise_left_ms, 400);  // until it gives a up, 4 far intervals on
   // b is the watcher: it campaigns only when it missed a for 4T, and c does not hold it up.
   EXPECT_TRUE(net.answer("c", net.as("b", PreVoteReq{next})).granted);
@@ -377,7 +377,7 @@ TEST(Election, VoteRequestFromANodeThatLeftIsRefused) {
   for (const auto& [from, m] : net.sent) {
     const auto* resp = std::get_if<VoteResp>(&m.env.body);
     if (from == "b" && resp) {
-      EXPECT_FALSE(resp->granted) << resp->reason;
+      EXPECT_FALSE(resp->granted) << to_string(resp->reason);
     }
   }
   EXPECT_LT(b.max_term(), term + 100);

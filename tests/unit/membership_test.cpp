@@ -173,7 +173,7 @@ int ups(const Node& n, const std::string& member) {
 std::vector<std::string> downs(const Node& n, const std::string& member) {
   std::vector<std::string> reasons;
   for (const auto& e : events_of<MemberDown>(n)) {
-    if (e.member == member) reasons.push_back(e.reason);
+    if (e.member == member) reasons.emplace_back(to_string(e.reason));
   }
   return reasons;
 }
@@ -557,7 +557,7 @@ TEST(Membership, HigherBootReplacesTheMember) {
   std::vector<std::string> seen;
   for (const auto& e : a.events) {
     if (const auto* d = std::get_if<MemberDown>(&e); d && d->member == "b") {
-      seen.push_back("down:" + d->reason);
+      seen.push_back(std::string("down:") + to_string(d->reason));
     }
     if (const auto* u = std::get_if<MemberUp>(&e); u && u->member == "b") seen.push_back("up");
   }

@@ -94,7 +94,7 @@ std::vector<Body> every_kind() {
       Gossip{},
       PreVoteReq{5, 600},
       VoteReq{6, true, 1200},
-      VoteResp{7, true, true, "promised to node-l", -2500, "node-l"},
+      VoteResp{7, true, false, Refusal::promised, -2500, "node-l"},
       Heartbeat{8, 99, 4, false, {"node-w1", "node-w2"}, 1000},
       HeartbeatResp{8, 99, true},
       Resign{9, "node-s", true},
@@ -184,11 +184,11 @@ TEST(Codec, RoundTripElection) {
   EXPECT_EQ(vr.campaign_ms, 1200u);
 
   const auto resp = std::get<VoteResp>(
-      round_trip(envelope(VoteResp{7, true, true, "promised", -2500, "node-l"})).body);
+      round_trip(envelope(VoteResp{7, true, true, Refusal::promised, -2500, "node-l"})).body);
   EXPECT_EQ(resp.term, 7u);
   EXPECT_TRUE(resp.pre);
   EXPECT_TRUE(resp.granted);
-  EXPECT_EQ(resp.reason, "promised");
+  EXPECT_EQ(resp.reason, Refusal::promised);
   EXPECT_EQ(resp.promise_left_ms, -2500);
   EXPECT_EQ(resp.leader, "node-l");
 
@@ -219,7 +219,7 @@ TEST(Codec, RoundTripElection) {
 }
 
 TEST(Codec, ExtremeIntegers) {
-  Envelope e = envelope(VoteResp{~0ull, false, false, "", INT64_MIN, ""});
+  Envelope e = envelope(VoteResp{~0ull, false, false, Refusal::none, INT64_MIN, ""});
   e.header.runtime_ms = INT64_MAX;
   e.header.self.age_ms = INT64_MIN;
   e.header.self.meta.priority = INT64_MAX;
@@ -374,6 +374,37 @@ TEST(Codec, BadBoolsAndStatus) {
     d[5] = static_cast<std::uint8_t>(s);
     EXPECT_EQ(error_of(d), DecodeError::malformed);
   }
+}
+
+TEST(Codec, RefusalsTravelAsTheirStableCodes) {
+  // The codes are part of the wire format: a voter of another version must read them the same.
+  const std::vector<std::pair<Refusal, std::uint8_t>> codes = {
+      {Refusal::none, 0},
+      {Refusal::settings_mismatch, 1},
+      {Refusal::not_candidate, 2},
+      {Refusal::not_member, 3},
+      {Refusal::restarting, 4},
+      {Refusal::unsaved, 5},
+      {Refusal::better_candidate, 6},
+      {Refusal::leader, 7},
+      {Refusal::promised, 8},
+      {Refusal::leader_of_term, 9},
+      {Refusal::already_voted, 10},
+      {Refusal::stale_term, 11},
+      {Refusal::unknown, 12},
+  };
+  for (const auto& [why, code] : codes) {
+    const Bytes b = plain(VoteResp{7, false, false, why, 0, ""});
+    // term, pre, granted, then the refusal's code.
+    EXPECT_EQ(b[kBodyAt + 3], code) << to_string(why);
+    EXPECT_EQ(
+        std::get<VoteResp>(round_trip(envelope(VoteResp{7, false, false, why, 0, ""})).body).reason,
+        why)
+        << to_string(why);
+  }
+  // A code this version does not know is malformed, as an unknown member status is.
+  EXPECT_EQ(error_of(plain(VoteResp{7, false, false, static_cast<Refusal>(13), 0, ""})),
+            DecodeError::malformed);
 }
 
 ElectionSettings some_settings() {

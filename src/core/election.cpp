@@ -314,7 +314,7 @@ void Election::member_down(Time now, const std::string& name, MemberChange::Kind
       return;
     }
   }
-  if (campaign_) campaign_->refused.insert(name);
+  if (campaign_) campaign_->votes.refuse(name);
   schedule(now, how == MemberChange::Kind::left ? ElectionReason::member_left
                                                 : ElectionReason::member_failed);
 }

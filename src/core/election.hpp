@@ -29,6 +29,7 @@
 #include "core/quorum.hpp"
 #include "core/rng.hpp"
 #include "core/timing.hpp"
+#include "core/vote_tally.hpp"
 #include "elector/config.hpp"
 
 namespace elector {
@@ -132,15 +133,11 @@ class Election {
     Time sent{};
     Duration length{};  // sent + length = deadline
     Time deadline{};
-    std::size_t asked = 0;
-    std::size_t needed = 0;
     /// Voters not asked yet (a big cluster asks a majority and a margin first), in asking order,
     /// and when the rest are asked anyway.
     std::vector<std::string> unasked;
     Time ask_rest_at = kNever;
-    /// Voters that granted, with the process (boot) that did.
-    std::map<std::string, std::uint64_t> granted;
-    std::set<std::string> refused;
+    VoteTally votes;
     std::int64_t promise_left_ms = 0;
     bool retry_soon = false;
     /// Voters that refused only because their promise to the lost leader has a moment left:

@@ -63,10 +63,7 @@ void Election::drop_support_of(Time now, const std::string& name, std::uint64_t 
     if (role_ == Role::leader) recompute_lease(now, mem);
   }
   if (campaign_) {
-    const auto g = campaign_->granted.find(name);
-    if (g != campaign_->granted.end() && (boot == 0 || g->second == boot)) {
-      campaign_->granted.erase(g);
-    }
+    campaign_->votes.forget(name, boot);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/election_internal.hpp"
+#include "core/lease_quorum.hpp"
 
 namespace elector {
 
@@ -110,23 +111,14 @@ void Election::choose_watchers(Time now, const Membership& mem) {
 }
 
 void Election::recompute_lease(Time now, const Membership& mem) {
-  const std::size_t q = quorum();
-  std::vector<Time> ends{last_hb_sent_ + lease_};
+  LeaseQuorum lease(quorum());
+  lease.add(last_hb_sent_ + lease_);
   for (const auto& [name, ack] : acked_) {
     // Only the process that answered supports: not one that restarted since (a new boot).
     const Member* m = mem.find(name);
-    if (m && m->up() && m->boot() == ack.boot) ends.push_back(ack.sent + lease_);
+    if (m && m->up() && m->boot() == ack.boot) lease.add(ack.sent + lease_);
   }
-  Time end{};  // fewer than q entries: the lease ends at once
-  if (ends.size() >= q) {
-    std::nth_element(ends.begin(), ends.begin() + static_cast<std::ptrdiff_t>(q - 1), ends.end(),
-                     std::greater<>());
-    end = ends[q - 1];
-  }
-  // Losing a supporter can put the q-th latest end in the past (an older acknowledgement, say
-  // of a member cut off since). The lease then ends now, or when it stood to end if that came
-  // first (a late tick after a freeze), not earlier: until now is_leader() answered from it.
-  lease_end_ = end >= now ? end : std::max(end, std::min(lease_end_, now));
+  lease_end_ = settle_lease_end(lease.end(), lease_end_, now);
 }
 
 void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, const Membership& mem,

@@ -132,13 +132,13 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   const std::string& from = env.header.self.name;
   if (!b.granted) ++counts_.refusals[b.reason == Refusal::none ? Refusal::unknown : b.reason];
   if (b.granted) {
-    campaign_->granted[from] = env.header.self.boot;
+    campaign_->votes.grant(from, env.header.self.boot);
   } else if (b.promise_left_ms > 0 && now + ms(b.promise_left_ms) < campaign_->deadline &&
              !campaign_->reask.count(from)) {
     campaign_->reask[from] = now + ms(b.promise_left_ms);
     return;
   } else {
-    campaign_->refused.insert(from);
+    campaign_->votes.refuse(from);
     const Member* held = b.leader.empty() ? nullptr : mem.find(b.leader);
     if (!b.leader.empty() && (b.leader == released_ || (held && !held->up()))) {
       // The voter still backs a leader that this node knows is gone or resigned; the voter
@@ -150,8 +150,8 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
   }
   // The cluster may have grown since the campaign began: a win needs the quorum of now, or the
   // lease would end the moment it began.
-  campaign_->needed = std::max(campaign_->needed, quorum());
-  if (campaign_->granted.size() + 1 >= campaign_->needed) {
+  campaign_->votes.need_at_least(quorum());
+  if (campaign_->votes.won()) {
     if (campaign_->pre) {
       count_end(CampaignOutcome::won);
       campaign(now, false, false, mem, out);
@@ -160,12 +160,11 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
     }
     return;
   }
-  const std::size_t answered = campaign_->granted.size() + campaign_->refused.size();
-  const std::size_t open = campaign_->asked > answered ? campaign_->asked - answered : 0;
-  const std::size_t reachable = campaign_->granted.size() + 1 + open;
-  if (reachable < campaign_->needed + kMinVoteMargin && !campaign_->unasked.empty()) {
-    ask_more(campaign_->needed + kMinVoteMargin - reachable, mem, out);  // make up the refusals
-  } else if (reachable < campaign_->needed) {
+  const std::size_t needed = campaign_->votes.needed();
+  const std::size_t reachable = campaign_->votes.reachable();
+  if (reachable < needed + kMinVoteMargin && !campaign_->unasked.empty()) {
+    ask_more(needed + kMinVoteMargin - reachable, mem, out);  // make up the refusals
+  } else if (reachable < needed) {
     campaign_failed(now, mem, out, CampaignOutcome::refused);
   }
 }
@@ -287,7 +286,7 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
   // Longer after timeouts; voters stay bound past it (vote_binding, docs/design.md §7, claim 2).
   c.length = campaign_length_;
   c.deadline = now + c.length;
-  c.needed = needed_votes(mem);
+  c.votes = VoteTally(needed_votes(mem));
   if (pre) {
     c.term = std::max(term_, voted_term_) + 1;
     role_ = Role::pre_candidate;
@@ -311,8 +310,9 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
   // A majority and a margin first, the others in random order, and the rest when answers fall
   // short or after T: each voter asked is a process woken, and when a leader of hundreds dies
   // they all compete for the same cores. A small cluster asks everyone at once.
+  const std::size_t others_needed = c.votes.needed() - 1;
   const std::size_t first_wave =
-      c.needed - 1 + std::max(kMinVoteMargin, (c.needed - 1) / kVoteMarginDivisor);
+      others_needed + std::max(kMinVoteMargin, others_needed / kVoteMarginDivisor);
   if (first_wave < voters_in_view) {
     for (std::size_t i = c.unasked.size(); i > 1; --i) {
       const auto j = static_cast<std::size_t>(rng_.between(0, static_cast<std::int64_t>(i - 1)));
@@ -324,11 +324,11 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
   std::reverse(c.unasked.begin(), c.unasked.end());  // asked from the back
   campaign_ = std::move(c);
   ask_more(first_wave, mem, out);
-  if (voters_in_view + 1 < campaign_->needed) {
+  if (voters_in_view + 1 < campaign_->votes.needed()) {
     campaign_failed(now, mem, out, CampaignOutcome::refused);  // too few voters in view to ever win
     return;
   }
-  if (campaign_->needed <= 1) {
+  if (campaign_->votes.won()) {
     if (pre) {
       count_end(CampaignOutcome::won);
       campaign(now, false, designated, mem, out);
@@ -344,7 +344,7 @@ void Election::ask_more(std::size_t count, const Membership& mem, Outbox& out) {
     const std::string& name = c.unasked.back();
     const Member* m = mem.find(name);
     if (!m || !m->up()) continue;
-    ++c.asked;
+    c.votes.asked();
     --count;
     ask(name, *m, out);
   }
@@ -371,7 +371,7 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out,
   count_end(outcome);
   if (!campaign_->pre) {
     // Release the voters at once so that they may support whoever does lead.
-    for (const auto& [name, boot] : campaign_->granted) {
+    for (const auto& [name, boot] : campaign_->votes.granted()) {
       if (const Member* m = mem.find(name))
         out.send(name, m->addr(), Resign{campaign_->term, "", false}, Route::datagram);
     }
@@ -406,7 +406,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   const Campaign c = *campaign_;
   const std::string best = handover_choice(now, mem, true);
   const bool better_up =
-      !best.empty() && best != cfg_.name && (!excluded_.count(best) || c.granted.count(best));
+      !best.empty() && best != cfg_.name && (!excluded_.count(best) || c.votes.granted_by(best));
   campaign_.reset();
   role_ = Role::leader;
   led_since_ = now;
@@ -416,7 +416,7 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   // A voter is bound for vote_binding from its receipt; counted like a heartbeat acknowledgement
   // (lease_ from the send), stretched as the binding is (Timing::vote_lease).
   const Duration shift = tm_.vote_lease(c.length) - lease_;
-  for (const auto& [name, boot] : c.granted) acked_[name] = Ack{c.sent + shift, boot};
+  for (const auto& [name, boot] : c.votes.granted()) acked_[name] = Ack{c.sent + shift, boot};
   last_hb_sent_ = c.sent + shift;  // itself too: a campaign longer than the lease can still win
   excluded_.clear();
   awaiting_successor_.clear();

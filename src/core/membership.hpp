@@ -101,7 +101,21 @@ class Membership {
     Time deadline{};
   };
 
+  /// Applies what `u` says of a member (not this node: of this node, a suspicion is refuted).
+  /// True when it changed the view; then it is gossiped on unless `src` is a full state.
   bool apply(Time now, const MemberUpdate& u, Source src, Outbox& out);
+  // The transitions apply() chooses from (membership_transitions.cpp). Each returns whether the
+  // view changed; `spread`: gossip the change on.
+  /// A member not in the view: added if alive or suspect.
+  bool new_member(Time now, const MemberUpdate& u, bool spread, Outbox& out);
+  /// A newer process (boot) of `m`: the old one is down (restarted), the new one takes its place.
+  bool new_process(Time now, Member& m, const MemberUpdate& u, bool spread, Outbox& out);
+  /// `m` is alive at a higher incarnation (a refuted suspicion, a rejoin, new metadata).
+  bool alive_member(Time now, Member& m, const MemberUpdate& u, bool spread, Outbox& out);
+  /// `m` is suspected, or another member confirms the suspicion.
+  bool suspect_member(Time now, Member& m, const MemberUpdate& u, bool spread, Outbox& out);
+  /// `m` is dead (failed, or its process gone) or left.
+  bool dead_member(Time now, Member& m, const MemberUpdate& u, bool spread, Outbox& out);
   void refute(Time now, std::uint32_t incarnation);
   void set_status(Time now, Member& m, MemberStatus s, Outbox& out,
                   DownReason why = DownReason::failed);

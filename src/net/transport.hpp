@@ -17,6 +17,11 @@
 // Thread safety: start() and stop() from one owner thread. send(), post(), wake_at() and
 // stats() from any thread. The handlers run on the transport's own loop thread, one at a time.
 // Asio stays inside this layer: this header does not include it.
+//
+// Inside, one mechanism per file: router.hpp (the channel of each message; sealing, opening,
+// decoding), udp_channel.hpp, tcp_channel.hpp (listener, connections' lives, the limits before
+// authentication) with connection_table.hpp and connection.hpp, transport_timer.hpp (the one
+// timer), address.hpp, diagnostics.hpp and stats.hpp; transport.cpp assembles them.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,40 @@
+// Peers' addresses: the "host:port" text the core names members by, resolved to an endpoint.
+//
+// endpoint_of() turns a host and port into an endpoint: a literal address as it is, a name
+// through the resolver (which may block on DNS). AddressBook does that once per address text and
+// remembers the answer, a failure included (logged once), so that a send resolves nothing after
+// the first one to an address; it forgets everything once it holds 100,000 addresses.
+// split_host_port() itself is declared in net/transport.hpp (part of the transport's API).
+//
+// Thread safety: endpoint_of() from any thread that may use `io`; AddressBook on the loop thread.
+#pragma once
+
+#include <asio.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "net/diagnostics.hpp"
+
+namespace elector::net {
+
+/// `host`:`port` as an endpoint; nothing, and `ec` saying why, when `host` neither is an address
+/// nor resolves.
+std::optional<asio::ip::tcp::endpoint> endpoint_of(asio::io_context& io, const std::string& host,
+                                                   std::uint16_t port, asio::error_code& ec);
+
+class AddressBook {
+ public:
+  AddressBook(asio::io_context& io, Diagnostics& log) : io_(io), log_(log) {}
+
+  /// The endpoint of "host:port" `addr`; nothing when it is not of that form or does not resolve.
+  std::optional<asio::ip::tcp::endpoint> resolve(const std::string& addr);
+
+ private:
+  asio::io_context& io_;
+  Diagnostics& log_;
+  std::map<std::string, std::optional<asio::ip::tcp::endpoint>> resolved_;
+};
+
+}  // namespace elector::net

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -110,6 +111,62 @@ TEST(Node, ElectSyncAndClearLeader) {
   EXPECT_EQ(c.leaders_now(), 0);
   EXPECT_EQ(c.nodes[0]->elect(), ElectResult::started);
   ASSERT_TRUE(eventually([&] { return c.agree_on("a1"); }));
+}
+
+TEST(Node, StatusReportsRolesAndMemberStates) {
+  Cluster c;
+  c.add(config("r1", 1, "k"));
+  c.add(config("r2", 2, "k"));
+  c.add(config("r3", 3, "k"));
+  ASSERT_TRUE(eventually([&] { return c.agree_on("r1") && c.nodes[0]->is_leader(); }));
+  EXPECT_EQ(c.nodes[0]->status().role, NodeRole::leader);
+  ASSERT_TRUE(eventually([&] {
+    return c.nodes[1]->status().role == NodeRole::follower &&
+           c.nodes[2]->status().role == NodeRole::follower;
+  }));
+  const auto alive = c.nodes[1]->status().members_by_status;
+  EXPECT_EQ(alive, (std::map<MemberState, std::size_t>{{MemberState::alive, 3},
+                                                       {MemberState::suspect, 0},
+                                                       {MemberState::dead, 0},
+                                                       {MemberState::left, 0}}));
+
+  c.nodes[2]->stop();
+  const auto r3 = [&] {
+    for (const auto& m : c.nodes[1]->members()) {
+      if (m.name == "r3") return m.status;
+    }
+    return MemberState::alive;
+  };
+  ASSERT_TRUE(eventually([&] { return r3() == MemberState::left; }));
+  const auto after = c.nodes[1]->status().members_by_status;
+  EXPECT_EQ(after.at(MemberState::alive), 2U);
+  EXPECT_EQ(after.at(MemberState::left), 1U);
+}
+
+TEST(Node, ConfigMayBeReadWhileStartRuns) {
+  Node node(config("g1", 1, "k"));
+  EXPECT_EQ(node.config().listen, "127.0.0.1:0");
+  std::atomic<bool> started{false};
+  std::atomic<int> reads{0};
+  // Reads the config until start() has returned. start() rewrites `listen` once it has bound:
+  // a read not ordered with that write is a data race ThreadSanitizer reports, whichever runs
+  // first.
+  std::thread reader([&] {
+    while (!started.load()) {
+      const NodeConfig c = node.config();
+      EXPECT_EQ(c.name, "g1");
+      EXPECT_FALSE(c.listen.empty());
+      reads.fetch_add(1);
+    }
+  });
+  while (reads.load() == 0) std::this_thread::yield();  // reading before start() begins
+  node.start();
+  started = true;
+  reader.join();
+  const std::string listen = node.config().listen;
+  EXPECT_NE(listen, "127.0.0.1:0");
+  EXPECT_EQ(listen, node.status().listen);
+  node.stop();
 }
 
 TEST(Node, QuorumNotMetIsReported) {

@@ -36,8 +36,11 @@
 #include <vector>
 
 #include "elector/config.hpp"
+#include "elector/elect_result.hpp"
 #include "elector/events.hpp"
 #include "elector/log.hpp"
+#include "elector/member_state.hpp"
+#include "elector/node_role.hpp"
 #include "elector/time.hpp"
 #include "elector/transport_stats.hpp"
 
@@ -65,10 +68,7 @@ struct NodeConfig : Config {
   Duration replay_window = std::chrono::seconds(60);
 };
 
-/// What elect() did.
-enum class ElectResult { started, quorum_not_met, stopped };
-const char* to_string(ElectResult r);
-
+/// What elect_sync() did: elect()'s result (elect_result.hpp), and how the wait ended.
 struct ElectSyncResult {
   ElectResult result = ElectResult::started;
   /// Set when an election finished with a leader before the timeout.
@@ -103,7 +103,7 @@ struct NodeMember {
   std::string name;
   std::string addr;
   std::string control;
-  std::string status;  // alive, suspect, dead, left
+  MemberState status = MemberState::alive;
   std::int64_t priority = 0;
   bool candidate = true;
   bool settings_match = true;
@@ -116,7 +116,9 @@ struct NodeStatus {
   std::optional<std::string> leader;
   std::uint64_t term = 0;
   bool is_leader = false;
-  std::string role;  // follower, candidate, leader
+  /// Where this node stands in the protocol now: follower, pre_candidate, candidate or leader.
+  /// Whether it leads is is_leader's to say (the lease, checked at the call), not the role's.
+  NodeRole role = NodeRole::follower;
   /// Time left on this node's lease as leader (zero when not leader).
   Duration lease_left{};
   bool quorum_met = false;
@@ -134,7 +136,8 @@ struct NodeStatus {
   std::uint64_t settings_hash = 0;
   /// Members whose election settings differ from ours.
   std::vector<std::string> settings_mismatch;
-  std::map<std::string, std::size_t> members_by_status;
+  /// Members (this node included) by state; once started, every state is present (maybe 0).
+  std::map<MemberState, std::size_t> members_by_status;
   std::uint64_t elections = 0;  // elections this node saw finish
   /// This node's own campaigns by round ("pre", "vote") and how they ended ("won", "refused",
   /// "timed_out", "abandoned"), and the refusals its campaigns received, by reason.
@@ -188,7 +191,11 @@ class Node {
   [[nodiscard]] std::vector<NodeMember> members() const;
   [[nodiscard]] NodeStatus status() const;
   [[nodiscard]] TransportStats stats() const;
-  [[nodiscard]] const NodeConfig& config() const;
+  /// A copy of the configuration, taken under the node's lock, so it may be called while start()
+  /// runs on another thread. Before start() returns it is the config given to the constructor;
+  /// once start() has bound, `listen` is the bound address (a port 0 replaced by the real one).
+  /// Nothing else changes after construction.
+  [[nodiscard]] NodeConfig config() const;
 
  private:
   class Impl;

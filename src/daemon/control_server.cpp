@@ -23,18 +23,6 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr std::string_view kUnixPrefix = "unix:";
 
-const char* result_name(elector::ElectResult r) {
-  switch (r) {
-    case elector::ElectResult::started:
-      return "started";
-    case elector::ElectResult::quorum_not_met:
-      return "quorum_not_met";
-    case elector::ElectResult::stopped:
-      return "stopped";
-  }
-  return "?";
-}
-
 Json optional_name(const std::optional<std::string>& s) {
   return s ? Json(*s) : Json(nullptr);
 }
@@ -57,10 +45,10 @@ HttpResponse error_reply(int status, const std::string& message, const char* res
 /// The reply to an elect() that did not start an election (409/503), if it did not.
 std::optional<HttpResponse> reply_not_started(elector::ElectResult r) {
   if (r == elector::ElectResult::quorum_not_met) {
-    return error_reply(409, "quorum not met", result_name(r));
+    return error_reply(409, "quorum not met", elector::to_string(r));
   }
   if (r == elector::ElectResult::stopped)
-    return error_reply(503, "node is stopping", result_name(r));
+    return error_reply(503, "node is stopping", elector::to_string(r));
   return std::nullopt;
 }
 
@@ -222,7 +210,7 @@ HttpResponse ControlServer::status() {
   j["leader"] = optional_name(st.leader);
   j["term"] = st.term;
   j["is_leader"] = st.is_leader;
-  j["role"] = st.role;
+  j["role"] = elector::to_string(st.role);
   j["lease_left_ms"] = to_ms(st.lease_left);
   j["quorum_size"] = st.quorum_size;
   j["quorum_met"] = st.quorum_met;
@@ -235,8 +223,8 @@ HttpResponse ControlServer::status() {
   j["settings_hash"] = hex16(st.settings_hash);
   j["settings_mismatch"] = st.settings_mismatch;
   Json members = Json::object();
-  for (const char* state : {"alive", "suspect", "dead", "left"}) members[state] = 0;
-  for (const auto& [state, n] : st.members_by_status) members[state] = n;
+  for (const auto state : elector::kMemberStates) members[elector::to_string(state)] = 0;
+  for (const auto& [state, n] : st.members_by_status) members[elector::to_string(state)] = n;
   j["members"] = members;
   j["elections"] = st.elections;
   j["uptime_ms"] = to_ms(st.uptime);
@@ -258,7 +246,7 @@ HttpResponse ControlServer::members() {
     j["name"] = m.name;
     j["addr"] = m.addr;
     j["control"] = m.control;
-    j["status"] = m.status;
+    j["status"] = elector::to_string(m.status);
     j["priority"] = m.priority;
     j["candidate"] = m.candidate;
     j["settings_match"] = m.settings_match;
@@ -297,7 +285,7 @@ void ControlServer::elect(const std::shared_ptr<HttpExchange>& ex) {
     const auto r = backend_.elect();
     if (auto not_started = reply_not_started(r)) return ex->respond(std::move(*not_started));
     Json j;
-    j["result"] = result_name(r);
+    j["result"] = elector::to_string(r);
     return ex->respond(reply(200, j));
   }
   // The wait would stall every other request on the I/O thread: a worker waits instead.
@@ -310,10 +298,10 @@ void ControlServer::elect(const std::shared_ptr<HttpExchange>& ex) {
       if (r.timed_out || !r.leader) {
         return ex->respond(
             error_reply(504, "no leader within " + std::to_string(timeout.count()) + " ms",
-                        result_name(r.result)));
+                        elector::to_string(r.result)));
       }
       Json j;
-      j["result"] = result_name(r.result);
+      j["result"] = elector::to_string(r.result);
       j["leader"] = *r.leader;
       j["term"] = r.term;
       ex->respond(reply(200, j));

@@ -1,6 +1,5 @@
 #include "daemon/metrics.hpp"
 
-#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -64,16 +63,10 @@ std::string render_metrics(const elector::NodeStatus& status,
   p.sample("elector_is_leader", status.is_leader ? 1 : 0);
 
   p.family("elector_members", "gauge", "Members this node knows (itself included), by state.");
-  static constexpr std::array<std::string_view, 4> kStates = {"alive", "suspect", "dead", "left"};
-  for (const auto state : kStates) {
-    const auto it = status.members_by_status.find(std::string(state));
-    p.sample("elector_members", "state", state,
+  for (const auto state : elector::kMemberStates) {
+    const auto it = status.members_by_status.find(state);
+    p.sample("elector_members", "state", elector::to_string(state),
              it == status.members_by_status.end() ? 0 : it->second);
-  }
-  for (const auto& [state, n] : status.members_by_status) {
-    bool known = false;
-    for (const auto s : kStates) known = known || s == state;
-    if (!known) p.sample("elector_members", "state", state, n);
   }
 
   p.family("elector_elections_total", "counter", "Elections this node saw finish.");

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -149,7 +150,7 @@ TEST_F(ControlServerTest, Status) {
   s.leader = "box1";
   s.term = 7;
   s.is_leader = false;
-  s.role = "follower";
+  s.role = elector::NodeRole::follower;
   s.lease_left = elector::ms(0);
   s.quorum_met = true;
   s.quorum_size = 1;
@@ -158,7 +159,7 @@ TEST_F(ControlServerTest, Status) {
   s.candidate = true;
   s.settings_hash = 0x9f3c0a1b2c3d4e5fULL;
   s.settings_mismatch = {"box9"};
-  s.members_by_status = {{"alive", 5}};
+  s.members_by_status = {{elector::MemberState::alive, 5}};
   s.elections = 3;
   s.uptime = elector::ms(81234);
   s.state_file = "/var/lib/elector/box2.state";
@@ -196,12 +197,27 @@ TEST_F(ControlServerTest, Status) {
   EXPECT_EQ(body(r), expected);
 }
 
+TEST_F(ControlServerTest, StatusSpellsEveryRole) {
+  const std::pair<elector::NodeRole, const char*> roles[] = {
+      {elector::NodeRole::follower, "follower"},
+      {elector::NodeRole::pre_candidate, "pre_candidate"},
+      {elector::NodeRole::candidate, "candidate"},
+      {elector::NodeRole::leader, "leader"}};
+  auto c = client();
+  for (const auto& [role, text] : roles) {
+    backend.node_status.role = role;
+    const auto r = c.Get("/v1/status");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(body(r).at("role"), text);
+  }
+}
+
 TEST_F(ControlServerTest, MembersSortedByName) {
   elector::NodeMember b;
   b.name = "box2";
   b.addr = "127.0.0.1:7002";
   b.control = "127.0.0.1:17002";
-  b.status = "suspect";
+  b.status = elector::MemberState::suspect;
   b.priority = 2;
   b.candidate = false;
   b.settings_match = false;
@@ -209,7 +225,7 @@ TEST_F(ControlServerTest, MembersSortedByName) {
   elector::NodeMember a;
   a.name = "box1";
   a.addr = "127.0.0.1:7001";
-  a.status = "alive";
+  a.status = elector::MemberState::alive;
   a.priority = 1;
   backend.member_list = {b, a};
   auto c = client();
@@ -410,7 +426,7 @@ TEST_F(ControlServerTest, Metrics) {
   auto& s = backend.node_status;
   s.term = 7;
   s.is_leader = true;
-  s.members_by_status = {{"alive", 5}, {"dead", 1}};
+  s.members_by_status = {{elector::MemberState::alive, 5}, {elector::MemberState::dead, 1}};
   s.elections = 3;
   s.campaigns = {{"vote", {{"won", 2}, {"timed_out", 5}}}};
   s.vote_refusals = {{"promised", 9}};
@@ -459,6 +475,14 @@ TEST_F(ControlServerTest, Metrics) {
         "# TYPE elector_term gauge\n"}) {
     EXPECT_NE(m.find(line), std::string::npos) << line << "\nin:\n" << m;
   }
+  // The member states come in one order, every state once, even those no member is in.
+  EXPECT_NE(m.find("elector_members{state=\"alive\"} 5\n"
+                   "elector_members{state=\"suspect\"} 0\n"
+                   "elector_members{state=\"dead\"} 1\n"
+                   "elector_members{state=\"left\"} 0\n"
+                   "# HELP elector_elections_total"),
+            std::string::npos)
+      << m;
   // Every line is a comment or `name[{labels}] value`.
   std::istringstream in(m);
   for (std::string line; std::getline(in, line);) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -110,6 +111,60 @@ TEST(Node, ElectSyncAndClearLeader) {
   EXPECT_EQ(c.leaders_now(), 0);
   EXPECT_EQ(c.nodes[0]->elect(), ElectResult::started);
   ASSERT_TRUE(eventually([&] { return c.agree_on("a1"); }));
+}
+
+TEST(Node, StatusReportsRolesAndMemberStates) {
+  Cluster c;
+  c.add(config("r1", 1, "k"));
+  c.add(config("r2", 2, "k"));
+  c.add(config("r3", 3, "k"));
+  ASSERT_TRUE(eventually([&] { return c.agree_on("r1") && c.nodes[0]->is_leader(); }));
+  EXPECT_EQ(c.nodes[0]->status().role, NodeRole::leader);
+  ASSERT_TRUE(eventually([&] {
+    return c.nodes[1]->status().role == NodeRole::follower &&
+           c.nodes[2]->status().role == NodeRole::follower;
+  }));
+  const auto alive = c.nodes[1]->status().members_by_status;
+  EXPECT_EQ(alive, (std::map<MemberState, std::size_t>{{MemberState::alive, 3},
+                                                       {MemberState::suspect, 0},
+                                                       {MemberState::dead, 0},
+                                                       {MemberState::left, 0}}));
+
+  c.nodes[2]->stop();
+  const auto r3 = [&] {
+    for (const auto& m : c.nodes[1]->members()) {
+      if (m.name == "r3") return m.status;
+    }
+    return MemberState::alive;
+  };
+  ASSERT_TRUE(eventually([&] { return r3() == MemberState::left; }));
+  const auto after = c.nodes[1]->status().members_by_status;
+  EXPECT_EQ(after.at(MemberState::alive), 2U);
+  EXPECT_EQ(after.at(MemberState::left), 1U);
+}
+
+TEST(Node, ConfigMayBeReadWhileStartRuns) {
+  Node node(config("g1", 1, "k"));
+  EXPECT_EQ(node.config().listen, "127.0.0.1:0");
+  // start() rewrites `listen` once it has bound. The reader's first read is ordered before
+  // start() (through `first`), the others are ordered with it only by the node's own locking:
+  // without it, ThreadSanitizer reports a data race however the threads interleave.
+  std::atomic<bool> first{false};
+  std::thread reader([&] {
+    for (int i = 0; i < 100; ++i) {
+      const NodeConfig c = node.config();
+      EXPECT_EQ(c.name, "g1");
+      EXPECT_FALSE(c.listen.empty());
+      if (i == 0) first = true;
+    }
+  });
+  while (!first.load()) std::this_thread::yield();
+  node.start();
+  reader.join();
+  const std::string listen = node.config().listen;
+  EXPECT_NE(listen, "127.0.0.1:0");
+  EXPECT_EQ(listen, node.status().listen);
+  node.stop();
 }
 
 TEST(Node, QuorumNotMetIsReported) {

@@ -87,7 +87,7 @@ TEST(Options, DefaultsWithTheRequiredFlags) {
   EXPECT_TRUE(s.node.insecure);
   EXPECT_TRUE(s.node.cookie.empty());
   EXPECT_EQ(s.log_format, LogFormat::text);
-  EXPECT_EQ(s.log_level, LogLevel::info);
+  EXPECT_EQ(s.log_level, elector::LogLevel::info);
   EXPECT_TRUE(s.event_log.empty());
   EXPECT_EQ(s.node.state_file, "/home/u/.local/state/elector/box1.state");
   EXPECT_EQ(s.state_dir, "/home/u/.local/state/elector");
@@ -224,7 +224,7 @@ TEST(Options, EveryFlag) {
   EXPECT_EQ(s.node.heartbeat_interval, elector::ms(50));
   EXPECT_EQ(s.event_log, "/tmp/ev.jsonl");
   EXPECT_EQ(s.log_format, LogFormat::json);
-  EXPECT_EQ(s.log_level, LogLevel::debug);
+  EXPECT_EQ(s.log_level, elector::LogLevel::debug);
   EXPECT_EQ(s.node.state_file, "/var/lib/x/term");
 }
 
@@ -275,7 +275,7 @@ TEST(Options, EveryTomlKey) {
   EXPECT_EQ(s.node.heartbeat_interval, elector::ms(200));
   EXPECT_EQ(s.event_log, "/tmp/box3.jsonl");
   EXPECT_EQ(s.log_format, LogFormat::json);
-  EXPECT_EQ(s.log_level, LogLevel::warn);
+  EXPECT_EQ(s.log_level, elector::LogLevel::warn);
   EXPECT_EQ(s.node.state_file, "/tmp/box3.term");
 }
 
@@ -337,7 +337,7 @@ TEST(Options, EveryEnvironmentVariable) {
   EXPECT_EQ(s.node.heartbeat_interval, elector::ms(20));
   EXPECT_EQ(s.event_log, "/tmp/e");
   EXPECT_EQ(s.log_format, LogFormat::json);
-  EXPECT_EQ(s.log_level, LogLevel::trace);
+  EXPECT_EQ(s.log_level, elector::LogLevel::trace);
   EXPECT_EQ(s.node.state_file, "/tmp/t");
 }
 

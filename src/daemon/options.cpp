@@ -129,6 +129,9 @@ OptionsResult load_options(const OptionsInput& in) {
   }
   if (!errors.empty()) return result;
 
+  if (const auto it = merged.find("event_log"); it != merged.end()) {
+    settings.event_log_origin = it->second.origin;
+  }
   load_secret(merged, in, target.cookie_file, settings, errors);
   load_control_token(merged, in, target.control_token_file, settings, errors);
   locate_state(merged, in, settings, errors);

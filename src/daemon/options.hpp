@@ -50,6 +50,9 @@ struct Settings {
   std::string secret_source;
 
   std::string event_log;
+  /// Where event_log came from, for messages: "--event-log", "ELECTOR_EVENT_LOG", "event_log in
+  /// node.toml". Empty when it was not given.
+  std::string event_log_origin;
   /// The node's state file is `node.state_file`: DIR/NAME.state in the state directory, or the
   /// file state_file names. `state_origin` says where that came from, for messages:
   /// "--state-dir", "state_dir in node.toml", "--state-file", "the default state directory

@@ -13,6 +13,8 @@ namespace electord {
 
 namespace {
 
+using elector::LogLevel;
+
 spdlog::level::level_enum to_spdlog(LogLevel l) {
   switch (l) {
     case LogLevel::trace:
@@ -33,23 +35,12 @@ spdlog::level::level_enum to_spdlog(LogLevel l) {
   return spdlog::level::info;
 }
 
+/// The name of a record's level, as --log-level spells it ("error", not spdlog's "err").
 const char* level_name(spdlog::level::level_enum l) {
-  switch (l) {
-    case spdlog::level::trace:
-      return "trace";
-    case spdlog::level::debug:
-      return "debug";
-    case spdlog::level::info:
-      return "info";
-    case spdlog::level::warn:
-      return "warn";
-    case spdlog::level::err:
-      return "error";
-    case spdlog::level::critical:
-      return "critical";
-    default:
-      return "off";
+  for (const auto level : elector::kLogLevels) {
+    if (to_spdlog(level) == l) return elector::to_string(level);
   }
+  return "off";
 }
 
 /// UTC, microseconds: "2024-05-01T12:00:00.123456Z".
@@ -118,18 +109,10 @@ void setup_logging(LogFormat format, LogLevel level, const std::string& node) {
   spdlog::set_default_logger(std::move(logger));
 }
 
-void log_node(elector::LogLevel level, const std::string& text) {
-  switch (level) {
-    case elector::LogLevel::info:
-      spdlog::info("{}", text);
-      return;
-    case elector::LogLevel::warn:
-      spdlog::warn("{}", text);
-      return;
-    case elector::LogLevel::error:
-      spdlog::error("{}", text);
-      return;
-  }
+void log_node(LogLevel level, const std::string& text) {
+  // `off` is a threshold, not a line's level: spdlog would write such a line at any threshold.
+  if (level == LogLevel::off) return;
+  spdlog::log(to_spdlog(level), "{}", text);
 }
 
 }  // namespace electord

@@ -18,8 +18,9 @@ namespace electord {
 /// Formats a record as one JSON object (tests use it directly).
 std::unique_ptr<spdlog::formatter> make_json_formatter(std::string node);
 
-/// Makes a stderr logger in `format` at `level` the default logger.
-void setup_logging(LogFormat format, LogLevel level, const std::string& node);
+/// Makes a stderr logger in `format` at `level` the default logger: it writes the lines at
+/// `level` and above (nothing at LogLevel::off).
+void setup_logging(LogFormat format, elector::LogLevel level, const std::string& node);
 
 /// The node's own diagnostics (NodeCallbacks::log), to the default logger at their level.
 void log_node(elector::LogLevel level, const std::string& text);

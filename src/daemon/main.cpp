@@ -99,8 +99,9 @@ int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
     std::string err;
     event_log = electord::EventLog::open(s.event_log, err);
     if (!event_log) {
-      std::fprintf(stderr, "electord: cannot open --event-log \"%s\": %s\n", s.event_log.c_str(),
-                   err.c_str());
+      // Named as the user gave it: "--event-log", "ELECTOR_EVENT_LOG" or "event_log in FILE".
+      std::fprintf(stderr, "electord: cannot open %s \"%s\": %s\n", s.event_log_origin.c_str(),
+                   s.event_log.c_str(), err.c_str());
       return 2;
     }
   }

@@ -6,6 +6,11 @@
 // environment map, file reader) so that every rule can be unit-tested; main() turns the errors it
 // returns into exit code 2.
 //
+// The parts: every key is one row of the key table (options_keys.hpp), which the command line
+// and its --help (options_cli.hpp), the environment and the TOML file (options_toml.hpp) read;
+// options_values.hpp checks the values, options_files.hpp reads the files they name (secret,
+// control token) and locates the state file.
+//
 // Thread safety: load_options has no shared state; call it from any thread.
 #pragma once
 
@@ -17,29 +22,15 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/host_port.hpp"
+#include "elector/log.hpp"
 #include "elector/node.hpp"
 
 namespace electord {
 
 enum class LogFormat { text, json };
-enum class LogLevel { trace, debug, info, warn, error, critical, off };
 
 const char* to_string(LogFormat f);
-const char* to_string(LogLevel l);
-
-/// A HOST:PORT address split in two. IPv6 hosts are written in brackets ("[::1]:7947") and kept
-/// here without them.
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
-/// Parses "HOST:PORT" (port 0..65535). Nullopt on a malformed address.
-std::optional<HostPort> parse_host_port(const std::string& s);
-/// "HOST:PORT", with brackets around an IPv6 host.
-std::string format_host_port(const HostPort& hp);
-/// True for addresses that only this host can reach (127.0.0.0/8, ::1, localhost).
-bool is_loopback_host(const std::string& host);
 
 struct Settings {
   /// Everything elector::Node needs, secret included.
@@ -59,6 +50,9 @@ struct Settings {
   std::string secret_source;
 
   std::string event_log;
+  /// Where event_log came from, for messages: "--event-log", "ELECTOR_EVENT_LOG", "event_log in
+  /// node.toml". Empty when it was not given.
+  std::string event_log_origin;
   /// The node's state file is `node.state_file`: DIR/NAME.state in the state directory, or the
   /// file state_file names. `state_origin` says where that came from, for messages:
   /// "--state-dir", "state_dir in node.toml", "--state-file", "the default state directory
@@ -68,7 +62,7 @@ struct Settings {
   /// True when state_file was given (state_dir is then its directory).
   bool state_file_given = false;
   LogFormat log_format = LogFormat::text;
-  LogLevel log_level = LogLevel::info;
+  elector::LogLevel log_level = elector::LogLevel::info;
 
   /// Things worth a warning once logging is set up (e.g. a secret given with --insecure).
   std::vector<std::string> warnings;

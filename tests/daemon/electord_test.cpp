@@ -148,6 +148,32 @@ TEST_F(Electord, BadConfigFileExitsTwo) {
   EXPECT_NE(slurp(err_file).find("unknown key \"speed\""), std::string::npos) << slurp(err_file);
 }
 
+TEST_F(Electord, AnEventLogThatCannotBeOpenedExitsTwoNamingWhereItWasGiven) {
+  // A directory that does not exist: the log cannot be created. It fails before anything binds,
+  // so no port is needed.
+  const std::string events = dir.file("missing") + "/events.jsonl";
+  const std::vector<std::string> args = {"--name", "a", "--listen", "127.0.0.1:1", "--insecure"};
+
+  auto with_flag = args;
+  with_flag.insert(with_flag.end(), {"--event-log", events});
+  EXPECT_EQ(run_to_end(with_flag), 2);
+  EXPECT_NE(slurp(err_file).find("electord: cannot open --event-log \"" + events + "\": "),
+            std::string::npos)
+      << slurp(err_file);
+
+  // From the config file, the message names the file's key, not the flag.
+  testing::write_file(dir.file("c.toml"), "event_log = \"" + events + "\"\n");
+  auto with_file = args;
+  with_file.insert(with_file.end(), {"--config", dir.file("c.toml")});
+  EXPECT_EQ(run_to_end(with_file), 2);
+  const auto err = slurp(err_file);
+  EXPECT_NE(err.find("electord: cannot open event_log in " + dir.file("c.toml") + " \"" + events +
+                     "\": "),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("--event-log"), std::string::npos) << err;
+}
+
 TEST_F(Electord, MissingSecretExitsTwo) {
   EXPECT_EQ(run_to_end({"--name", "a", "--listen", "127.0.0.1:1"}), 2);
   EXPECT_NE(slurp(err_file).find("no cluster secret"), std::string::npos) << slurp(err_file);

@@ -87,7 +87,7 @@ TEST(Options, DefaultsWithTheRequiredFlags) {
   EXPECT_TRUE(s.node.insecure);
   EXPECT_TRUE(s.node.cookie.empty());
   EXPECT_EQ(s.log_format, LogFormat::text);
-  EXPECT_EQ(s.log_level, LogLevel::info);
+  EXPECT_EQ(s.log_level, elector::LogLevel::info);
   EXPECT_TRUE(s.event_log.empty());
   EXPECT_EQ(s.node.state_file, "/home/u/.local/state/elector/box1.state");
   EXPECT_EQ(s.state_dir, "/home/u/.local/state/elector");
@@ -224,7 +224,7 @@ TEST(Options, EveryFlag) {
   EXPECT_EQ(s.node.heartbeat_interval, elector::ms(50));
   EXPECT_EQ(s.event_log, "/tmp/ev.jsonl");
   EXPECT_EQ(s.log_format, LogFormat::json);
-  EXPECT_EQ(s.log_level, LogLevel::debug);
+  EXPECT_EQ(s.log_level, elector::LogLevel::debug);
   EXPECT_EQ(s.node.state_file, "/var/lib/x/term");
 }
 
@@ -275,7 +275,7 @@ TEST(Options, EveryTomlKey) {
   EXPECT_EQ(s.node.heartbeat_interval, elector::ms(200));
   EXPECT_EQ(s.event_log, "/tmp/box3.jsonl");
   EXPECT_EQ(s.log_format, LogFormat::json);
-  EXPECT_EQ(s.log_level, LogLevel::warn);
+  EXPECT_EQ(s.log_level, elector::LogLevel::warn);
   EXPECT_EQ(s.node.state_file, "/tmp/box3.term");
 }
 
@@ -337,7 +337,7 @@ TEST(Options, EveryEnvironmentVariable) {
   EXPECT_EQ(s.node.heartbeat_interval, elector::ms(20));
   EXPECT_EQ(s.event_log, "/tmp/e");
   EXPECT_EQ(s.log_format, LogFormat::json);
-  EXPECT_EQ(s.log_level, LogLevel::trace);
+  EXPECT_EQ(s.log_level, elector::LogLevel::trace);
   EXPECT_EQ(s.node.state_file, "/tmp/t");
 }
 
@@ -478,6 +478,118 @@ TEST(Options, BadTomlValueNamesTheKeyAndTheFile) {
 
   const auto f = load(base({"--config", "/c.toml"}), {}, {{"/c.toml", "election_delay = 1.5\n"}});
   single_error(f, "election_delay in /c.toml", "1.5");
+}
+
+/// A bad value in the TOML file: the line that sets it, the key the message must name (as the
+/// file spells it) and the value it must show.
+struct BadTomlValue {
+  std::string line;
+  std::string key;
+  std::string value;
+  std::string why;  // part of the explanation
+};
+
+void PrintTo(const BadTomlValue& b, std::ostream* os) {
+  *os << b.line;
+}
+
+std::string toml_case_name(const ::testing::TestParamInfo<BadTomlValue>& info) {
+  return info.param.key + "_" + std::to_string(info.index);
+}
+
+/// The kebab-case flag of a TOML key: what a message about the file must not name.
+std::string flag_of(const std::string& key) {
+  std::string flag = "--";
+  for (const char c : key) flag += c == '_' ? '-' : c;
+  return flag;
+}
+
+class OptionsBadTomlValue : public ::testing::TestWithParam<BadTomlValue> {};
+
+TEST_P(OptionsBadTomlValue, IsRejectedNamingTheTomlKeyNotTheFlag) {
+  const auto& p = GetParam();
+  // Only the file sets name and listen (the command line would win), and the secret comes from
+  // the environment, so that the file's insecure is not overridden either.
+  std::string toml = p.line + "\n";
+  if (p.key != "name") toml += "name = \"box1\"\n";
+  if (p.key != "listen") toml += "listen = \"127.0.0.1:7001\"\n";
+  const auto r = load({"--config", "/c.toml"}, {{"ELECTOR_COOKIE", "s"}}, {{"/c.toml", toml}});
+  const auto e = single_error(r, "bad value for " + p.key + " in /c.toml: ", p.value);
+  EXPECT_NE(e.find(p.why), std::string::npos) << e;
+  EXPECT_EQ(e.find(flag_of(p.key)), std::string::npos) << e;
+  EXPECT_EQ(e.find("ELECTOR_"), std::string::npos) << e;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryTomlKey, OptionsBadTomlValue,
+    ::testing::Values(
+        BadTomlValue{"name = \"two words\"", "name", "two words", "without spaces"},
+        BadTomlValue{"name = \"a/b\"", "name", "a/b", "named after the node"},
+        BadTomlValue{"name = \"" + std::string(300, 'n') + "\"", "name",
+                     std::string(32, 'n') + "...", "longer than 255 bytes"},
+        BadTomlValue{"listen = \"127.0.0.1:0\"", "listen", "127.0.0.1:0", "1..65535"},
+        BadTomlValue{"seeds = [\"h:1\", \"bad\"]", "seeds", "h:1,bad", "\"bad\""},
+        BadTomlValue{"control = \"localhost\"", "control", "localhost", "HOST:PORT"},
+        BadTomlValue{"control_token_file = 3", "control_token_file", "3", "a file name"},
+        BadTomlValue{"cookie_file = 3", "cookie_file", "3", "a file name"},
+        BadTomlValue{"insecure = \"yes\"", "insecure", "yes", "true or false"},
+        BadTomlValue{"strategy = \"fastest\"", "strategy", "fastest", "uptime_high"},
+        BadTomlValue{"priority = \"1\"", "priority", "1", "an integer"},
+        BadTomlValue{"election_delay = -1", "election_delay", "-1", "milliseconds"},
+        BadTomlValue{"quorum_size = \"3\"", "quorum_size", "3", "or 0 for a majority"},
+        BadTomlValue{"cluster_size = -2", "cluster_size", "-2", "or 0 for none declared"},
+        BadTomlValue{"candidate = \"no\"", "candidate", "no", "true or false"},
+        BadTomlValue{"candidate_node = 1", "candidate_node", "1", "true or false"},
+        BadTomlValue{"hooks_execution = \"everywhere\"", "hooks_execution", "everywhere",
+                     "local or global"},
+        BadTomlValue{"automatic_elections = 1", "automatic_elections", "1", "true or false"},
+        BadTomlValue{"pre_election_hook = [\" \"]", "pre_election_hook", " ", "non-empty"},
+        BadTomlValue{"pre_election_hooks = [1]", "pre_election_hooks", "[ 1 ]", "shell command"},
+        BadTomlValue{"post_election_hook = 5", "post_election_hook", "5", "shell command"},
+        BadTomlValue{"hook_timeout = 0", "hook_timeout", "0", "milliseconds"},
+        BadTomlValue{"heartbeat_interval = 0", "heartbeat_interval", "0", "milliseconds"},
+        BadTomlValue{"event_log = 4", "event_log", "4", "a file name"},
+        BadTomlValue{"log_format = \"xml\"", "log_format", "xml", "text or json"},
+        BadTomlValue{"log_level = \"loud\"", "log_level", "loud", "trace"},
+        BadTomlValue{"state_dir = \"\"", "state_dir", "", "a directory name"},
+        BadTomlValue{"state_file = \"/d/\"", "state_file", "/d/", "a file name"}),
+    toml_case_name);
+
+TEST(Options, FilesNamedInTheTomlFileAreNamedByTheirKey) {
+  const std::string toml = "name = \"a\"\nlisten = \"h:1\"\ncookie_file = \"/nope\"\n";
+  const auto cookie = load({"--config", "/c.toml"}, {}, {{"/c.toml", toml}});
+  ASSERT_EQ(cookie.errors.size(), 1U) << joined(cookie.errors);
+  EXPECT_NE(cookie.errors[0].find("cannot read cookie_file in /c.toml \"/nope\""),
+            std::string::npos)
+      << cookie.errors[0];
+
+  const auto token =
+      load(base({"--config", "/c.toml"}), {},
+           {{"/c.toml", "control_token_file = \"/token\"\n"}, {"/token", "short\n"}});
+  const auto e = single_error(token, "bad value for control_token_file in /c.toml: ", "/token");
+  EXPECT_EQ(e.find("--control-token-file"), std::string::npos) << e;
+}
+
+TEST(Options, TheEventLogsOriginIsWhereItWasGiven) {
+  const Files files = {{"/c.toml", "event_log = \"/var/log/e.jsonl\"\n"}};
+  const auto file = load(base({"--config", "/c.toml"}), {}, files);
+  ASSERT_TRUE(file.settings) << joined(file.errors);
+  EXPECT_EQ(file.settings->event_log, "/var/log/e.jsonl");
+  EXPECT_EQ(file.settings->event_log_origin, "event_log in /c.toml");
+
+  const auto env = load(base({"--config", "/c.toml"}), {{"ELECTOR_EVENT_LOG", "/e"}}, files);
+  ASSERT_TRUE(env.settings) << joined(env.errors);
+  EXPECT_EQ(env.settings->event_log_origin, "ELECTOR_EVENT_LOG");
+
+  const auto cli = load(base({"--config", "/c.toml", "--event-log", "/f"}),
+                        {{"ELECTOR_EVENT_LOG", "/e"}}, files);
+  ASSERT_TRUE(cli.settings) << joined(cli.errors);
+  EXPECT_EQ(cli.settings->event_log, "/f");
+  EXPECT_EQ(cli.settings->event_log_origin, "--event-log");
+
+  const auto none = load(base());
+  ASSERT_TRUE(none.settings) << joined(none.errors);
+  EXPECT_TRUE(none.settings->event_log_origin.empty());
 }
 
 TEST(Options, EveryBadValueIsReported) {

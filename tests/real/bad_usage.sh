@@ -18,6 +18,8 @@ printf 'quorum_size = "three"\n' >"$DIR/bad.toml"
 expect2 "quorum_size" "${ok[@]}" --config "$DIR/bad.toml"
 printf 'qourum_size = 3\n' >"$DIR/typo.toml"
 expect2 "qourum_size" "${ok[@]}" --config "$DIR/typo.toml"
+printf 'event_log = "%s"\n' "$DIR/no-such-dir/events.jsonl" >"$DIR/events.toml"
+expect2 "cannot open event_log in $DIR/events.toml" "${ok[@]}" --config "$DIR/events.toml"
 expect2 "secret" --name a --listen "$(listen 1)" --control "$(control 1)"
 rc=0
 "$CTL" --control "$(control 1)" elect --timeout nope >/dev/null 2>&1 || rc=$?

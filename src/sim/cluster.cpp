@@ -167,11 +167,7 @@ void Cluster::step(Item it) {
   }
   switch (it.kind) {
     case Item::Kind::deliver:
-      ++stats_.delivered;
-      if (message_observer_) {
-        message_observer_(names_[static_cast<std::size_t>(it.from)], n.name, it.env);
-      }
-      process(n, [&](NodeCore& c) { c.receive(local(n), it.env); });
+      deliver(n, it);
       break;
     case Item::Kind::wake:
       n.wake = kNever;

@@ -24,7 +24,9 @@ struct Cluster::Item {
   int node = -1;
   int from = -1;
   std::uint64_t gen = 0;
-  Envelope env;
+  /// A message's envelope as the wire encoder wrote it (wire/codec.hpp): the receiver decodes
+  /// it, as a real transport does, so that every run covers the codec too.
+  std::vector<std::uint8_t> wire;
   std::string gone_name;
   std::uint64_t gone_boot = 0;
   std::function<void()> fn;

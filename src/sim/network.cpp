@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "wire/codec.hpp"
+
 namespace elector::sim {
 
 Duration Cluster::latency() {
@@ -42,7 +44,7 @@ void Cluster::send(SimNode& from, Outgoing msg) {
   d.kind = Item::Kind::deliver;
   d.node = it->second;
   d.from = from.index;
-  d.env = std::move(msg.env);
+  wire::encode(msg.env, d.wire);
   push(std::move(d));
 }
 
@@ -92,4 +94,21 @@ std::vector<std::string> Cluster::connected(const std::string& name) const {
   std::sort(peers.begin(), peers.end());
   return peers;
 }
+void Cluster::deliver(SimNode& to, const Item& it) {
+  auto decoded = wire::decode(it.wire);
+  const std::string& from = names_[static_cast<std::size_t>(it.from)];
+  if (const auto* err = std::get_if<wire::DecodeError>(&decoded)) {
+    // The encoder wrote these bytes and nothing changed them: a codec bug, not a network fault.
+    ++stats_.dropped;
+    inv_.fail(now_, "a message from " + from + " to " + to.name + " (" +
+                        std::to_string(it.wire.size()) +
+                        " bytes) does not decode: " + wire::to_string(*err));
+    return;
+  }
+  const Envelope& env = std::get<Envelope>(decoded);
+  ++stats_.delivered;
+  if (message_observer_) message_observer_(from, to.name, env);
+  process(to, [&](NodeCore& c) { c.receive(local(to), env); });
+}
+
 }  // namespace elector::sim

@@ -183,6 +183,10 @@ class Cluster {
   [[nodiscard]] std::vector<std::string> connected(const std::string& name) const;
   /// The leader every running, unfrozen node names, if they all agree and it holds its lease.
   [[nodiscard]] std::optional<std::string> agreed_leader() const;
+  /// The leader every node of `among` names, if each of them runs unfrozen, they all agree, and
+  /// it is one of them and holds its lease (the nodes outside `among` are not asked).
+  [[nodiscard]] std::optional<std::string> agreed_leader(
+      const std::vector<std::string>& among) const;
   /// Nodes whose lease is valid now (each judged by its own clock).
   [[nodiscard]] std::vector<std::string> leaders_now() const;
   [[nodiscard]] const Stats& stats() const { return stats_; }

@@ -1,5 +1,7 @@
 #include "sim/cluster_internal.hpp"
 
+#include <algorithm>
+
 namespace elector::sim {
 
 bool Cluster::running(const std::string& name) const {
@@ -44,4 +46,19 @@ std::optional<std::string> Cluster::agreed_leader() const {
   if (!ln || !ln->live() || ln->frozen || !ln->core->is_leader(local(*ln))) return std::nullopt;
   return leader;
 }
+std::optional<std::string> Cluster::agreed_leader(const std::vector<std::string>& among) const {
+  std::optional<std::string> leader;
+  for (const auto& name : among) {
+    const SimNode* n = find(name);
+    if (!n || !n->live() || n->frozen) return std::nullopt;
+    const auto& l = n->core->leader();
+    if (!l || (leader && *l != *leader)) return std::nullopt;
+    leader = l;
+  }
+  if (!leader || std::find(among.begin(), among.end(), *leader) == among.end()) return std::nullopt;
+  const SimNode* ln = find(*leader);
+  if (!ln->core->is_leader(local(*ln))) return std::nullopt;
+  return leader;
+}
+
 }  // namespace elector::sim

@@ -28,7 +28,7 @@ declare -A allowed=(
   [wire]="wire core"
   [net]="net wire core"
   [node]="node net wire core"
-  [sim]="sim core"
+  [sim]="sim wire core"
   [daemon]="daemon"
   [ctl]="ctl"
 )

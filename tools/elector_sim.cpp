@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
   const sim::RunResult r = sim::run(c, spec);
   if (verbose) {
     for (const auto& l : r.log.lines) std::printf("fault %s\n", l.c_str());
+    if (r.quorum_agreed_after) {
+      std::printf("healed majority agreed on %s after %lldms\n", r.quorum_agreed_on.c_str(),
+                  static_cast<long long>(to_ms(*r.quorum_agreed_after)));
+    }
     if (r.agreed_after) {
       std::printf("agreed on %s after %lldms\n", r.agreed_on.c_str(),
                   static_cast<long long>(to_ms(*r.agreed_after)));

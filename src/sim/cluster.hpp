@@ -1,12 +1,14 @@
 // A whole cluster in one process, on simulated time.
 //
 // Every node is a NodeCore; the network delivers envelopes after a random latency, may lose
-// them, and respects partitions (two-way and one-way). Faults: crash (with or without the
-// transport's "process gone" signal), freeze/thaw (a SIGSTOPped process: its inputs wait, its
-// timers fire late), restart, graceful stop, partition/heal, loss, latency. Each node reads its
-// own monotonic clock, which may run at another rate than simulated time (Clock). All randomness
-// comes from one seed, so a run replays exactly. After every step the invariant checker looks at
-// the cluster (invariants.hpp).
+// them, and respects partitions (two-way and one-way). Every message travels encoded by the
+// transport's own codec (wire/codec.hpp) and is decoded on arrival, so the seeds cover the wire
+// format too; a message that does not decode is an invariant violation, never a silent drop.
+// Faults: crash (with or without the transport's "process gone" signal), freeze/thaw (a SIGSTOPped
+// process: its inputs wait, its timers fire late), restart, graceful stop, partition/heal, loss,
+// latency. Each node reads its own monotonic clock, which may run at another rate than simulated
+// time (Clock). All randomness comes from one seed, so a run replays exactly. After every step the
+// invariant checker looks at the cluster (invariants.hpp).
 #pragma once
 
 #include <cstdint>
@@ -181,6 +183,10 @@ class Cluster {
   [[nodiscard]] std::vector<std::string> connected(const std::string& name) const;
   /// The leader every running, unfrozen node names, if they all agree and it holds its lease.
   [[nodiscard]] std::optional<std::string> agreed_leader() const;
+  /// The leader every node of `among` names, if each of them runs unfrozen, they all agree, and
+  /// it is one of them and holds its lease (the nodes outside `among` are not asked).
+  [[nodiscard]] std::optional<std::string> agreed_leader(
+      const std::vector<std::string>& among) const;
   /// Nodes whose lease is valid now (each judged by its own clock).
   [[nodiscard]] std::vector<std::string> leaders_now() const;
   [[nodiscard]] const Stats& stats() const { return stats_; }
@@ -201,6 +207,9 @@ class Cluster {
   std::size_t drain(SimNode& n);
   void schedule_wake(SimNode& n);
   void send(SimNode& from, Outgoing msg);
+  /// Decodes a message that reached `to` and hands it over; one that does not decode is an
+  /// invariant violation.
+  void deliver(SimNode& to, const Item& it);
   /// Ends every connection of a process that stops or crashes; returns them (peer -> last use).
   std::unordered_map<int, Time> close_streams(SimNode& n);
   /// Whether a connection last used at `last_use` is still open (see Options::stream_idle_close).

@@ -7,8 +7,13 @@
 // Besides faults at random instants, a profile may aim faults at the moments that matter: right
 // after a node wins a leadership (restart a voter, cut the new leader off) and right after a
 // campaign starts (a loss or latency burst that makes it time out, so that the next one is
-// longer). The fixed mix used before profiles is the profile `classic`. After the fault phase
-// everything is healed, so that the caller can check that the cluster agrees on one leader again.
+// longer). The fixed mix used before profiles is the profile `classic`.
+//
+// The phases of a fault run (sim::run): the fault phase (fault_phase), then a liveness phase
+// that heals only a majority of the nodes and keeps the others away (as TigerBeetle's VOPR does:
+// the healed majority must elect on its own), then everything healed (heal_all), after which the
+// whole cluster must agree on one leader again. inject_faults is the fault phase and heal_all.
+// One thread, the cluster's.
 #pragma once
 
 #include <array>
@@ -18,64 +23,9 @@
 #include <vector>
 
 #include "sim/cluster.hpp"
+#include "sim/fault_profile.hpp"
 
 namespace elector::sim {
-
-enum class FaultKind {
-  crash,         // kill -9, seen by the transport; started again after the outage
-  crash_silent,  // the host vanishes: no signal; started again after the outage
-  freeze,        // SIGSTOP of one node; SIGCONT after the outage
-  stop,          // SIGTERM (hands over, leaves); started again after the outage
-  partition,     // two groups that do not hear each other
-  loss,          // a burst of message loss
-  restart,       // kill (signal or not) and a supervisor's start soon after (up to max_down)
-  freeze_many,   // SIGSTOP of 2 or more nodes at once
-  one_way,       // one group's messages to another are lost, not the other way
-  latency,       // a burst of latency (an overloaded network): answers come late
-};
-inline constexpr std::size_t kFaultKinds = 10;
-const char* to_string(FaultKind k);
-
-struct FaultProfile {
-  std::string name = "classic";
-  /// Relative odds of each kind (indexed by FaultKind); 0 switches a kind off.
-  std::array<int, kFaultKinds> weight{};
-  Duration min_gap = ms(50);  // between two faults at random instants
-  Duration max_gap = ms(1500);
-  Duration max_outage = ms(4000);  // longest a fault lasts before it is repaired (at least 20 ms)
-  /// Probability that a leadership acquired is followed, within `react_within`, by 1 to
-  /// `aimed_burst` faults aimed at it: a node other than the leader for the node faults (most of
-  /// them voted for it), the leader on the first side for partitions.
-  double after_election = 0;
-  int aimed_burst = 1;
-  /// Probability that a campaign's start (its first pre-vote or vote request delivered) is
-  /// followed, within T/2, by a burst of latency or loss that makes it likely to time out, so
-  /// that the next campaign is longer (one such burst at a time).
-  double after_campaign = 0;
-  Duration react_within = ms(300);
-  /// How partitions and one-way cuts split the cluster: by a coin per node, or the first side
-  /// of a size drawn uniformly in [1, N-1] (a lone node cut off is then as likely as a split in
-  /// halves).
-  bool split_by_size = false;
-  /// Whether each partition is its own set of cut links, repaired alone, so that overlapping
-  /// partitions add up; otherwise (classic) a partition replaces the one in force and its
-  /// repair heals every partition and cut.
-  bool separate_cuts = false;
-  int max_loss_pct = 40;         // a loss burst drops 5 % to this
-  Duration max_latency = ms(2);  // a latency burst delays messages up to this (2 ms: none)
-  Duration max_down = ms(500);   // a restarted node is down 1 ms to this
-  [[nodiscard]] std::string describe() const;
-};
-
-/// The fixed mix of earlier versions: crash, crash-silent, freeze, stop, partition and loss,
-/// equally likely, every 50-1500 ms, each repaired after 20 ms-4 s. Nothing aimed.
-FaultProfile classic_profile();
-/// A swarm profile drawn from `seed` for a cluster whose heartbeat interval is `t` (one seed in
-/// eight draws `classic`).
-FaultProfile draw_profile(std::uint64_t seed, Duration t);
-
-enum class ProfileMode { classic, swarm };
-const char* to_string(ProfileMode m);
 
 struct FaultOptions {
   Duration duration = ms(20000);  // how long faults are injected
@@ -91,6 +41,34 @@ struct FaultLog {
 
 /// Injects faults for `opt.duration`, then repairs every one (restart, thaw, heal, no loss).
 FaultLog inject_faults(Cluster& c, std::uint64_t seed, const FaultOptions& opt);
+
+/// Injects faults for `opt.duration` and leaves those in force at its end as they are.
+FaultLog fault_phase(Cluster& c, std::uint64_t seed, const FaultOptions& opt);
+
+/// The liveness phase's split: the nodes healed, and how each of the others is kept away.
+struct QuorumHeal {
+  std::vector<std::string> healed;       // in index order
+  std::vector<std::string> crashed;      // kept down (crashed now if running)
+  std::vector<std::string> partitioned;  // running, thawed, on a side of their own together
+  bool signal = false;                   // whether crashing one is seen by the transport
+  /// "box1,box3,box4 healed; crashed box2 (silent); partitioned box5".
+  [[nodiscard]] std::string describe() const;
+};
+
+/// How many nodes the liveness phase heals: a majority of `nodes`, or `quorum_size` if that is
+/// more (0 is the default, a majority), at most `nodes`.
+int quorum_heal_size(int nodes, int quorum_size);
+
+/// Draws from `seed` which `size` nodes of `c` are healed, and for each other node whether it
+/// stays crashed or is partitioned away (a stream of its own: the rest of the run draws the same).
+QuorumHeal draw_quorum_heal(const Cluster& c, std::uint64_t seed, int size);
+
+/// Heals `h.healed` (the network between them, loss, latency; thaws and starts them) and keeps
+/// the others away: crashes `h.crashed`, runs `h.partitioned` cut off from the healed ones.
+void heal_quorum(Cluster& c, const QuorumHeal& h);
+
+/// "t=1234ms `what`": a line of the fault log, stamped with the cluster's simulated time.
+std::string log_line(const Cluster& c, const std::string& what);
 
 /// Repairs everything: heals partitions, stops loss and latency bursts, thaws frozen nodes,
 /// starts the others.

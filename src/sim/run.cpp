@@ -71,7 +71,27 @@ RunResult run(Cluster& c, const RunSpec& s) {
     FaultOptions fo;
     fo.duration = std::max(Duration(ms(1000)), (end - c.now()) * 6 / 10);
     fo.mode = s.profile;
-    r.log = inject_faults(c, s.seed, fo);
+    r.log = fault_phase(c, s.seed, fo);
+    const QuorumHeal h = draw_quorum_heal(c, s.seed, quorum_heal_size(s.nodes, s.quorum));
+    r.log.lines.push_back(log_line(c, "heal quorum: " + h.describe()));
+    heal_quorum(c, h);
+    const Time healed = c.now();
+    // Counted from 20 T after healing on: a lease from before the heal, which its holder can no
+    // longer renew, has run out by then (it lasts a few T), so the leader agreed was elected or
+    // kept by the healed majority itself.
+    const Duration settle = 20 * ms(s.heartbeat_ms);
+    auto quorum_agreed = [&] {
+      return c.now() - healed >= settle && c.agreed_leader(h.healed).has_value();
+    };
+    if (!c.run_until(quorum_agreed, settle + bound, check)) {
+      r.liveness.push_back("the healed majority agreed on no leader within " +
+                           std::to_string(to_ms(settle + bound)) + "ms (" + h.describe() + ")");
+    } else {
+      r.quorum_agreed_after = c.now() - healed;
+      r.quorum_agreed_on = *c.agreed_leader(h.healed);
+    }
+    r.log.lines.push_back(log_line(c, "heal all"));
+    heal_all(c);
   }
   const Time healed = c.now();
   if (!c.run_until(agreed, bound, check)) {

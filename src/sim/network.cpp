@@ -1,0 +1,114 @@
+#include "sim/cluster_internal.hpp"
+
+#include <algorithm>
+
+#include "wire/codec.hpp"
+
+namespace elector::sim {
+
+Duration Cluster::latency() {
+  return Duration(rng_.between(latency_min_.count(), latency_max_.count()));
+}
+
+void Cluster::set_latency(Duration min, Duration max) {
+  latency_min_ = min;
+  latency_max_ = std::max(min, max);
+}
+
+bool Cluster::reachable(int from, int to) const {
+  const auto f = static_cast<std::size_t>(from);
+  const auto t = static_cast<std::size_t>(to);
+  if (group_[f] != group_[t]) return false;
+  for (const auto& [id, cut] : one_way_) {
+    const auto& [senders, receivers] = cut;
+    if (senders[f] && receivers[t]) return false;
+  }
+  return true;
+}
+
+void Cluster::send(SimNode& from, Outgoing msg) {
+  ++stats_.messages;
+  ++stats_.by_kind[body_name(msg.env.body)];
+  if (msg.route == Route::datagram) ++stats_.datagrams;
+  auto it = by_addr_.find(msg.to_addr);
+  if (it == by_addr_.end() || rng_.chance(loss_) || !reachable(from.index, it->second)) {
+    ++stats_.dropped;
+    return;
+  }
+  if (msg.route == Route::stream) {
+    from.streams[it->second] = now_;
+    nodes_[static_cast<std::size_t>(it->second)]->streams[from.index] = now_;
+  }
+  Item d;
+  d.at = now_ + latency();
+  d.kind = Item::Kind::deliver;
+  d.node = it->second;
+  d.from = from.index;
+  wire::encode(msg.env, d.wire);
+  push(std::move(d));
+}
+
+bool Cluster::still_open(Time last_use) const {
+  return opt_.stream_idle_close <= Duration::zero() || now_ - last_use <= opt_.stream_idle_close;
+}
+
+std::unordered_map<int, Time> Cluster::close_streams(SimNode& n) {
+  std::unordered_map<int, Time> streams;
+  streams.swap(n.streams);
+  for (const auto& [peer, last] : streams) {
+    nodes_[static_cast<std::size_t>(peer)]->streams.erase(n.index);
+  }
+  return streams;
+}
+
+void Cluster::partition(const std::vector<std::vector<std::string>>& groups) {
+  std::fill(group_.begin(), group_.end(), 0);
+  int g = 1;
+  for (const auto& grp : groups) {
+    for (const auto& name : grp) group_[static_cast<std::size_t>(at(name).index)] = g;
+    ++g;
+  }
+}
+
+int Cluster::cut_one_way(const std::vector<std::string>& from, const std::vector<std::string>& to) {
+  std::vector<char> senders(nodes_.size(), 0);
+  std::vector<char> receivers(nodes_.size(), 0);
+  for (const auto& name : from) senders[static_cast<std::size_t>(at(name).index)] = 1;
+  for (const auto& name : to) receivers[static_cast<std::size_t>(at(name).index)] = 1;
+  one_way_.emplace(next_cut_, std::make_pair(std::move(senders), std::move(receivers)));
+  return next_cut_++;
+}
+
+void Cluster::heal() {
+  std::fill(group_.begin(), group_.end(), 0);
+  one_way_.clear();
+}
+
+std::vector<std::string> Cluster::connected(const std::string& name) const {
+  std::vector<std::string> peers;
+  const SimNode* n = find(name);
+  if (!n) return peers;
+  for (const auto& [peer, last] : n->streams) {
+    if (still_open(last)) peers.push_back(names_[static_cast<std::size_t>(peer)]);
+  }
+  std::sort(peers.begin(), peers.end());
+  return peers;
+}
+void Cluster::deliver(SimNode& to, const Item& it) {
+  auto decoded = wire::decode(it.wire);
+  const std::string& from = names_[static_cast<std::size_t>(it.from)];
+  if (const auto* err = std::get_if<wire::DecodeError>(&decoded)) {
+    // The encoder wrote these bytes and nothing changed them: a codec bug, not a network fault.
+    ++stats_.dropped;
+    inv_.fail(now_, "a message from " + from + " to " + to.name + " (" +
+                        std::to_string(it.wire.size()) +
+                        " bytes) does not decode: " + wire::to_string(*err));
+    return;
+  }
+  const Envelope& env = std::get<Envelope>(decoded);
+  ++stats_.delivered;
+  if (message_observer_) message_observer_(from, to.name, env);
+  process(to, [&](NodeCore& c) { c.receive(local(to), env); });
+}
+
+}  // namespace elector::sim

@@ -396,10 +396,18 @@ TEST(TransportLimits, AnAuthenticatedPeerStillWorksWhileJunkConnectionsAreOpen) 
   const std::string b_addr = b.t->local_addr();
   const std::string a_addr = a.t->local_addr();
   std::vector<std::unique_ptr<Client>> junk;
+  std::uint64_t oversized = 0;
   const auto add_junk = [&](int n) {
     for (int i = 0; i < n; ++i) {
       junk.push_back(std::make_unique<Client>(b.port()));
-      if (i % 3 == 1) junk.back()->write(length_prefix(16u << 20));  // a 16 MiB frame, begun
+      if (i % 3 == 1) {
+        junk.back()->write(length_prefix(16u << 20));  // a 16 MiB frame, begun
+        // Read before the next connection arrives, so that it is closed for its size rather
+        // than pushed out as the oldest waiting one: the two counts below stay exact.
+        ++oversized;
+        ASSERT_TRUE(eventually(
+            [&] { return b.counter(refusal_key(Refusal::first_frame_oversized)) == oversized; }));
+      }
       if (i % 3 == 2) {
         junk.back()->write(length_prefix(60000));
         junk.back()->write(Bytes(30000, 7));  // half of a frame within the limit

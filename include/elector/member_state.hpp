@@ -2,7 +2,8 @@
 // NodeStatus::members_by_status).
 //
 // The text of each state (to_string) is what the control API, metrics and logs show; programs
-// compare the enum, never the text.
+// compare the enum, never the text. The protocol core uses this very enum (its MemberStatus),
+// and gossip carries its numeric value (docs/wire.md): the order below is fixed.
 //
 // Thread safety: plain values and a pure function.
 #pragma once

@@ -11,20 +11,6 @@ namespace elector {
 
 using namespace election_internal;
 
-const char* to_string(Role r) {
-  switch (r) {
-    case Role::follower:
-      return "follower";
-    case Role::pre_candidate:
-      return "pre_candidate";
-    case Role::candidate:
-      return "candidate";
-    case Role::leader:
-      return "leader";
-  }
-  return "?";
-}
-
 namespace {
 /// Until when a starting node keeps quiet: a first start owes nothing; a node that kept its
 /// state honours the promises it saved; one that lost it keeps the longest binding.
@@ -181,7 +167,7 @@ void Election::set_leader(const std::optional<std::string>& leader, std::uint64_
 void Election::election_started(Time now, ElectionReason reason, bool initiator, Outbox& out) {
   const bool hooks_here = cfg_.hooks_execution == HooksExecution::global || initiator;
   if (!ongoing_) {
-    ongoing_ = Ongoing{next_election_id_++, now, initiator, role_ == Role::leader};
+    ongoing_ = Ongoing{next_election_id_++, now, initiator, role() == Role::leader};
     out.events.emplace_back(ElectionStarted{ongoing_->id, reason, initiator});
     if (hooks_here) {
       out.hooks.push_back(
@@ -257,7 +243,7 @@ ElectOutcome Election::elect(Time now, const Membership& mem, Outbox& out) {
   if (stopped_) return ElectOutcome::stopped;
   if (!quorum_met(mem)) return ElectOutcome::quorum_not_met;
   cleared_ = false;
-  if (role_ == Role::leader) {
+  if (role() == Role::leader) {
     reevaluate(now, ElectionReason::requested, mem, out);
   } else if (leader_) {
     if (const Member* m = mem.find(*leader_)) out.send(*leader_, m->addr(), ElectForward{false});
@@ -271,7 +257,7 @@ ElectOutcome Election::elect(Time now, const Membership& mem, Outbox& out) {
 
 void Election::clear_leader(Time now, const Membership& mem, Outbox& out) {
   if (stopped_) return;
-  if (role_ == Role::leader) {
+  if (role() == Role::leader) {
     election_started(now, ElectionReason::cleared, true, out);
     resign(now, now, LossReason::cleared, "", true, mem, out);
     election_finished(now, out);
@@ -294,7 +280,7 @@ void Election::stay_cleared(Time now, const Membership& mem, Outbox& out) {
 
 void Election::stop(Time now, const Membership& mem, Outbox& out) {
   if (stopped_) return;
-  if (role_ == Role::leader) {
+  if (role() == Role::leader) {
     stopped_ = true;  // ranks itself out
     const std::string successor = handover_choice(now, mem, false);
     stopped_ = false;
@@ -307,19 +293,19 @@ void Election::stop(Time now, const Membership& mem, Outbox& out) {
 
 void Election::tick(Time now, const Membership& mem, Outbox& out) {
   if (stopped_) return;
-  if (role_ == Role::leader) {
+  if (leading_) {
     recompute_lease(now, mem);
-    if (now >= lease_end_) {
+    if (const Time end = leading_->lease_end(); now >= end) {
       // The lease ran out before it was renewed (frozen, slow, or cut off from the quorum).
-      resign(now, lease_end_, LossReason::lease_expired, "", false, mem, out);
+      resign(now, end, LossReason::lease_expired, "", false, mem, out);
       excluded_ = {cfg_.name};
       if (cfg_.automatic_elections) begin_leaderless(now, ElectionReason::leader_lost, mem, out);
-    } else if (now >= next_heartbeat_) {
+    } else if (now >= leading_->next_heartbeat()) {
       send_heartbeats(now, mem, out);
     }
   }
   if (support_ && now >= support_->until) {
-    const bool was_leader = leader_ && *leader_ == support_->name && role_ != Role::leader;
+    const bool was_leader = leader_ && *leader_ == support_->name && role() != Role::leader;
     const std::string lost = support_->name;
     support_.reset();
     if (follow_deferred(now, mem, out)) {
@@ -349,7 +335,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
   }
   if (now >= retry_at_) {
     retry_at_ = kNever;
-    if (!leader_ && role_ == Role::follower && !cleared_ && quorum_met(mem)) {
+    if (!leader_ && role() == Role::follower && !cleared_ && quorum_met(mem)) {
       // Members that joined since may rank before this node now (a big cluster's start).
       std::string best;
       const std::size_t pos = rank_position(now, mem, &best);
@@ -368,7 +354,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
       }
     }
   }
-  if (role_ == Role::leader && now >= handover_backoff_.next_end()) {
+  if (role() == Role::leader && now >= handover_backoff_.next_end()) {
     // A member passed over since a handover to it failed may take over now if it ranks first.
     (void)handover_backoff_.take_ended(now);
     const std::string best = handover_choice(now, mem, false);
@@ -377,7 +363,7 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
   if (now >= election_due_) {
     election_due_ = kNever;
     join_wait_ = false;
-    if (role_ == Role::leader) {
+    if (role() == Role::leader) {
       reevaluate(now, due_reason_, mem, out);
     } else if (!leader_ && !campaign_ && awaiting_successor_.empty()) {
       const Time join_wait_end = started_ + cfg_.election_delay + cfg_.membership.join_retry_max;
@@ -399,8 +385,9 @@ void Election::tick(Time now, const Membership& mem, Outbox& out) {
 Time Election::next_wakeup() const {
   if (stopped_) return kNever;
   Time t = std::min(retry_at_, election_due_);
-  if (role_ == Role::leader) {
-    t = std::min({t, next_heartbeat_, lease_end_, handover_backoff_.next_end()});
+  if (leading_) {
+    t = std::min(
+        {t, leading_->next_heartbeat(), leading_->lease_end(), handover_backoff_.next_end()});
   }
   if (support_) t = std::min(t, support_->until);
   if (campaign_) {

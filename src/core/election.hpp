@@ -1,6 +1,9 @@
 // Election: who leads, for which term, and until when. A deterministic state machine.
 //
-// Roles: follower, pre-candidate (asking "would you vote for me?"), candidate, leader.
+// Roles: follower, pre-candidate (asking "would you vote for me?"), candidate, leader. Each role's
+// state is a type of its own, held while the role lasts: a Leadership (leadership.hpp) while
+// leading, a Campaign while a (pre-)candidate, a Support while following or bound by a vote
+// (role_state.hpp). role() is which of them is held; Election coordinates them.
 //
 // The safety rule (docs/design.md has the argument): a node *supports* at most one (node, term) at
 // a time. Granting a vote or acknowledging a heartbeat is a promise not to support anyone else for
@@ -23,21 +26,25 @@
 
 #include "core/durable.hpp"
 #include "core/handover_backoff.hpp"
+#include "core/leadership.hpp"
 #include "core/membership.hpp"
 #include "core/messages.hpp"
 #include "core/outbox.hpp"
 #include "core/quorum.hpp"
 #include "core/rng.hpp"
+#include "core/role_state.hpp"
 #include "core/timing.hpp"
 #include "core/vote_tally.hpp"
 #include "elector/config.hpp"
+#include "elector/elect_result.hpp"
+#include "elector/node_role.hpp"
 
 namespace elector {
 
-enum class Role { follower, pre_candidate, candidate, leader };
-const char* to_string(Role r);
-
-enum class ElectOutcome { started, quorum_not_met, stopped };
+/// The core's names for the public role and elect result: one enum each, so that what a Node
+/// reports is the core's own value, with nothing to map and nothing to forget.
+using Role = NodeRole;
+using ElectOutcome = ElectResult;
 
 /// How this node's own campaigns ended, and why voters refused it: what a cluster that keeps
 /// failing to elect shows first (exported as metrics; docs/electord.md).
@@ -77,8 +84,13 @@ class Election {
   /// As leader with far members: how long a member may stay silent before this node suspects it
   /// (three far intervals); zero otherwise.
   [[nodiscard]] Duration silence_limit(const Membership& mem) const;
-  [[nodiscard]] bool is_leader(Time now) const { return role_ == Role::leader && now < lease_end_; }
-  [[nodiscard]] Role role() const { return role_; }
+  [[nodiscard]] bool is_leader(Time now) const { return leading_ && now < leading_->lease_end(); }
+  /// Which role state is held: a leadership, a campaign (its round), or neither.
+  [[nodiscard]] Role role() const {
+    if (leading_) return Role::leader;
+    if (campaign_) return campaign_->pre ? Role::pre_candidate : Role::candidate;
+    return Role::follower;
+  }
   [[nodiscard]] const std::optional<std::string>& leader() const { return leader_; }
   /// The term of the leadership this node follows or holds (the fencing token).
   [[nodiscard]] std::uint64_t term() const { return leader_term_; }
@@ -86,7 +98,7 @@ class Election {
   [[nodiscard]] std::uint64_t max_term() const { return std::max(term_, voted_term_); }
   /// A term heard in any message header.
   void learn_term(std::uint64_t t) { term_ = std::max(term_, t); }
-  [[nodiscard]] Time lease_end() const { return lease_end_; }
+  [[nodiscard]] Time lease_end() const { return leading_ ? leading_->lease_end() : Time{}; }
   [[nodiscard]] bool quorum_met(const Membership& mem) const;
   /// q: the supporters a lease needs, and the least number of votes a campaign needs.
   [[nodiscard]] std::size_t quorum() const { return quorum_for(cfg_, known_.size()); }
@@ -113,37 +125,6 @@ class Election {
   [[nodiscard]] const Timing& timing() const { return tm_; }
 
  private:
-  /// Whom this node follows or has voted for. Until `bound_until` it is *bound*: the supported
-  /// node may count on it (a vote, or an acknowledged heartbeat as a watcher) and it supports no
-  /// one else. Until `until` (>= bound_until) it still believes the supported leader alive: a far
-  /// follower, which the leader heartbeats rarely and does not count on, then refuses only
-  /// candidates that the leader did not name among its `watchers`.
-  struct Support {
-    std::string name;
-    std::uint64_t boot = 0;
-    std::uint64_t term = 0;
-    Time until{};
-    Time bound_until{};
-    std::vector<std::string> watchers;
-  };
-  struct Campaign {
-    std::uint64_t term = 0;
-    bool pre = true;
-    bool designated = false;
-    Time sent{};
-    Duration length{};  // sent + length = deadline
-    Time deadline{};
-    /// Voters not asked yet (a big cluster asks a majority and a margin first), in asking order,
-    /// and when the rest are asked anyway.
-    std::vector<std::string> unasked;
-    Time ask_rest_at = kNever;
-    VoteTally votes;
-    std::int64_t promise_left_ms = 0;
-    bool retry_soon = false;
-    /// Voters that refused only because their promise to the lost leader has a moment left:
-    /// asked again when it ends, within this same campaign.
-    std::map<std::string, Time> reask;
-  };
   struct Ongoing {
     std::uint64_t id = 0;
     Time started{};
@@ -285,7 +266,6 @@ class Election {
   Duration far_;
   std::int64_t runtime_ms_ = 0;
 
-  Role role_ = Role::follower;
   std::uint64_t term_ = 0;
   std::uint64_t voted_term_ = 0;
   std::string voted_for_;
@@ -296,27 +276,11 @@ class Election {
   bool stopped_ = false;
   bool cleared_ = false;
 
-  // Leader state.
+  // Leader state: the term being led, while this node leads. The sequence numbers run on
+  // across terms.
+  std::optional<Leadership> leading_;
   std::uint64_t hb_seq_ = 0;
   std::uint64_t round_ = 0;
-  Time next_heartbeat_ = kNever;
-  Time last_hb_sent_{};
-  std::map<std::uint64_t, Time> hb_sent_;
-  /// A supporter's latest counted request (its send time, shifted for a long campaign's vote) and
-  /// the process (boot) that answered: support belongs to a process, and ends when the leader
-  /// learns that process is gone, restarted or left.
-  struct Ack {
-    Time sent{};
-    std::uint64_t boot = 0;
-  };
-  std::map<std::string, Ack> acked_;
-  Time lease_end_{};
-  Time led_since_{};
-  /// The members heartbeated every T, sorted; empty when every member is one.
-  std::vector<std::string> watchers_;
-  /// When each supporter-watcher was chosen: one that has not acknowledged within a lease of
-  /// that is replaced by another member.
-  std::map<std::string, Time> watch_since_;
 
   // Leaderless state.
   std::optional<Campaign> campaign_;

@@ -45,7 +45,7 @@ void Election::saved(Time now, bool ok, const Membership& mem, Outbox& out) {
   // The step's messages were dropped; nothing that relies on the unsaved state may follow
   // (refusal(), follow() and campaign() check unsaved_). A leader steps down: it cannot promise
   // what a restart would keep.
-  if (role_ == Role::leader) {
+  if (role() == Role::leader) {
     resign(now, now, LossReason::unsaved, "", false, mem, out);
   } else {
     abandon_campaign(now, mem, out);
@@ -57,11 +57,7 @@ void Election::drop_support_of(Time now, const std::string& name, std::uint64_t 
   // Support belongs to a process: once it is known to be gone, restarted or left, what it
   // promised counts no more (its successor process keeps that promise by its quiet period or
   // its saved state, not by counting twice).
-  const auto it = acked_.find(name);
-  if (it != acked_.end() && (boot == 0 || it->second.boot == boot)) {
-    acked_.erase(it);
-    if (role_ == Role::leader) recompute_lease(now, mem);
-  }
+  if (leading_ && leading_->forget(name, boot)) recompute_lease(now, mem);
   if (campaign_) {
     campaign_->votes.forget(name, boot);
   }

@@ -89,7 +89,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
     if (b.term >= support_->term) deferred_hb_ = DeferredHeartbeat{env.header, b, now};
     return refuse();
   }
-  if (role_ == Role::leader) {
+  if (role() == Role::leader) {
     // Two leaders meet (only possible with a quorum of half the cluster or less): the higher term
     // stays; on equal terms the smaller name.
     if (b.term > leader_term_ || (b.term == leader_term_ && from.name < cfg_.name)) {
@@ -127,7 +127,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
 }
 
 bool Election::probing_delegated(Time now) const {
-  return role_ == Role::follower && leader_ && support_ && support_->name == *leader_ &&
+  return role() == Role::follower && leader_ && support_ && support_->name == *leader_ &&
          support_->term == leader_term_ && support_active(now) &&
          !watched(support_->watchers, cfg_.name);
 }
@@ -168,7 +168,7 @@ void Election::handle(Time now, const Envelope& env, const Resign& b, const Memb
 
 void Election::handle(Time now, const Envelope&, const ElectForward& b, const Membership& mem,
                       Outbox& out) {
-  if (role_ != Role::leader) {
+  if (role() != Role::leader) {
     // elect() on a node that sees no leader (after clear_leader, or a non-candidate): every
     // node starts a leaderless election, so that the best candidate campaigns.
     if (!b.clear && !leader_ && !stopped_) {

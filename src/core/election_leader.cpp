@@ -6,27 +6,24 @@
 #include <vector>
 
 #include "core/election_internal.hpp"
-#include "core/lease_quorum.hpp"
 
 namespace elector {
 
 using namespace election_internal;
 
 Heartbeat Election::heartbeat(std::uint64_t seq, Duration far) const {
-  return Heartbeat{leader_term_, seq, round_, quorum() > 1, watchers_, to_ms(far)};
+  return Heartbeat{leader_term_, seq, round_, quorum() > 1, leading_->watchers(), to_ms(far)};
 }
 
 void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, bool everyone) {
   const std::uint64_t seq = ++hb_seq_;
-  hb_sent_[seq] = now;
-  while (hb_sent_.size() > 16) hb_sent_.erase(hb_sent_.begin());
-  last_hb_sent_ = now;
-  next_heartbeat_ = now + T_;
+  leading_->heartbeat_sent(now, seq, T_);
   // A watcher dropped from the list hears it at once: it expected a heartbeat within 4T, and its
   // far turn could come later than that.
-  std::vector<std::string> dropped = std::move(watchers_);
+  const std::vector<std::string> dropped = leading_->take_watchers();
   choose_watchers(now, mem);
-  const bool all_before = dropped.empty() && !watchers_.empty();
+  const std::vector<std::string>& watchers = leading_->watchers();
+  const bool all_before = dropped.empty() && !watchers.empty();
   auto was_watcher = [&](const std::string& name) {
     return all_before || std::binary_search(dropped.begin(), dropped.end(), name);
   };
@@ -39,7 +36,7 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
   for (const auto& [name, m] : mem.members()) {
     if (!m.up()) continue;
     const bool turn = index++ % slices == seq % slices;
-    const bool watcher = watched(watchers_, name);
+    const bool watcher = watched(watchers, name);
     if (everyone || watcher || turn || was_watcher(name)) {
       // A far member's heartbeat goes without a connection: then the leader's death wakes only
       // its watchers, not every member (docs/design.md §3, "Who holds a connection to whom").
@@ -49,7 +46,7 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
 }
 
 Duration Election::silence_limit(const Membership& mem) const {
-  if (role_ != Role::leader || watchers_.empty()) return Duration::zero();
+  if (!leading_ || leading_->watchers().empty()) return Duration::zero();
   return 3 * far_interval(mem);
 }
 
@@ -61,7 +58,7 @@ Duration Election::far_interval(const Membership& mem) const {
 void Election::choose_watchers(Time now, const Membership& mem) {
   std::vector<std::string> w;
   if (far_ <= T_) {
-    watchers_.clear();  // far members would be heartbeated every T anyway
+    leading_->clear_watchers();  // far members would be heartbeated every T anyway
     return;
   }
   const auto k = static_cast<std::size_t>(std::max(cfg_.heartbeat_watchers, 1));
@@ -82,15 +79,7 @@ void Election::choose_watchers(Time now, const Membership& mem) {
     std::vector<Pick> pool;
     for (const auto& [name, m] : mem.members()) {
       if (!m.up() || named(w, name)) continue;
-      const auto a = acked_.find(name);
-      const auto since = watch_since_.find(name);
-      int rank = 2;
-      if (a != acked_.end() && a->second.sent + lease_ > now) {
-        rank = 0;
-      } else if (since != watch_since_.end()) {
-        rank = now - since->second <= lease_ ? 1 : 3;
-      }
-      pool.push_back(Pick{rank, pool.size(), name});
+      pool.push_back(Pick{leading_->supporter_rank(name, now, lease_), pool.size(), name});
     }
     // q - 1 supporters and a spare, so that one frozen supporter does not end the lease before
     // it is replaced.
@@ -101,30 +90,20 @@ void Election::choose_watchers(Time now, const Membership& mem) {
                       });
     for (std::size_t i = 0; i < want; ++i) w.push_back(std::move(pool[i].name));
   }
-  for (auto it = watch_since_.begin(); it != watch_since_.end();) {
-    it = named(w, it->first) ? std::next(it) : watch_since_.erase(it);
-  }
-  for (std::size_t i = candidates; i < w.size(); ++i) watch_since_.try_emplace(w[i], now);
-  if (w.size() >= mem.up_count()) w.clear();  // every member is a watcher: no far members
-  std::sort(w.begin(), w.end());
-  watchers_ = std::move(w);
+  leading_->set_watchers(std::move(w), candidates, mem.up_count(), now);
 }
 
 void Election::recompute_lease(Time now, const Membership& mem) {
-  LeaseQuorum lease(quorum());
-  lease.add(last_hb_sent_ + lease_);
-  for (const auto& [name, ack] : acked_) {
-    // Only the process that answered supports: not one that restarted since (a new boot).
+  leading_->settle_lease(now, quorum(), lease_, [&](const std::string& name, std::uint64_t boot) {
     const Member* m = mem.find(name);
-    if (m && m->up() && m->boot() == ack.boot) lease.add(ack.sent + lease_);
-  }
-  lease_end_ = settle_lease_end(lease.end(), lease_end_, now);
+    return m && m->up() && m->boot() == boot;
+  });
 }
 
 void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, const Membership& mem,
                       Outbox& out) {
   if (b.term > term_) term_ = b.term;
-  if (role_ == Role::leader && !b.ok && b.term > leader_term_) {
+  if (role() == Role::leader && !b.ok && b.term > leader_term_) {
     // A member follows a newer leadership than ours (two leaders met after a partition with a
     // small quorum): step down and let a fresh election, above every known term, settle it.
     resign(now, now, LossReason::higher_term, "", false, mem, out);
@@ -132,37 +111,27 @@ void Election::handle(Time now, const Envelope& env, const HeartbeatResp& b, con
     return;
   }
   // A proof of life (its arrival is what the leader's failure detector needed) binds nothing.
-  if (role_ != Role::leader || b.term != leader_term_ || !b.ok || b.alive_only) return;
-  auto it = hb_sent_.find(b.seq);
-  if (it == hb_sent_.end()) return;
-  Ack& acked = acked_[env.header.self.name];
-  if (acked.boot != env.header.self.boot) acked = Ack{it->second, env.header.self.boot};
-  acked.sent = std::max(acked.sent, it->second);
+  if (role() != Role::leader || b.term != leader_term_ || !b.ok || b.alive_only) return;
+  leading_->acknowledged(env.header.self.name, env.header.self.boot, b.seq);
 }
 
 void Election::step_down(Time now, Time effective, LossReason reason, Outbox& out) {
-  if (role_ != Role::leader) return;
-  role_ = Role::follower;
+  if (!leading_) return;
   // If the lease had already run out (the process was frozen or late), leadership ended then,
   // whatever made this node notice now.
-  const bool lapsed = lease_end_ <= now;
+  const bool lapsed = leading_->lease_end() <= now;
   // Never before it began: a lease that the cluster's growth ended at once ends when it began.
-  out.events.emplace_back(
-      LeadershipLost{leader_term_, std::max(led_since_, std::min({effective, now, lease_end_})),
-                     lapsed ? LossReason::lease_expired : reason});
-  acked_.clear();
-  hb_sent_.clear();
-  watchers_.clear();
-  watch_since_.clear();
-  next_heartbeat_ = kNever;
-  lease_end_ = Time{};
+  out.events.emplace_back(LeadershipLost{leader_term_, leading_->lost_at(effective, now),
+                                         lapsed ? LossReason::lease_expired : reason});
+  leading_.reset();
   set_leader(std::nullopt, leader_term_, out);
 }
 
 void Election::resign(Time now, Time effective, LossReason reason, const std::string& successor,
                       bool cleared, const Membership& mem, Outbox& out) {
   const std::uint64_t t = leader_term_;
-  const std::vector<std::string> watchers = watchers_;
+  const std::vector<std::string> watchers =
+      leading_ ? leading_->watchers() : std::vector<std::string>{};
   step_down(now, effective, reason, out);
   // Watchers are bound by a promise and hear it on their stream; far members, bound by nothing,
   // by datagram, as they heard the heartbeats (a lost one costs them their far timeout).

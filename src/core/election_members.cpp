@@ -35,7 +35,7 @@ void Election::member_joined(Time now, const std::string& name, const Membership
     join_wait_ = false;
     election_due_ = std::min(election_due_, now);
   }
-  if (role_ == Role::leader && !watchers_.empty()) {
+  if (leading_ && !leading_->watchers().empty()) {
     // A joiner is a far member: without this it would wait up to a far interval to learn the
     // leader, and might campaign meanwhile.
     if (const Member* m = mem.find(name)) {
@@ -48,7 +48,7 @@ void Election::member_joined(Time now, const std::string& name, const Membership
 void Election::member_alive_again(Time now, const std::string& name, const Membership& mem) {
   // A suspected member is in no ranking; cleared, it may rank first again, as a joiner may. Only
   // a leader acts: a node without one is electing anyway and ranks afresh at each step.
-  if (stopped_ || role_ != Role::leader) return;
+  if (stopped_ || role() != Role::leader) return;
   const Member* m = mem.find(name);
   // Most members rank after the leader (a storm clears many suspicions): only the others are
   // worth a ranking of every member.
@@ -79,7 +79,7 @@ void Election::member_down(Time now, const std::string& name, MemberChange::Kind
     const bool was_leader = leader_ && *leader_ == name;
     support_.reset();
     if (follow_deferred(now, mem, out)) return;
-    if (was_leader && role_ != Role::leader) {
+    if (was_leader && role() != Role::leader) {
       excluded_ = {name};
       leader_lost(now, mem, out);
       return;
@@ -96,7 +96,7 @@ void Election::on_peer_gone(Time now, const std::string& name, std::uint64_t boo
   drop_support_of(now, name, boot, mem);
   if (!support_ || support_->name != name) return;
   if (boot != 0 && support_->boot != boot) return;
-  const bool was_leader = leader_ && *leader_ == name && role_ != Role::leader;
+  const bool was_leader = leader_ && *leader_ == name && role() != Role::leader;
   released_term_ = support_->term;
   support_.reset();
   released_ = name;

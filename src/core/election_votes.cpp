@@ -28,7 +28,7 @@ Refusal Election::refusal(Time now, const MemberUpdate& from, std::uint64_t term
     // fallback timer ran out): voting for the worse one would elect it only to hand over.
     return Refusal::better_candidate;
   }
-  if (role_ == Role::leader && now < lease_end_) return Refusal::leader;
+  if (is_leader(now)) return Refusal::leader;
   // A far follower is not counted on by its leader, so it may back one of the leader's watchers:
   // a watcher campaigns only when it has missed the leader for 4T (a frozen leader), and far
   // followers must not stall that failover for their longer timeout. Anyone else is refused
@@ -56,8 +56,8 @@ void Election::reply_vote(Time now, const MemberUpdate& to, std::uint64_t term, 
   r.granted = granted;
   r.reason = reason;
   if (!granted) {
-    if (role_ == Role::leader && now < lease_end_) {
-      r.promise_left_ms = to_ms(lease_end_ - now) + 1;
+    if (is_leader(now)) {
+      r.promise_left_ms = to_ms(leading_->lease_end() - now) + 1;
       r.leader = cfg_.name;
     } else if (support_active(now)) {
       // A named watcher is refused only while this node is bound; anyone else until it gives
@@ -85,12 +85,12 @@ void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Mem
   extend_rank_wait(now, from, requested_length(b.campaign_ms), mem);
   const Refusal why = refusal(now, from, b.term, false, mem);
   if (why == Refusal::none) {
-    if (role_ == Role::leader) step_down(now, now, LossReason::higher_term, out);
+    if (role() == Role::leader) step_down(now, now, LossReason::higher_term, out);
     if (campaign_) abandon_campaign(now, mem, out);
     // A far follower that backs a watcher gives up the leader it followed (the watcher found it
     // frozen), and falls back on its own election should the watcher not win.
     const std::optional<std::string> given_up =
-        leader_ && *leader_ != from.name && role_ != Role::leader ? leader_ : std::nullopt;
+        leader_ && *leader_ != from.name && role() != Role::leader ? leader_ : std::nullopt;
     voted_term_ = b.term;
     voted_for_ = from.name;
     term_ = std::max(term_, b.term);
@@ -116,7 +116,7 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
     // quorum went away, and the majority answered first), it gets the leadership by handover,
     // as in become_leader.
     const std::string& from = env.header.self.name;
-    if (role_ == Role::leader && !b.pre && b.granted && b.term == leader_term_ &&
+    if (role() == Role::leader && !b.pre && b.granted && b.term == leader_term_ &&
         !ranks_before_candidate(now, env.header.self, mem)) {
       // (Most late voters rank after this node: only the others are worth a ranking.)
       if (handover_choice(now, mem, true) == from) schedule(now, ElectionReason::better_candidate);
@@ -173,7 +173,7 @@ void Election::handle(Time now, const Envelope& env, const VoteResp& b, const Me
 
 void Election::begin_leaderless(Time now, ElectionReason reason, const Membership& mem,
                                 Outbox& out) {
-  if (stopped_ || role_ == Role::leader || campaign_) return;
+  if (stopped_ || role() == Role::leader || campaign_) return;
   election_started(now, reason, false, out);
   if (!quorum_met(mem)) {
     election_finished(now, out);  // no leader: the quorum is not met; membership changes retry
@@ -253,7 +253,8 @@ void Election::extend_rank_wait(Time now, const MemberUpdate& from, Duration cam
   // the votes. Once per leaderless election, so that a better candidate that keeps failing (it
   // cannot reach a majority) delays this node's own campaign by one campaign at most.
   if (rank_wait_extended_ || retry_at_ == kNever || campaign_ || leader_ ||
-      role_ != Role::follower || from.name == cfg_.name || ranks_before_candidate(now, from, mem)) {
+      role() != Role::follower || from.name == cfg_.name ||
+      ranks_before_candidate(now, from, mem)) {
     return;
   }
   rank_wait_extended_ = true;
@@ -261,7 +262,7 @@ void Election::extend_rank_wait(Time now, const MemberUpdate& from, Duration cam
 }
 
 void Election::campaign(Time now, bool pre, bool designated, const Membership& mem, Outbox& out) {
-  if (stopped_ || role_ == Role::leader || !cfg_.candidate_node) return;
+  if (stopped_ || role() == Role::leader || !cfg_.candidate_node) return;
   if (support_active(now) && support_->name != cfg_.name) {
     retry_at_ = std::min(retry_at_, support_->until);
     return;
@@ -289,13 +290,11 @@ void Election::campaign(Time now, bool pre, bool designated, const Membership& m
   c.votes = VoteTally(needed_votes(mem));
   if (pre) {
     c.term = std::max(term_, voted_term_) + 1;
-    role_ = Role::pre_candidate;
   } else {
     term_ = std::max(term_, voted_term_) + 1;
     voted_term_ = term_;
     voted_for_ = cfg_.name;
     c.term = term_;
-    role_ = Role::candidate;
   }
   // Candidates that rank before this node are asked first: one that is alive after all (a
   // leader that was frozen and runs again) answers, and its late vote hands it the leadership
@@ -377,7 +376,6 @@ void Election::abandon_campaign(Time now, const Membership& mem, Outbox& out,
     }
   }
   campaign_.reset();
-  if (role_ != Role::leader) role_ = Role::follower;
   (void)now;
 }
 
@@ -408,16 +406,11 @@ void Election::become_leader(Time now, const Membership& mem, Outbox& out) {
   const bool better_up =
       !best.empty() && best != cfg_.name && (!excluded_.count(best) || c.votes.granted_by(best));
   campaign_.reset();
-  role_ = Role::leader;
-  led_since_ = now;
   support_.reset();
-  acked_.clear();
-  hb_sent_.clear();
   // A voter is bound for vote_binding from its receipt; counted like a heartbeat acknowledgement
   // (lease_ from the send), stretched as the binding is (Timing::vote_lease).
   const Duration shift = tm_.vote_lease(c.length) - lease_;
-  for (const auto& [name, boot] : c.votes.granted()) acked_[name] = Ack{c.sent + shift, boot};
-  last_hb_sent_ = c.sent + shift;  // itself too: a campaign longer than the lease can still win
+  leading_ = Leadership::won(now, c.sent + shift, c.votes);
   excluded_.clear();
   awaiting_successor_.clear();
   retry_at_ = kNever;

@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "elector/events.hpp"
+#include "elector/member_state.hpp"
 
 namespace elector {
 
-enum class MemberStatus : std::uint8_t { alive, suspect, dead, left };
-const char* to_string(MemberStatus s);
+/// A member's state is the public MemberState; the wire carries its numeric value
+/// (docs/wire.md), so its order is fixed.
+using MemberStatus = MemberState;
 
 /// What never changes during one boot of a node.
 struct MemberMeta {

@@ -4,20 +4,6 @@
 
 namespace elector {
 
-const char* to_string(MemberStatus s) {
-  switch (s) {
-    case MemberStatus::alive:
-      return "alive";
-    case MemberStatus::suspect:
-      return "suspect";
-    case MemberStatus::dead:
-      return "dead";
-    case MemberStatus::left:
-      return "left";
-  }
-  return "?";
-}
-
 namespace {
 template <class... Ts>
 struct Overloaded : Ts... {

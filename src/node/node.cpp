@@ -10,7 +10,6 @@
 #include <stdexcept>
 #include <utility>
 
-#include "node/from_core.hpp"
 #include "node/node_impl.hpp"
 
 namespace elector {
@@ -101,7 +100,7 @@ ElectResult Node::Impl::elect() {
   std::lock_guard lk(mu_);
   if (state_ != State::running) return ElectResult::stopped;
   const Now now = input_now_locked();
-  const auto r = public_result(core_->elect(now.core));
+  const auto r = core_->elect(now.core);
   flush_locked(now);
   return r;
 }
@@ -115,7 +114,7 @@ ElectSyncResult Node::Impl::elect_sync(Duration timeout) {
   }
   const std::uint64_t before = finished_with_leader_;
   const Now now = input_now_locked();
-  out.result = public_result(core_->elect(now.core));
+  out.result = core_->elect(now.core);
   flush_locked(now);
   if (out.result != ElectResult::started) return out;
   const auto deadline = std::chrono::steady_clock::now() +

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <mutex>
 
-#include "node/from_core.hpp"
 #include "node/node_impl.hpp"
 
 namespace elector {
@@ -45,7 +44,7 @@ NodeStatus Node::Impl::status() const {
   s.leader = core_->leader();
   s.term = core_->term();
   s.is_leader = state_ == State::running && core_->is_leader(now);
-  s.role = public_role(core_->role());
+  s.role = core_->role();
   s.lease_left = s.is_leader ? core_->lease_end() - now : Duration::zero();
   s.quorum_met = core_->quorum_met();
   s.quorum = core_->election().quorum();
@@ -82,8 +81,8 @@ std::vector<NodeMember> Node::Impl::members_locked() const {
   std::vector<NodeMember> v;
   if (!core_) return v;
   for (const auto& m : core_->members()) {
-    v.push_back(NodeMember{m.name, m.addr, m.control, public_state(m.status), m.priority,
-                           m.candidate, m.settings_match, false});
+    v.push_back(NodeMember{m.name, m.addr, m.control, m.status, m.priority, m.candidate,
+                           m.settings_match, false});
   }
   v.push_back(NodeMember{cfg_.name, cfg_.listen, cfg_.control, MemberState::alive, cfg_.priority,
                          cfg_.candidate_node, true, true});

@@ -205,17 +205,22 @@ std::string Script::run_words(const std::vector<std::string>& words) {
             std::find(observers.begin(), observers.end(), cfg.name) == observers.end();
       };
     }
-    for (const auto& [key, value] : a.kv) {
+    for (const auto& entry : a.kv) {
       static const char* known[] = {"nodes",        "seed",           "quorum",
                                     "strategy",     "election-delay", "heartbeat",
                                     "cluster-size", "non-candidates", "trace"};
+      const std::string& key = entry.first;
       if (std::none_of(std::begin(known), std::end(known),
                        [&](const char* n) { return key == n; }) &&
-          !cluster_option(o, key, value)) {
+          !cluster_option(o, key, entry.second)) {
         throw ScriptError("cluster has no option \"" + key + "\"");
       }
     }
-    const bool tracing = !a.kv.count("trace") || a.kv.at("trace") != "off";
+    const std::string trace = a.kv.count("trace") ? a.kv.at("trace") : "on";
+    if (trace != "on" && trace != "off") {
+      throw ScriptError("trace is on or off, not \"" + trace + "\"");
+    }
+    const bool tracing = trace == "on";
     cluster_ = std::make_unique<Cluster>(o);
     cluster_->set_tracing(tracing);
     traced_ = 0;

@@ -220,8 +220,11 @@ std::optional<std::string> run_query(Cluster& c, const std::string& cmd, const A
 
 std::optional<std::pair<std::function<bool()>, std::string>> query_condition(Cluster& c,
                                                                              const Args& a) {
+  const auto named = [&](const std::string& name) {
+    return node_arg(c, "run-until", Args{{}, {name}}, 0);
+  };
   if (a.kv.count("probing")) {
-    const std::string n = node_arg(c, "run-until", Args{{}, {a.kv.at("probing")}}, 0);
+    const std::string n = named(a.kv.at("probing"));
     return std::make_pair(std::function<bool()>([&c, n] {
                             return c.running(n) && c.node(n)->membership().probing();
                           }),
@@ -231,10 +234,10 @@ std::optional<std::pair<std::function<bool()>, std::string>> query_condition(Clu
   const auto parts = split(a.kv.at("member"), ':');
   const auto st = parts.size() == 2 ? status_named(parts[1]) : std::nullopt;
   if (!st) throw ScriptError("run-until member=NAME:alive|suspect|dead|left [by=NAME]");
-  const std::string member = node_arg(c, "run-until", Args{{}, {parts[0]}}, 0);
+  const std::string member = named(parts[0]);
   std::vector<std::string> observers;
   if (a.kv.count("by")) {
-    observers.push_back(node_arg(c, "run-until", Args{{}, {a.kv.at("by")}}, 0));
+    observers.push_back(named(a.kv.at("by")));
   } else {
     for (const auto& n : c.names()) {
       if (n != member) observers.push_back(n);

@@ -2,7 +2,7 @@
 // golden one recorded under it. After a change that is meant to alter them, rewrite the files
 // and read the diff:
 //
-//   ELECTOR_REWRITE=1 build/bin/elector-tests --gtest_filter='Scripts/*'
+//   ELECTOR_REWRITE=1 build/bin/elector-tests --gtest_filter='Golden/*'
 //   git diff tests/sim/testdata
 //
 // docs/testing.md, "Scenario scripts", describes the commands (also src/sim/script.hpp).
@@ -111,6 +111,7 @@ TEST(ScriptCommands, QueryCommandsNameTheirMistakes) {
             "error: stagger wants milliseconds with up to three decimals, not \"0.5555\"");
   EXPECT_EQ(s.run("cluster nodes=3 hooks=everywhere"),
             "error: hooks is local or global, not \"everywhere\"");
+  EXPECT_EQ(s.run("cluster nodes=3 trace=of"), "error: trace is on or off, not \"of\"");
   EXPECT_EQ(s.run("cluster nodes=3 stagger=0.5 watchers=2 hooks=global post-hooks=post"), "ok");
   EXPECT_EQ(s.run("messages"), "error: messages needs a kind: heartbeat, vote, ..., all");
   EXPECT_EQ(s.run("hang-hooks box1 maybe"), "error: hang-hooks NAME on|off");

@@ -7,10 +7,11 @@
 #include <stdexcept>
 
 #include "sim/event_line.hpp"
+#include "sim/script_internal.hpp"
 
 namespace elector::sim {
 
-namespace {
+namespace script_detail {
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -27,18 +28,38 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+std::int64_t number(const std::string& key, const std::string& text) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
+    throw ScriptError(key + " wants a non-negative whole number, not \"" + text + "\"");
+  }
+  return v;
+}
+
+Duration millis(const std::string& key, const std::string& text) {
+  const auto dot = text.find('.');
+  if (dot == std::string::npos) return ms(number(key, text));
+  std::string frac = text.substr(dot + 1);
+  if (dot == 0 || frac.empty() || frac.size() > 3) {
+    throw ScriptError(key + " wants milliseconds with up to three decimals, not \"" + text + "\"");
+  }
+  frac.resize(3, '0');
+  return ms(number(key, text.substr(0, dot))) + std::chrono::microseconds(number(key, frac));
+}
+
+}  // namespace script_detail
+
+using namespace script_detail;
+
+namespace {
+
 std::vector<std::string> words_of(const std::string& line) {
   std::vector<std::string> out;
   std::istringstream in(line);
   for (std::string w; in >> w;) out.push_back(w);
   return out;
 }
-
-/// A command's `key=value` arguments, and the others in order.
-struct Args {
-  std::map<std::string, std::string> kv;
-  std::vector<std::string> plain;
-};
 
 Args args_of(const std::vector<std::string>& words) {
   Args a;
@@ -51,19 +72,6 @@ Args args_of(const std::vector<std::string>& words) {
     }
   }
   return a;
-}
-
-struct ScriptError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::int64_t number(const std::string& key, const std::string& text) {
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
-    throw ScriptError(key + " wants a non-negative whole number, not \"" + text + "\"");
-  }
-  return v;
 }
 
 double probability(const std::string& text) {
@@ -142,7 +150,7 @@ std::string render_script(const std::vector<ScriptCase>& cases,
   return s;
 }
 
-Script::Script() = default;
+Script::Script() : marks_(std::make_unique<QueryMarks>()) {}
 Script::~Script() = default;
 
 Cluster& Script::cluster() {
@@ -168,13 +176,8 @@ std::string Script::run(const std::string& command_line) {
 std::string Script::run_words(const std::vector<std::string>& words) {
   const std::string& cmd = words[0];
   const Args a = args_of(words);
-  const auto node_arg = [&](std::size_t i) -> std::string {
-    if (a.plain.size() <= i) throw ScriptError(cmd + " needs a node name");
-    const auto& names = cluster().names();
-    if (std::find(names.begin(), names.end(), a.plain[i]) == names.end()) {
-      throw ScriptError("no node \"" + a.plain[i] + "\"");
-    }
-    return a.plain[i];
+  const auto node_arg = [&](std::size_t i) {
+    return script_detail::node_arg(cluster(), cmd, a, i);
   };
 
   if (cmd == "cluster") {
@@ -205,16 +208,24 @@ std::string Script::run_words(const std::vector<std::string>& words) {
     for (const auto& entry : a.kv) {
       static const char* known[] = {"nodes",        "seed",           "quorum",
                                     "strategy",     "election-delay", "heartbeat",
-                                    "cluster-size", "non-candidates"};
+                                    "cluster-size", "non-candidates", "trace"};
       const std::string& key = entry.first;
       if (std::none_of(std::begin(known), std::end(known),
-                       [&](const char* n) { return key == n; })) {
+                       [&](const char* n) { return key == n; }) &&
+          !cluster_option(o, key, entry.second)) {
         throw ScriptError("cluster has no option \"" + key + "\"");
       }
     }
+    const std::string trace = a.kv.count("trace") ? a.kv.at("trace") : "on";
+    if (trace != "on" && trace != "off") {
+      throw ScriptError("trace is on or off, not \"" + trace + "\"");
+    }
+    const bool tracing = trace == "on";
     cluster_ = std::make_unique<Cluster>(o);
-    cluster_->set_tracing(true);
+    cluster_->set_tracing(tracing);
     traced_ = 0;
+    marks_ = std::make_unique<QueryMarks>();
+    marks_->at = cluster_->now();
     return "ok";
   }
   Cluster& c = cluster();
@@ -261,6 +272,12 @@ std::string Script::run_words(const std::vector<std::string>& words) {
     return when();
   } else if (cmd == "run-until") {
     const Duration limit = ms(a.kv.count("limit") ? number("limit", a.kv.at("limit")) : 10000);
+    const Duration every = a.kv.count("check-every") ? millis("check-every", a.kv.at("check-every"))
+                                                     : Duration::zero();
+    if (auto q = query_condition(c, a)) {
+      if (!c.run_until(q->first, limit, every)) return when() + " not reached: " + q->second;
+      return when() + " " + q->second;
+    }
     std::string want;
     std::function<bool()> pred;
     const std::string what = a.kv.count("agreed") ? "agreed" : a.plain.empty() ? "" : a.plain[0];
@@ -269,7 +286,9 @@ std::string Script::run_words(const std::vector<std::string>& words) {
     } else if (what == "no-leader") {
       pred = [&] { return c.leaders_now().empty(); };
     } else {
-      throw ScriptError("run-until agreed[=NAME] | no-leader [limit=MS]");
+      throw ScriptError(
+          "run-until agreed[=NAME] | no-leader | member=NAME:STATUS [by=NAME] | probing=NAME "
+          "[limit=MS] [check-every=MS]");
     }
     if (a.kv.count("agreed")) {
       want = a.kv.at("agreed");
@@ -278,7 +297,7 @@ std::string Script::run_words(const std::vector<std::string>& words) {
         return l && *l == want;
       };
     }
-    const bool held = c.run_until(pred, limit);
+    const bool held = c.run_until(pred, limit, every);
     if (!held) return when() + " not reached: " + what + (want.empty() ? "" : "=" + want);
     if (what == "no-leader") return when() + " no leader";
     const std::string l = *c.agreed_leader();
@@ -309,6 +328,8 @@ std::string Script::run_words(const std::vector<std::string>& words) {
     std::string out;
     for (const auto& v : c.invariants().violations()) out += (out.empty() ? "" : "\n") + v;
     return out.empty() ? "ok" : out;
+  } else if (auto out = run_query(c, cmd, a, *marks_)) {
+    return *out;
   } else {
     throw ScriptError("unknown command \"" + cmd + "\"");
   }

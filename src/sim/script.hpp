@@ -19,9 +19,14 @@
 //   ----
 //   t=1012.400ms agreed on box1 term=1
 //
-// Commands (NAME is boxK; MS a number of simulated milliseconds):
+// Commands (NAME is boxK; MS a number of simulated milliseconds, up to three decimals where
+// noted MS.F):
 //   cluster nodes=N [seed=S] [quorum=Q] [strategy=X] [election-delay=MS] [heartbeat=MS]
-//           [cluster-size=N] [non-candidates=NAME,...]         a new cluster, not started
+//           [cluster-size=N] [non-candidates=NAME,...] [watchers=N] [stagger=MS.F]
+//           [trace=off] [pre-hooks=CMD,...] [post-hooks=CMD,...] [hook-timeout=MS.F]
+//           [hooks=local|global] [crash-signal-to=NAME,...]
+//                                    a new cluster, not started; trace=off keeps no events (big
+//                                    clusters); crash-signal-to: only these peers hear of a crash
 //   start [NAME...]                  every node (staggered), or these
 //   crash NAME [signal=false]        kill the process; the transport signals it unless false
 //   restart NAME [lose-state]        a new process, with its saved state or without
@@ -30,13 +35,32 @@
 //   heal                             remove every cut
 //   loss P                           drop each message with probability P
 //   disk-full NAME on|off            make NAME's saves fail, or succeed again
+//   hang-hooks NAME on|off           make NAME's hooks hang until hook-timeout kills them
 //   elect NAME                       ask NAME for an election (prints the outcome)
 //   clear-leader NAME                ask NAME to clear the leadership (no election follows)
 //   run-for MS                       let simulated time pass
-//   run-until agreed[=NAME] | no-leader [limit=MS]    run until it holds (limit 10000)
+//   run-until COND [limit=MS] [check-every=MS.F]   run until COND holds (limit 10000; limit=0
+//                                    only looks), checking it after every step or at most once
+//                                    per check-every. COND: agreed[=NAME] | no-leader |
+//                                    member=NAME:alive|suspect|dead|left [by=NAME] (in by's view,
+//                                    or in every other running node's) | probing=NAME
 //   trace                            the events since the last trace, one a line
 //   status                           each node's role, term and leader
 //   invariants                       "ok", or every violation the checker found
+//   leaders                          the nodes whose lease is valid now; leaderships won so far
+//   lease NAME                       when NAME's lease ends, and whether it is valid now
+//   messages KIND...                 how many of each kind were sent since the last `messages`
+//                                    (or the start), and over a second or more, per second and
+//                                    per node per second. KIND:
+//                                    a message kind (heartbeat, vote, pre_vote, ping, gossip,
+//                                    ...), all, datagrams, or crash-signals (processes told by
+//                                    their transport that a peer's process ended)
+//   hooks                            the hook runs ended since the last `hooks`
+//   view NAME [MEMBER]               how many members NAME knows, by status; or MEMBER's status
+//   probing                          which running nodes send SWIM probes
+//   connected NAME                   the peers NAME holds a connection with (its crash signals
+//                                    them)
+//   campaign NAME                    how NAME's campaigns ended, and the refusals it received
 //
 // Every output is a function of the script alone (the seed included): replaying gives the same
 // text, byte for byte.
@@ -52,6 +76,10 @@
 #include "sim/cluster.hpp"
 
 namespace elector::sim {
+
+namespace script_detail {
+struct QueryMarks;
+}
 
 /// One case of a script file.
 struct ScriptCase {
@@ -89,6 +117,7 @@ class Script {
 
   std::unique_ptr<Cluster> cluster_;
   std::size_t traced_ = 0;  // trace() entries already printed
+  std::unique_ptr<script_detail::QueryMarks> marks_;
 };
 
 }  // namespace elector::sim

@@ -30,3 +30,14 @@ find_path(ELECTOR_TOML_INCLUDE toml++/toml.h REQUIRED)
 add_library(elector_toml INTERFACE)
 target_include_directories(elector_toml SYSTEM INTERFACE ${ELECTOR_TOML_INCLUDE})
 target_compile_definitions(elector_toml INTERFACE TOML_HEADER_ONLY=1)
+
+# Boost.Asio (the transport, the control API's server) and Boost.Beast (its HTTP), header-only
+# from Debian's libboost-dev: Boost.System is header-only since 1.69, so nothing is linked and no
+# TLS library comes along (Beast's SSL support is in headers nobody includes).
+# One configuration for every target, so that all agree on Asio's types: no deprecated names, and
+# no coroutine support (unused; Boost 1.74's awaitable.hpp does not compile under GCC's C++20).
+find_package(Boost 1.74 REQUIRED)
+add_library(elector_boost INTERFACE)
+target_link_libraries(elector_boost INTERFACE Boost::headers Threads::Threads)
+target_compile_definitions(elector_boost INTERFACE BOOST_ASIO_NO_DEPRECATED
+  BOOST_ASIO_DISABLE_CO_AWAIT)

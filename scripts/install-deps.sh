@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build pkg-config clang-format
-  libasio-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  libboost-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcpp-httplib-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   jq procps gnuplot-nox curl

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The layers stay apart: Asio only in the transport (src/net) and the daemon (src/daemon); the
-# HTTP library only in the daemon and the command-line client (src/ctl); spdlog only in the
-# daemon; public headers include none of them; and each layer of src/ includes only the layers
-# below it (the table below). Fails listing the offending lines.
+# The layers stay apart: Boost.Asio and Beast only in the transport (src/net) and the daemon
+# (src/daemon); the HTTP library only in the daemon and the command-line client (src/ctl); spdlog
+# only in the daemon; public headers include none of them; and each layer of src/ includes only
+# the layers below it (the table below). Fails listing the offending lines.
 set -euo pipefail
 root="$1"
 fail=0
@@ -16,7 +16,7 @@ check() {  # pattern, allowed dirs (regex on the path), what
     fail=1
   fi
 }
-check '#include <asio' 'src/net|src/daemon' "Asio belongs to src/net and src/daemon only"
+check '#include <(boost/)?asio|#include <boost/beast' 'src/net|src/daemon' "Asio (Boost.Asio, Beast) belongs to src/net and src/daemon only"
 check '#include <httplib' 'src/daemon|src/ctl' "the HTTP library belongs to src/daemon and src/ctl only"
 check '#include <spdlog' 'src/daemon' "spdlog belongs to src/daemon only: libelector logs through NodeCallbacks::log"
 

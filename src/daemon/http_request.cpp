@@ -1,13 +1,20 @@
 #include "daemon/http_request.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
+#include <limits>
 #include <optional>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
 
 namespace electord {
 
 namespace {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
 
 /// RFC 9110 token characters (method and field names).
 bool is_tchar(char c) {
@@ -104,66 +111,93 @@ std::optional<HttpParse> parse_request_line(std::string_view line, HttpRequest& 
   return std::nullopt;
 }
 
-/// Adds one "name: value" line to the request.
-std::optional<HttpParse> parse_header_line(std::string_view line, HttpRequest& r) {
-  if (line.front() == ' ' || line.front() == '\t') {
-    return fail(400, "malformed header (line folding is not supported)");
-  }
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
-    return fail(400, "malformed header line");
-  }
-  const auto value = trim(line.substr(colon + 1));
-  const bool clean = std::all_of(value.begin(), value.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u == '\t' || (u >= 0x20 && u != 0x7f);
-  });
-  if (!clean) return fail(400, "malformed header value");
-  r.headers.emplace_back(to_lower(line.substr(0, colon)), std::string(value));
-  return std::nullopt;
+constexpr const char* kNoChunked = "chunked request bodies are not supported; send Content-Length";
+
+HttpParse header_too_large(const HttpLimits& limits) {
+  return fail(431, "request header too large (at most " + std::to_string(limits.max_header_bytes) +
+                       " bytes)");
 }
 
-/// The body length the head announces (0 without Content-Length), or an error.
-std::optional<HttpParse> body_length(const HttpRequest& r, const HttpLimits& limits,
-                                     std::size_t& length) {
-  length = 0;
-  if (r.header("transfer-encoding") != nullptr) {
-    return fail(411, "chunked request bodies are not supported; send Content-Length");
-  }
-  const std::string* first = nullptr;
-  for (const auto& [name, value] : r.headers) {
-    if (name != "content-length") continue;
-    // Two different lengths would make the end of the body a guess.
-    if (first != nullptr && value != *first) return fail(400, "conflicting Content-Length");
-    first = &value;
-  }
-  if (first == nullptr) return std::nullopt;
-  const auto& v = *first;
-  if (v.empty() || !std::all_of(v.begin(), v.end(), is_digit)) {
-    return fail(400, "malformed Content-Length");
-  }
-  std::uint64_t n = 0;
-  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || ptr != v.data() + v.size() || n > limits.max_body_bytes) {
-    return fail(413, "request body too large (at most " + std::to_string(limits.max_body_bytes) +
-                         " bytes)");
-  }
-  length = static_cast<std::size_t>(n);
-  return std::nullopt;
-}
-
-bool connection_has(const HttpRequest& r, std::string_view option) {
-  for (const auto& [name, value] : r.headers) {
-    if (name != "connection") continue;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      if (iequals(trim(rest.substr(0, comma)), option)) return true;
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
+/// "Content-Length: 99999999999999999999999": a length beyond every limit, which Beast reports
+/// as malformed (it overflows) but is a body too large.
+bool announces_huge_body(std::string_view head) {
+  while (!head.empty()) {
+    const auto nl = head.find('\n');
+    const auto line = head.substr(0, nl);
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos && iequals(line.substr(0, colon), "content-length")) {
+      const auto v = trim(line.substr(colon + 1, line.size() - colon - 1 - line.ends_with('\r')));
+      if (v.size() > 19 && std::all_of(v.begin(), v.end(), is_digit)) return true;
     }
+    if (nl == std::string_view::npos) break;
+    head.remove_prefix(nl + 1);
   }
   return false;
+}
+
+/// Beast's HTTP/1 parser, filling an HttpRequest: Beast frames the head and the body (fields,
+/// line endings, Content-Length, the size limits); the request line was judged before.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(HttpRequest& r) : r_(r) {}
+
+  /// Set when a hook refused the request (the error code is then only a stop signal).
+  std::optional<HttpParse> refusal;
+
+ private:
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
+                       beast::error_code&) override {}
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    r_.headers.emplace_back(to_lower({name.data(), name.size()}), std::string(value));
+  }
+  void on_header_impl(beast::error_code& ec) override {
+    if (r_.header("transfer-encoding") != nullptr) refuse(ec, fail(411, kNoChunked));
+  }
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    r_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  // Never called: a chunked body is refused with its head.
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code& ec) override {
+    refuse(ec, fail(411, kNoChunked));
+  }
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view,
+                                 beast::error_code& ec) override {
+    refuse(ec, fail(411, kNoChunked));
+    return 0;
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  void refuse(beast::error_code& ec, HttpParse p) {
+    refusal = std::move(p);
+    ec = http::error::bad_value;
+  }
+
+  HttpRequest& r_;
+};
+
+/// What a Beast parse error is answered with; `r` has the fields before the one refused.
+HttpParse refusal_of(const beast::error_code& ec, const HttpRequest& r, std::string_view head,
+                     const HttpLimits& limits) {
+  const auto too_large = [&] {
+    return fail(413, "request body too large (at most " + std::to_string(limits.max_body_bytes) +
+                         " bytes)");
+  };
+  if (ec == http::error::header_limit) return header_too_large(limits);
+  if (ec == http::error::body_limit) return too_large();
+  // Beast refuses Transfer-Encoding and Content-Length together; either way round it is 411.
+  if (ec == http::error::bad_transfer_encoding ||
+      (ec == http::error::bad_content_length && r.header("transfer-encoding") != nullptr)) {
+    return fail(411, kNoChunked);
+  }
+  if (ec == http::error::bad_content_length) {
+    return announces_huge_body(head) ? too_large()
+                                     : fail(400, "malformed or conflicting Content-Length");
+  }
+  return fail(400, "malformed request (" + ec.message() + ")");
 }
 
 }  // namespace
@@ -229,37 +263,35 @@ HttpParse parse_http_request(std::string& buffer, const HttpLimits& limits, Http
   const auto start = std::min(buffer.find_first_not_of("\r\n"), buffer.size());
   buffer.erase(0, start);
 
-  HttpRequest r;
-  std::size_t pos = 0;
-  bool first_line = true;
-  while (true) {
-    const auto nl = buffer.find('\n', pos);
-    const std::size_t line_end = nl == std::string::npos ? buffer.size() : nl + 1;
-    if (line_end > limits.max_header_bytes) {
-      return fail(431, "request header too large (at most " +
-                           std::to_string(limits.max_header_bytes) + " bytes)");
-    }
-    if (nl == std::string::npos) return HttpParse{};
-    std::string_view line(buffer.data() + pos, nl - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    pos = nl + 1;
-    if (line.find('\r') != std::string_view::npos) return fail(400, "malformed request (bare CR)");
-    if (first_line) {
-      if (auto err = parse_request_line(line, r)) return *err;
-      first_line = false;
-      continue;
-    }
-    if (line.empty()) break;  // end of the head
-    if (auto err = parse_header_line(line, r)) return *err;
+  // The request line is judged as soon as it is complete (Beast waits for the whole head), so
+  // that a client speaking something else is answered at once.
+  const auto nl = buffer.find('\n');
+  if ((nl == std::string::npos ? buffer.size() : nl + 1) > limits.max_header_bytes) {
+    return header_too_large(limits);
   }
+  if (nl == std::string::npos) return HttpParse{};
+  std::string_view line(buffer.data(), nl);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.find('\r') != std::string_view::npos) return fail(400, "malformed request (bare CR)");
+  HttpRequest r;
+  if (auto err = parse_request_line(line, r)) return *err;
 
-  std::size_t length = 0;
-  if (auto err = body_length(r, limits, length)) return *err;
-  if (buffer.size() - pos < length) return HttpParse{};
-  r.body = buffer.substr(pos, length);
-  buffer.erase(0, pos + length);
-  r.keep_alive =
-      r.minor_version >= 1 ? !connection_has(r, "close") : connection_has(r, "keep-alive");
+  RequestParser parser(r);
+  parser.eager(true);
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser.body_limit(std::uint64_t{limits.max_body_bytes});
+  std::size_t used = 0;
+  while (!parser.is_done()) {
+    beast::error_code ec;
+    const auto n =
+        parser.put(boost::asio::const_buffer(buffer.data() + used, buffer.size() - used), ec);
+    used += n;
+    if (ec == http::error::need_more || (!ec && n == 0)) return HttpParse{};
+    if (ec) return parser.refusal ? *parser.refusal : refusal_of(ec, r, buffer, limits);
+  }
+  buffer.erase(0, used);
+  r.keep_alive = parser.keep_alive();
   request = std::move(r);
   HttpParse done;
   done.state = HttpParse::State::complete;

@@ -2,8 +2,10 @@
 // bytes a connection received.
 //
 // Only what the control API needs: origin-form targets ("/path?query"), Content-Length bodies
-// (no chunked request bodies), bounded head and body sizes. The parser is a pure function of the
-// bytes so far, so that every rule is unit-tested without sockets.
+// (no chunked request bodies), bounded head and body sizes. Boost.Beast's HTTP/1 parser frames
+// the head and the body; the request line, the target and the answers to what is refused are
+// ours. The parser is a pure function of the bytes so far, so that every rule is unit-tested
+// without sockets. This header does not include Boost.
 //
 // Thread safety: no shared state; a request is a value.
 #pragma once

@@ -6,7 +6,7 @@
 
 namespace elector::net {
 
-using asio::ip::tcp;
+using boost::asio::ip::tcp;
 
 bool split_host_port(const std::string& addr, std::string& host, std::uint16_t& port) {
   const auto colon = addr.rfind(':');
@@ -25,9 +25,9 @@ bool split_host_port(const std::string& addr, std::string& host, std::uint16_t& 
   return true;
 }
 
-std::optional<tcp::endpoint> endpoint_of(asio::io_context& io, const std::string& host,
-                                         std::uint16_t port, asio::error_code& ec) {
-  const auto a = asio::ip::make_address(host, ec);
+std::optional<tcp::endpoint> endpoint_of(boost::asio::io_context& io, const std::string& host,
+                                         std::uint16_t port, boost::system::error_code& ec) {
+  const auto a = boost::asio::ip::make_address(host, ec);
   if (!ec) return tcp::endpoint(a, port);
   tcp::resolver r(io);
   auto res = r.resolve(host, std::to_string(port), ec);
@@ -42,7 +42,7 @@ std::optional<tcp::endpoint> AddressBook::resolve(const std::string& addr) {
   std::uint16_t port = 0;
   std::optional<tcp::endpoint> ep;
   if (split_host_port(addr, host, port)) {
-    asio::error_code ec;
+    boost::system::error_code ec;
     ep = endpoint_of(io_, host, port, ec);
   }
   if (!ep) log_.log(LogLevel::warn, "cannot resolve address \"" + addr + "\"");

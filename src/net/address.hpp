@@ -9,7 +9,7 @@
 // Thread safety: endpoint_of() from any thread that may use `io`; AddressBook on the loop thread.
 #pragma once
 
-#include <asio.hpp>
+#include <boost/asio.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -21,20 +21,22 @@ namespace elector::net {
 
 /// `host`:`port` as an endpoint; nothing, and `ec` saying why, when `host` neither is an address
 /// nor resolves.
-std::optional<asio::ip::tcp::endpoint> endpoint_of(asio::io_context& io, const std::string& host,
-                                                   std::uint16_t port, asio::error_code& ec);
+std::optional<boost::asio::ip::tcp::endpoint> endpoint_of(boost::asio::io_context& io,
+                                                          const std::string& host,
+                                                          std::uint16_t port,
+                                                          boost::system::error_code& ec);
 
 class AddressBook {
  public:
-  AddressBook(asio::io_context& io, Diagnostics& log) : io_(io), log_(log) {}
+  AddressBook(boost::asio::io_context& io, Diagnostics& log) : io_(io), log_(log) {}
 
   /// The endpoint of "host:port" `addr`; nothing when it is not of that form or does not resolve.
-  std::optional<asio::ip::tcp::endpoint> resolve(const std::string& addr);
+  std::optional<boost::asio::ip::tcp::endpoint> resolve(const std::string& addr);
 
  private:
-  asio::io_context& io_;
+  boost::asio::io_context& io_;
   Diagnostics& log_;
-  std::map<std::string, std::optional<asio::ip::tcp::endpoint>> resolved_;
+  std::map<std::string, std::optional<boost::asio::ip::tcp::endpoint>> resolved_;
 };
 
 }  // namespace elector::net

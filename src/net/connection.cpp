@@ -7,8 +7,8 @@
 
 namespace elector::net {
 
-Connection::Connection(asio::ip::tcp::socket socket, bool outgoing, std::string key, Owner* owner,
-                       std::size_t max_queue_bytes)
+Connection::Connection(boost::asio::ip::tcp::socket socket, bool outgoing, std::string key,
+                       Owner* owner, std::size_t max_queue_bytes)
     : socket_(std::move(socket)),
       outgoing_(outgoing),
       key_(std::move(key)),
@@ -16,7 +16,7 @@ Connection::Connection(asio::ip::tcp::socket socket, bool outgoing, std::string 
       max_queue_bytes_(max_queue_bytes) {}
 
 std::string Connection::remote() const {
-  asio::error_code ec;
+  boost::system::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   if (ec) return key_.empty() ? std::string("?") : key_;
   return ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -25,9 +25,9 @@ std::string Connection::remote() const {
 void Connection::start() {
   if (started_ || closed_) return;
   started_ = true;
-  asio::error_code ec;
+  boost::system::error_code ec;
   // Heartbeats and votes are small and latency-bound: never hold them back to fill a segment.
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
   read_more();
   write_next();
@@ -61,8 +61,8 @@ void Connection::pop_front() {
 
 void Connection::close_now() {
   if (closed_) return;
-  asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  boost::system::error_code ec;
+  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   finish();
 }
@@ -82,13 +82,14 @@ void Connection::read_more() {
   // arrives is read into one scratch buffer of the loop's thread; only a frame cut in the middle
   // is kept, in this connection's own buffer.
   auto self = shared_from_this();
-  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self](const asio::error_code& ec) {
-    if (ec) {
-      self->close_now();
-      return;
-    }
-    if (self->drain()) self->read_more();
-  });
+  socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                     [self](const boost::system::error_code& ec) {
+                       if (ec) {
+                         self->close_now();
+                         return;
+                       }
+                       if (self->drain()) self->read_more();
+                     });
 }
 
 bool Connection::drain() {
@@ -97,9 +98,9 @@ bool Connection::drain() {
   // length is a frame.
   if (stream_over_) return false;
   for (;;) {
-    asio::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(scratch), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(boost::asio::buffer(scratch), ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) return true;
     if (ec) {
       close_now();
       return false;
@@ -203,10 +204,10 @@ void Connection::write_next() {
   writing_ = true;
   const auto n = static_cast<std::uint32_t>(queue_[head_]->size());
   for (std::size_t i = 0; i < 4; ++i) out_header_[i] = static_cast<std::uint8_t>(n >> (8 * i));
-  const std::array<asio::const_buffer, 2> bufs{asio::buffer(out_header_),
-                                               asio::buffer(*queue_[head_])};
+  const std::array<boost::asio::const_buffer, 2> bufs{boost::asio::buffer(out_header_),
+                                                      boost::asio::buffer(*queue_[head_])};
   auto self = shared_from_this();
-  asio::async_write(socket_, bufs, [self](const asio::error_code& ec, std::size_t) {
+  boost::asio::async_write(socket_, bufs, [self](const boost::system::error_code& ec, std::size_t) {
     self->writing_ = false;
     if (self->closed_) return;
     if (ec) {

@@ -13,7 +13,7 @@
 // Thread safety: used only on the transport's loop thread.
 #pragma once
 
-#include <asio.hpp>
+#include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,7 +40,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::function<void(const std::shared_ptr<Connection>&)> oversized;
   };
 
-  Connection(asio::ip::tcp::socket socket, bool outgoing, std::string key, Owner* owner,
+  Connection(boost::asio::ip::tcp::socket socket, bool outgoing, std::string key, Owner* owner,
              std::size_t max_queue_bytes);
 
   /// Starts reading (and writing what was queued). For an outgoing connection, call once the
@@ -66,7 +66,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   [[nodiscard]] bool started() const { return started_; }
   [[nodiscard]] bool closed() const { return closed_; }
   [[nodiscard]] std::string remote() const;
-  asio::ip::tcp::socket& socket() { return socket_; }
+  boost::asio::ip::tcp::socket& socket() { return socket_; }
   /// Bytes this connection holds for reading and writing beyond its fixed size: a partial frame
   /// and the room of its send queue (zero when idle).
   [[nodiscard]] std::size_t held_bytes() const {
@@ -105,7 +105,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void write_next();
   void finish();
 
-  asio::ip::tcp::socket socket_;
+  boost::asio::ip::tcp::socket socket_;
   bool outgoing_;
   std::string key_;
   Owner* owner_;

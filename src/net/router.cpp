@@ -116,7 +116,8 @@ void Router::deliver(std::span<const std::uint8_t> payload, std::size_t wire_byt
   if (up_.on_message) up_.on_message(std::move(env));
 }
 
-void Router::on_datagram(std::span<const std::uint8_t> p, const asio::ip::udp::endpoint& from) {
+void Router::on_datagram(std::span<const std::uint8_t> p,
+                         const boost::asio::ip::udp::endpoint& from) {
   auto opened = open(p);
   if (const auto* drop = std::get_if<Drop>(&opened)) {
     if (*drop == Drop::unauthenticated) {

@@ -15,7 +15,7 @@
 // Thread safety: the loop thread only. Call order: none beyond begin_stop() last.
 #pragma once
 
-#include <asio.hpp>
+#include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -62,7 +62,7 @@ class Router {
   /// A message's payload, from a packet of `wire_bytes`: decoded and handed up, or counted.
   void deliver(std::span<const std::uint8_t> payload, std::size_t wire_bytes);
   /// A datagram `from` arrived.
-  void on_datagram(std::span<const std::uint8_t> p, const asio::ip::udp::endpoint& from);
+  void on_datagram(std::span<const std::uint8_t> p, const boost::asio::ip::udp::endpoint& from);
   /// Forgets the replay state of senders not heard from for 10 minutes (bounded memory).
   void forget_idle();
   /// From now on only Leave and Resign are sent.
@@ -81,7 +81,7 @@ class Router {
   std::vector<std::uint8_t> last_encoded_;
   Packet last_sealed_;
   /// Destinations (resolved, so two spellings of one address count once) of last_sealed_.
-  std::set<asio::ip::tcp::endpoint> sealed_for_;
+  std::set<boost::asio::ip::tcp::endpoint> sealed_for_;
   bool stopping_ = false;
 };
 

@@ -13,7 +13,7 @@
 
 namespace elector::net {
 
-using asio::ip::tcp;
+using boost::asio::ip::tcp;
 
 namespace {
 
@@ -54,7 +54,7 @@ std::size_t connection_cap(std::size_t asked) {
   return std::max<std::size_t>(1, std::min(room, kMaxDerivedConnections));
 }
 
-TcpChannel::TcpChannel(asio::io_context& io, const TransportOptions& opt, Stats& stats,
+TcpChannel::TcpChannel(boost::asio::io_context& io, const TransportOptions& opt, Stats& stats,
                        Diagnostics& log, Upcalls up)
     : io_(io),
       opt_(opt),
@@ -71,12 +71,12 @@ TcpChannel::TcpChannel(asio::io_context& io, const TransportOptions& opt, Stats&
 }
 
 tcp::endpoint TcpChannel::listen(const tcp::endpoint& at) {
-  asio::error_code ec;
+  boost::system::error_code ec;
   acceptor_.open(at.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(at, ec);
   if (ec) throw std::runtime_error("cannot listen on " + opt_.listen + " (tcp): " + ec.message());
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error("cannot listen on " + opt_.listen + ": " + ec.message());
   return acceptor_.local_endpoint();
 }
@@ -113,7 +113,7 @@ std::shared_ptr<Connection> TcpChannel::open_to(const tcp::endpoint& to, const s
   table_.add_outgoing(c);
   // The hello goes first, so that the peer knows who we are even before a message.
   c->queue(up_.seal(wire::PacketType::hello));
-  c->socket().async_connect(to, [this, c](const asio::error_code& ec) {
+  c->socket().async_connect(to, [this, c](const boost::system::error_code& ec) {
     if (ec) {
       if (!c->closed()) stats_.drop(Drop::unreachable);
       c->close_now();
@@ -137,18 +137,18 @@ void TcpChannel::close_idle(Time now) {
 // ---- accepting ----
 
 void TcpChannel::accept_next() {
-  acceptor_.async_accept([this](const asio::error_code& ec, tcp::socket s) {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
     if (stopping_) return;
     if (!ec) {
       admit(std::move(s));
-    } else if (ec == asio::error::no_descriptors ||
-               ec == std::errc::too_many_files_open_in_system) {
+    } else if (ec == boost::asio::error::no_descriptors ||
+               ec == boost::system::errc::too_many_files_open_in_system) {
       log_.limited(LogLevel::error, "descriptors",
                    "out of file descriptors; raise the limit (ulimit -n)", mono());
       // Not at once: the connection stays in the backlog and the accept would fail again
       // straight away, round and round, until a descriptor is free.
       accept_retry_.expires_after(kAcceptRetry);
-      accept_retry_.async_wait([this](const asio::error_code& e) {
+      accept_retry_.async_wait([this](const boost::system::error_code& e) {
         if (!e && !stopping_) accept_next();
       });
       return;
@@ -162,7 +162,7 @@ void TcpChannel::accept_next() {
 /// is sent on it, so the peer learns nothing it could take for our death.
 void TcpChannel::admit(tcp::socket s) {
   if (table_.size() >= max_connections_) {
-    asio::error_code ec;
+    boost::system::error_code ec;
     const auto ep = s.remote_endpoint(ec);
     s.close(ec);
     stats_.refuse(Refusal::connection_limit);
@@ -328,7 +328,7 @@ void TcpChannel::on_closed(const std::shared_ptr<Connection>& c) {
 
 void TcpChannel::begin_stop() {
   stopping_ = true;
-  asio::error_code ec;
+  boost::system::error_code ec;
   acceptor_.close(ec);
   accept_retry_.cancel();
   for (auto& c : table_.all()) say_goodbye(c);

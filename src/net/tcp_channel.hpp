@@ -24,7 +24,7 @@
 // accepts, goodbye on every connection), then close_all() once they had their moment to flush.
 #pragma once
 
-#include <asio.hpp>
+#include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -63,18 +63,18 @@ class TcpChannel {
     std::function<void()> deadline_moved;
   };
 
-  TcpChannel(asio::io_context& io, const TransportOptions& opt, Stats& stats, Diagnostics& log,
-             Upcalls up);
+  TcpChannel(boost::asio::io_context& io, const TransportOptions& opt, Stats& stats,
+             Diagnostics& log, Upcalls up);
 
   /// Binds and listens on `at`; returns the bound endpoint. Throws std::runtime_error saying why.
-  asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& at);
+  boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& at);
   /// Starts accepting, within the connection cap (derived now if not given).
   void accept();
 
   /// Queues `p` (a message of Body alternative `kind`) for `name` at `addr` (resolved: `to`),
   /// opening a connection if none is usable; counted as sent once queued, else as dropped.
-  void send(const asio::ip::tcp::endpoint& to, const std::string& addr, const std::string& name,
-            std::size_t kind, Packet p);
+  void send(const boost::asio::ip::tcp::endpoint& to, const std::string& addr,
+            const std::string& name, std::size_t kind, Packet p);
 
   /// When the oldest connection still waiting to authenticate runs out of time (kNever: none).
   [[nodiscard]] Time auth_deadline() const;
@@ -92,8 +92,9 @@ class TcpChannel {
 
  private:
   void accept_next();
-  void admit(asio::ip::tcp::socket s);
-  std::shared_ptr<Connection> open_to(const asio::ip::tcp::endpoint& to, const std::string& addr);
+  void admit(boost::asio::ip::tcp::socket s);
+  std::shared_ptr<Connection> open_to(const boost::asio::ip::tcp::endpoint& to,
+                                      const std::string& addr);
   void on_packet(const std::shared_ptr<Connection>& c, std::span<const std::uint8_t> p);
   void on_closed(const std::shared_ptr<Connection>& c);
   void on_oversized(const std::shared_ptr<Connection>& c);
@@ -102,14 +103,14 @@ class TcpChannel {
   void forget_awaiting(Connection& c);
   void say_goodbye(const std::shared_ptr<Connection>& c);
 
-  asio::io_context& io_;
+  boost::asio::io_context& io_;
   const TransportOptions& opt_;
   Stats& stats_;
   Diagnostics& log_;
   Upcalls up_;
-  asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::acceptor acceptor_;
   /// Waits before accepting again when the process is out of descriptors.
-  asio::steady_timer accept_retry_;
+  boost::asio::steady_timer accept_retry_;
   Connection::Owner owner_;
   ConnectionTable table_;
   /// opt_.max_connections, or what accept() derived from the descriptor limit.

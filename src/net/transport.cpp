@@ -6,8 +6,8 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <asio.hpp>
 #include <atomic>
+#include <boost/asio.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -45,7 +45,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     if (!split_host_port(opt_.listen, host, port)) {
       throw std::runtime_error("listen address \"" + opt_.listen + "\" is not HOST:PORT");
     }
-    asio::error_code ec;
+    boost::system::error_code ec;
     const auto ep = endpoint_of(io_, host, port, ec);
     if (!ep) {
       throw std::runtime_error("cannot resolve listen host \"" + host + "\": " + ec.message());
@@ -57,9 +57,10 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
       local_ = host + ":" + std::to_string(bound.port());
     }
     tcp_.accept();
-    udp_.receive([this](std::span<const std::uint8_t> p, const asio::ip::udp::endpoint& from) {
-      router_.on_datagram(p, from);
-    });
+    udp_.receive(
+        [this](std::span<const std::uint8_t> p, const boost::asio::ip::udp::endpoint& from) {
+          router_.on_datagram(p, from);
+        });
     timer_.start(mono());
     thread_ = std::thread([self = shared_from_this()] {
       pthread_setname_np(pthread_self(), "elector-net");  // shown by top -H and /proc
@@ -111,7 +112,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     }
   }
 
-  void post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
+  void post(std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); }
 
   void wake_at(Time t) {
     if (stopped_.load()) return;
@@ -176,7 +177,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
 
   TransportOptions opt_;
   TransportHandlers handlers_;
-  asio::io_context io_;
+  boost::asio::io_context io_;
   Stats stats_;
   Diagnostics log_;
   AddressBook addresses_;

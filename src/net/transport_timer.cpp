@@ -30,7 +30,7 @@ bool WakePlan::take_core(Time now) {
 
 void TransportTimer::start(Time now) {
   plan_.start(now);
-  asio::post(io_, [this] { rearm(); });
+  boost::asio::post(io_, [this] { rearm(); });
 }
 
 void TransportTimer::wake_at(Time t, bool replace) {
@@ -53,8 +53,8 @@ void TransportTimer::rearm() {
   // A wait that had already expired when the timer was moved still completes without error:
   // the generation tells it apart from the current one.
   const std::uint64_t gen = ++armed_gen_;
-  timer_.async_wait([this, gen](const asio::error_code& ec) {
-    if (ec == asio::error::operation_aborted || gen != armed_gen_) return;
+  timer_.async_wait([this, gen](const boost::system::error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted || gen != armed_gen_) return;
     fired();
   });
 }
@@ -70,7 +70,7 @@ void TransportTimer::fired() {
 }
 
 void TransportTimer::nudge(Time now) {
-  if (plan_.sweep_due(now)) asio::post(io_, [this] { maybe_sweep(mono()); });
+  if (plan_.sweep_due(now)) boost::asio::post(io_, [this] { maybe_sweep(mono()); });
 }
 
 void TransportTimer::maybe_sweep(Time now) {

@@ -16,7 +16,7 @@
 // Call order: start(), then wake_at(), rearm() and nudge() at will; stop() ends it for good.
 #pragma once
 
-#include <asio.hpp>
+#include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>
 
@@ -70,7 +70,7 @@ class TransportTimer {
     std::function<void()> core;
   };
 
-  TransportTimer(asio::io_context& io, Duration sweep_period, Hooks hooks)
+  TransportTimer(boost::asio::io_context& io, Duration sweep_period, Hooks hooks)
       : io_(io), timer_(io), plan_(sweep_period), hooks_(std::move(hooks)) {}
 
   /// Plans the first sweep a period after `now` and arms the timer once the loop runs.
@@ -89,8 +89,8 @@ class TransportTimer {
   void fired();
   void maybe_sweep(Time now);
 
-  asio::io_context& io_;
-  asio::steady_timer timer_;
+  boost::asio::io_context& io_;
+  boost::asio::steady_timer timer_;
   WakePlan plan_;
   Hooks hooks_;
   /// What timer_ waits for (kNever: nothing).

@@ -7,11 +7,11 @@
 
 namespace elector::net {
 
-using asio::ip::udp;
+using boost::asio::ip::udp;
 
-void UdpChannel::open(const asio::ip::tcp::endpoint& at, int receive_buffer,
+void UdpChannel::open(const boost::asio::ip::tcp::endpoint& at, int receive_buffer,
                       const std::string& listen) {
-  asio::error_code ec;
+  boost::system::error_code ec;
   socket_.open(at.address().is_v4() ? udp::v4() : udp::v6());
   socket_.bind(udp::endpoint(at.address(), at.port()), ec);
   if (ec) throw std::runtime_error("cannot listen on " + listen + " (udp): " + ec.message());
@@ -21,7 +21,7 @@ void UdpChannel::open(const asio::ip::tcp::endpoint& at, int receive_buffer,
   const int rcvbuf = receive_buffer;
   if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) !=
       0) {
-    socket_.set_option(asio::socket_base::receive_buffer_size(rcvbuf), ec);
+    socket_.set_option(boost::asio::socket_base::receive_buffer_size(rcvbuf), ec);
   }
 }
 
@@ -31,23 +31,24 @@ void UdpChannel::receive(Receiver receiver) {
 }
 
 void UdpChannel::receive_next() {
-  socket_.async_receive_from(asio::buffer(buf_), from_,
-                             [this](const asio::error_code& ec, std::size_t n) {
-                               if (stopping_ || ec == asio::error::operation_aborted) return;
+  socket_.async_receive_from(boost::asio::buffer(buf_), from_,
+                             [this](const boost::system::error_code& ec, std::size_t n) {
+                               if (stopping_ || ec == boost::asio::error::operation_aborted) return;
                                if (!ec)
                                  receiver_(std::span<const std::uint8_t>(buf_.data(), n), from_);
                                receive_next();
                              });
 }
 
-void UdpChannel::send(const asio::ip::tcp::endpoint& to, std::size_t kind, Packet p) {
+void UdpChannel::send(const boost::asio::ip::tcp::endpoint& to, std::size_t kind, Packet p) {
   stats_.out(kind, p->size());
   const udp::endpoint dest(to.address(), to.port());
-  socket_.async_send_to(asio::buffer(*p), dest, [p](const asio::error_code&, std::size_t) {});
+  socket_.async_send_to(boost::asio::buffer(*p), dest,
+                        [p](const boost::system::error_code&, std::size_t) {});
 }
 
 void UdpChannel::close() {
-  asio::error_code ec;
+  boost::system::error_code ec;
   socket_.close(ec);
 }
 

@@ -13,7 +13,7 @@
 #pragma once
 
 #include <array>
-#include <asio.hpp>
+#include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,17 +29,18 @@ class UdpChannel {
  public:
   using Packet = std::shared_ptr<const std::vector<std::uint8_t>>;
   using Receiver = std::function<void(std::span<const std::uint8_t> packet,
-                                      const asio::ip::udp::endpoint& from)>;
+                                      const boost::asio::ip::udp::endpoint& from)>;
 
-  UdpChannel(asio::io_context& io, Stats& stats) : socket_(io), stats_(stats) {}
+  UdpChannel(boost::asio::io_context& io, Stats& stats) : socket_(io), stats_(stats) {}
 
   /// Binds to `at` with a receive buffer of `receive_buffer` bytes (best effort). Throws
   /// std::runtime_error naming `listen` (the address asked for) when it cannot bind.
-  void open(const asio::ip::tcp::endpoint& at, int receive_buffer, const std::string& listen);
+  void open(const boost::asio::ip::tcp::endpoint& at, int receive_buffer,
+            const std::string& listen);
   /// Starts receiving: every datagram goes to `receiver`, until stop() or close().
   void receive(Receiver receiver);
   /// Sends `p` (a message of Body alternative `kind`) to `to`; losses are the protocol's to bear.
-  void send(const asio::ip::tcp::endpoint& to, std::size_t kind, Packet p);
+  void send(const boost::asio::ip::tcp::endpoint& to, std::size_t kind, Packet p);
   /// Datagrams that arrive from now on are not handed over.
   void stop() { stopping_ = true; }
   void close();
@@ -47,12 +48,12 @@ class UdpChannel {
  private:
   void receive_next();
 
-  asio::ip::udp::socket socket_;
+  boost::asio::ip::udp::socket socket_;
   Stats& stats_;
   Receiver receiver_;
   bool stopping_ = false;
   std::array<std::uint8_t, 65536> buf_{};
-  asio::ip::udp::endpoint from_;
+  boost::asio::ip::udp::endpoint from_;
 };
 
 }  // namespace elector::net

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include <asio.hpp>
+#include <boost/asio.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -17,7 +17,7 @@ namespace elector::net {
 namespace {
 
 using namespace std::chrono_literals;
-using asio::ip::tcp;
+using boost::asio::ip::tcp;
 
 class ConnectionTableTest : public ::testing::Test {
  protected:
@@ -41,7 +41,7 @@ class ConnectionTableTest : public ::testing::Test {
     return c;
   }
 
-  asio::io_context io_;
+  boost::asio::io_context io_;
   Connection::Owner owner_;
   ConnectionTable table_;
   const Time t0 = Time(1000s);

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <asio.hpp>
+#include <boost/asio.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -35,7 +35,7 @@ namespace elector::net {
 namespace {
 
 using namespace std::chrono_literals;
-using asio::ip::tcp;
+using boost::asio::ip::tcp;
 using Bytes = std::vector<std::uint8_t>;
 
 /// Bound of every wait: far above what any step needs.
@@ -143,13 +143,13 @@ class Server {
 class Client {
  public:
   explicit Client(std::uint16_t port) : s_(io_) {
-    s_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    s_.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
   }
 
   /// Writes `b`, ignoring errors: the transport may close the connection while it is written.
   void write(const Bytes& b) {
-    asio::error_code ec;
-    asio::write(s_, asio::buffer(b), ec);
+    boost::system::error_code ec;
+    boost::asio::write(s_, boost::asio::buffer(b), ec);
   }
   /// Sends a packet sealed with the cluster secret, as member `name`.
   void send(wire::PacketType type, const std::string& name, const Bytes& payload = {}) {
@@ -186,7 +186,8 @@ class Client {
     while (!done() && !ended_ && std::chrono::steady_clock::now() < until) {
       if (!reading_) {
         reading_ = true;
-        s_.async_read_some(asio::buffer(chunk_), [this](const asio::error_code& ec, std::size_t n) {
+        s_.async_read_some(boost::asio::buffer(chunk_), [this](const boost::system::error_code& ec,
+                                                               std::size_t n) {
           reading_ = false;
           in_.insert(in_.end(), chunk_.begin(), chunk_.begin() + static_cast<std::ptrdiff_t>(n));
           if (ec) ended_ = true;
@@ -198,7 +199,7 @@ class Client {
     return done();
   }
 
-  asio::io_context io_;
+  boost::asio::io_context io_;
   tcp::socket s_;
   wire::Authenticator seal_ = wire::Authenticator::with_secret(kClusterKey, kWindow);
   std::array<std::uint8_t, 4096> chunk_{};
@@ -446,7 +447,7 @@ TEST(TransportLimits, AnAuthenticatedPeerStillWorksWhileJunkConnectionsAreOpen) 
 class ConnectionMemory : public ::testing::Test {
  protected:
   void SetUp() override {
-    tcp::acceptor listener(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    tcp::acceptor listener(io_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
     client_.connect(listener.local_endpoint());
     owner_.packet = [this](const std::shared_ptr<Connection>&, std::span<const std::uint8_t>) {
       ++packets_;
@@ -465,9 +466,9 @@ class ConnectionMemory : public ::testing::Test {
   }
   /// Writes `b` and lets the connection read all of it.
   void feed(const Bytes& b) {
-    asio::write(client_, asio::buffer(b));
+    boost::asio::write(client_, boost::asio::buffer(b));
     const auto until = std::chrono::steady_clock::now() + kBound;
-    asio::error_code ec;
+    boost::system::error_code ec;
     do {
       io_.restart();
       io_.run_one_for(5ms);
@@ -477,7 +478,7 @@ class ConnectionMemory : public ::testing::Test {
   }
 
   static constexpr std::size_t kLimit = 1000;
-  asio::io_context io_;
+  boost::asio::io_context io_;
   tcp::socket client_{io_};
   Connection::Owner owner_;
   std::shared_ptr<Connection> conn_;
@@ -513,7 +514,7 @@ TEST_F(ConnectionMemory, NothingAfterARefusedLengthIsRead) {
   // wait completes, what follows the length must not be taken for frames.
   Bytes stream = length_prefix(kLimit + 1);
   stream.resize(stream.size() + 100'000, 0xFF);  // more than one read takes
-  asio::write(client_, asio::buffer(stream));
+  boost::asio::write(client_, boost::asio::buffer(stream));
   EXPECT_FALSE(conn_->read_now());
   EXPECT_EQ(oversized_, 1);
   io_.restart();

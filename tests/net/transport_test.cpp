@@ -11,7 +11,7 @@
 
 #include <algorithm>
 #include <array>
-#include <asio.hpp>
+#include <boost/asio.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -40,8 +40,8 @@ namespace elector::net {
 namespace {
 
 using namespace std::chrono_literals;
-using asio::ip::tcp;
-using asio::ip::udp;
+using boost::asio::ip::tcp;
+using boost::asio::ip::udp;
 using Bytes = std::vector<std::uint8_t>;
 
 /// Bound of every wait: far above what any step needs, so only a real failure reaches it.
@@ -95,7 +95,7 @@ Bytes concat(std::initializer_list<Bytes> parts) {
 
 /// Runs `io` until `done()` holds or kWait passes. One handler at a time, so that `done` is
 /// checked after each.
-bool run_until(asio::io_context& io, const std::function<bool()>& done) {
+bool run_until(boost::asio::io_context& io, const std::function<bool()>& done) {
   const auto deadline = std::chrono::steady_clock::now() + kWait;
   while (!done()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
@@ -106,14 +106,15 @@ bool run_until(asio::io_context& io, const std::function<bool()>& done) {
 }
 
 /// Reads one frame from `s` (driven by `io`); nullopt on error or timeout.
-std::optional<Bytes> read_frame(asio::io_context& io, tcp::socket& s) {
+std::optional<Bytes> read_frame(boost::asio::io_context& io, tcp::socket& s) {
   std::array<std::uint8_t, 4> h{};
   bool done = false;
-  asio::error_code err;
-  asio::async_read(s, asio::buffer(h), [&](const asio::error_code& ec, std::size_t) {
-    err = ec;
-    done = true;
-  });
+  boost::system::error_code err;
+  boost::asio::async_read(s, boost::asio::buffer(h),
+                          [&](const boost::system::error_code& ec, std::size_t) {
+                            err = ec;
+                            done = true;
+                          });
   if (!run_until(io, [&] { return done; }) || err) return std::nullopt;
   const std::uint32_t len =
       static_cast<std::uint32_t>(h[0]) | (static_cast<std::uint32_t>(h[1]) << 8) |
@@ -125,10 +126,11 @@ std::optional<Bytes> read_frame(asio::io_context& io, tcp::socket& s) {
   }
   Bytes body(len);
   done = false;
-  asio::async_read(s, asio::buffer(body), [&](const asio::error_code& ec, std::size_t) {
-    err = ec;
-    done = true;
-  });
+  boost::asio::async_read(s, boost::asio::buffer(body),
+                          [&](const boost::system::error_code& ec, std::size_t) {
+                            err = ec;
+                            done = true;
+                          });
   if (!run_until(io, [&] { return done; }) || err) return std::nullopt;
   return body;
 }
@@ -140,7 +142,7 @@ class ConnectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     acceptor_.open(tcp::v4());
-    acceptor_.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    acceptor_.bind(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
     acceptor_.listen();
     client_.connect(acceptor_.local_endpoint());
     tcp::socket server(io_);
@@ -157,7 +159,7 @@ class ConnectionTest : public ::testing::Test {
 
   void TearDown() override {
     conn_->close_now();
-    asio::error_code ec;
+    boost::system::error_code ec;
     client_.close(ec);
     // Completes the aborted operations, which hold the connection alive.
     io_.restart();
@@ -166,14 +168,14 @@ class ConnectionTest : public ::testing::Test {
 
   /// Writes `data` from the raw client in one call. Blocking, and the connection is served by this
   /// same thread: small data only (it must fit in the socket buffers).
-  void write(const Bytes& data) { asio::write(client_, asio::buffer(data)); }
+  void write(const Bytes& data) { boost::asio::write(client_, boost::asio::buffer(data)); }
 
   /// Lets the connection consume everything the client wrote so far, so that each write is seen
   /// as its own read (the point of the split-write tests).
   void pump() {
     const auto deadline = std::chrono::steady_clock::now() + kWait;
     io_.poll();
-    asio::error_code ec;
+    boost::system::error_code ec;
     while (conn_->socket().available(ec) > 0 && !ec && !conn_->closed() &&
            std::chrono::steady_clock::now() < deadline) {
       if (io_.stopped()) io_.restart();
@@ -187,7 +189,7 @@ class ConnectionTest : public ::testing::Test {
     std::size_t off = 0;
     for (std::size_t i = 0; off < stream.size(); ++i) {
       const std::size_t n = std::min(sizes[i % sizes.size()], stream.size() - off);
-      asio::write(client_, asio::buffer(stream.data() + off, n));
+      boost::asio::write(client_, boost::asio::buffer(stream.data() + off, n));
       off += n;
       pump();
     }
@@ -197,7 +199,7 @@ class ConnectionTest : public ::testing::Test {
     return run_until(io_, [&] { return packets_.size() >= n; });
   }
 
-  asio::io_context io_;
+  boost::asio::io_context io_;
   tcp::acceptor acceptor_{io_};
   tcp::socket client_{io_};
   Connection::Owner owner_;
@@ -327,8 +329,9 @@ TEST_F(ConnectionTest, FrameOfExactlyTheLimitIsDelivered) {
   const Bytes max = pattern(wire::kMaxPacket, 5);
   const Bytes f = frame(max);
   bool written = false;
-  asio::async_write(client_, asio::buffer(f),
-                    [&](const asio::error_code& ec, std::size_t) { written = !ec; });
+  boost::asio::async_write(
+      client_, boost::asio::buffer(f),
+      [&](const boost::system::error_code& ec, std::size_t) { written = !ec; });
   ASSERT_TRUE(run_until(io_, [&] { return written && !packets_.empty(); }));
   ASSERT_EQ(packets_.size(), 1u);
   EXPECT_TRUE(same_bytes(packets_[0], max));
@@ -369,17 +372,18 @@ TEST_F(ConnectionTest, QueuedPacketsAreWrittenAsFrames) {
   const Bytes want = concat({frame(a), frame(b), frame(c)});
   Bytes got(want.size());
   bool done = false;
-  asio::error_code err;
-  asio::async_read(client_, asio::buffer(got), [&](const asio::error_code& ec, std::size_t) {
-    err = ec;
-    done = true;
-  });
+  boost::system::error_code err;
+  boost::asio::async_read(client_, boost::asio::buffer(got),
+                          [&](const boost::system::error_code& ec, std::size_t) {
+                            err = ec;
+                            done = true;
+                          });
   ASSERT_TRUE(run_until(io_, [&] { return done; }));
   ASSERT_FALSE(err) << err.message();
   EXPECT_TRUE(same_bytes(got, want));
   // Nothing more than those frames was written.
   io_.poll();
-  asio::error_code ec;
+  boost::system::error_code ec;
   EXPECT_EQ(client_.available(ec), 0u);
 }
 
@@ -392,14 +396,15 @@ TEST_F(ConnectionTest, CloseAfterFlushWritesEverythingFirst) {
   bool eof = false;
   std::array<std::uint8_t, 4096> buf{};
   std::function<void()> read_some = [&] {
-    client_.async_read_some(asio::buffer(buf), [&](const asio::error_code& ec, std::size_t n) {
-      got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
-      if (ec) {
-        eof = true;
-        return;
-      }
-      read_some();
-    });
+    client_.async_read_some(
+        boost::asio::buffer(buf), [&](const boost::system::error_code& ec, std::size_t n) {
+          got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+          if (ec) {
+            eof = true;
+            return;
+          }
+          read_some();
+        });
   };
   read_some();
   ASSERT_TRUE(run_until(io_, [&] { return eof && closes_ == 1; }));
@@ -421,7 +426,7 @@ TEST_F(ConnectionTest, PeerCloseIsReportedOnce) {
 }
 
 TEST(ConnectionQueue, RefusesBeyondItsLimit) {
-  asio::io_context io;
+  boost::asio::io_context io;
   Connection::Owner owner;
   int closes = 0;
   owner.closed = [&](const std::shared_ptr<Connection>&) { ++closes; };
@@ -624,9 +629,9 @@ TEST(Transport, HeartbeatAndPingArriveWithTheirFields) {
 TEST(Transport, PingGoesOverUdpAndHeartbeatOverTcp) {
   // Raw sockets stand for the receiver, to see which channel each message takes and its framing.
   Peer a("a", 1, kSecret);
-  asio::io_context io;
-  udp::socket dgram(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  boost::asio::io_context io;
+  udp::socket dgram(io, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  tcp::acceptor acceptor(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
   const std::string udp_addr = "127.0.0.1:" + std::to_string(dgram.local_endpoint().port());
   const std::string tcp_addr = "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
   auto rx = wire::Authenticator::with_secret(kSecret, kReplayWindowMs);
@@ -636,10 +641,11 @@ TEST(Transport, PingGoesOverUdpAndHeartbeatOverTcp) {
   udp::endpoint from;
   std::size_t got = 0;
   bool received = false;
-  dgram.async_receive_from(asio::buffer(buf), from, [&](const asio::error_code& ec, std::size_t n) {
-    received = !ec;
-    got = n;
-  });
+  dgram.async_receive_from(boost::asio::buffer(buf), from,
+                           [&](const boost::system::error_code& ec, std::size_t n) {
+                             received = !ec;
+                             got = n;
+                           });
   ASSERT_TRUE(run_until(io, [&] { return received; }));
   // The datagram comes from the transport's own (shared) port.
   EXPECT_EQ(from.port(), port_of(a.addr()));
@@ -660,7 +666,7 @@ TEST(Transport, PingGoesOverUdpAndHeartbeatOverTcp) {
   a.send("t", tcp_addr, heartbeat_env("a", a.addr()));
   tcp::socket s(io);
   bool accepted = false;
-  acceptor.async_accept(s, [&](const asio::error_code& ec) { accepted = !ec; });
+  acceptor.async_accept(s, [&](const boost::system::error_code& ec) { accepted = !ec; });
   ASSERT_TRUE(run_until(io, [&] { return accepted; }));
   // First the hello (who is calling), then the message.
   const auto hello = read_frame(io, s);
@@ -773,7 +779,7 @@ class RawClient {
  public:
   explicit RawClient(const std::string& addr)
       : auth_(wire::Authenticator::with_secret(kSecret, kReplayWindowMs)), s_(io_) {
-    s_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_of(addr)));
+    s_.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_of(addr)));
   }
   /// Reads the transport's hello. Also keeps our close a clean FIN: closing with unread data
   /// would send a reset instead.
@@ -786,7 +792,7 @@ class RawClient {
     EXPECT_EQ(std::get<wire::Opened>(opened).from.name, name);
   }
   void send(wire::PacketType type, const wire::Identity& self, const Bytes& payload = {}) {
-    asio::write(s_, asio::buffer(frame(auth_.seal(type, self, payload, wall_ms()))));
+    boost::asio::write(s_, boost::asio::buffer(frame(auth_.seal(type, self, payload, wall_ms()))));
   }
   /// Half-closes and waits until the transport closes its side in turn.
   bool shutdown_and_wait_close() {
@@ -794,18 +800,19 @@ class RawClient {
     std::array<std::uint8_t, 256> buf{};
     bool over = false;
     std::function<void()> read_some = [&] {
-      s_.async_read_some(asio::buffer(buf), [&](const asio::error_code& ec, std::size_t) {
-        if (ec) {
-          over = true;
-          return;
-        }
-        read_some();
-      });
+      s_.async_read_some(boost::asio::buffer(buf),
+                         [&](const boost::system::error_code& ec, std::size_t) {
+                           if (ec) {
+                             over = true;
+                             return;
+                           }
+                           read_some();
+                         });
     };
     read_some();
     return run_until(io_, [&] { return over; });
   }
-  void write_raw(const Bytes& data) { asio::write(s_, asio::buffer(data)); }
+  void write_raw(const Bytes& data) { boost::asio::write(s_, boost::asio::buffer(data)); }
   /// The next packet from the transport, opened (nullopt when the stream ends or fails to open).
   std::optional<wire::PacketType> next_type(const std::string& from) {
     const auto f = read_frame(io_, s_);
@@ -822,7 +829,7 @@ class RawClient {
   void close() { s_.close(); }
 
  private:
-  asio::io_context io_;
+  boost::asio::io_context io_;
   wire::Authenticator auth_;
   wire::Authenticator rx_ = wire::Authenticator::with_secret(kSecret, kReplayWindowMs);
   tcp::socket s_;
@@ -855,8 +862,8 @@ TEST(Transport, AnswerGoesBackOnTheConnectionThePeerOpened) {
   Peer b("b", 2, kSecret);
   std::string nowhere;
   {
-    asio::io_context io;
-    tcp::acceptor closed(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    boost::asio::io_context io;
+    tcp::acceptor closed(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
     nowhere = "127.0.0.1:" + std::to_string(closed.local_endpoint().port());
   }
   RawClient v(b.addr());
@@ -957,8 +964,8 @@ TEST(Transport, OversizedFrameIsCountedAndClosedWithGoodbye) {
 
 TEST(Transport, MembershipMessageTooBigForADatagramGoesOverTcp) {
   Peer a("a", 1, kSecret);
-  asio::io_context io;
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  boost::asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
   const std::string addr = "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
   // Names are limited to kMaxString (1024): the size comes from piggybacked gossip as well.
   const std::string target(1000, 't');
@@ -971,7 +978,7 @@ TEST(Transport, MembershipMessageTooBigForADatagramGoesOverTcp) {
   a.send("big", addr, big);
   tcp::socket s(io);
   bool accepted = false;
-  acceptor.async_accept(s, [&](const asio::error_code& ec) { accepted = !ec; });
+  acceptor.async_accept(s, [&](const boost::system::error_code& ec) { accepted = !ec; });
   ASSERT_TRUE(run_until(io, [&] { return accepted; }));
   auto rx = wire::Authenticator::with_secret(kSecret, kReplayWindowMs);
   const auto hello = read_frame(io, s);
@@ -996,18 +1003,17 @@ TEST(Transport, MembershipMessageTooBigForADatagramGoesOverTcp) {
 TEST(Transport, OutgoingConnectionClosedWithoutGoodbyeMeansPeerGone) {
   // A's own connection to a peer that dies: the peer's identity comes from its hello.
   Peer a("a", 1, kSecret);
-  asio::io_context io;
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  boost::asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
   const std::string addr = "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
   a.send("s", addr, heartbeat_env("a", a.addr()));
   tcp::socket s(io);
   bool accepted = false;
-  acceptor.async_accept(s, [&](const asio::error_code& ec) { accepted = !ec; });
+  acceptor.async_accept(s, [&](const boost::system::error_code& ec) { accepted = !ec; });
   ASSERT_TRUE(run_until(io, [&] { return accepted; }));
   auto tx = wire::Authenticator::with_secret(kSecret, kReplayWindowMs);
-  asio::write(
-      s,
-      asio::buffer(frame(tx.seal(wire::PacketType::hello, wire::Identity{"s", 5}, {}, wall_ms()))));
+  boost::asio::write(s, boost::asio::buffer(frame(tx.seal(wire::PacketType::hello,
+                                                          wire::Identity{"s", 5}, {}, wall_ms()))));
   // Read what A sent (hello, message), so that the close below is a FIN, not a reset.
   ASSERT_TRUE(read_frame(io, s).has_value());
   ASSERT_TRUE(read_frame(io, s).has_value());
@@ -1059,8 +1065,8 @@ TEST(Transport, UnreachablePeerIsCounted) {
   // A port that was free a moment ago and has no listener: the connect is refused.
   std::uint16_t port = 0;
   {
-    asio::io_context io;
-    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    boost::asio::io_context io;
+    tcp::acceptor probe(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
     port = probe.local_endpoint().port();
   }
   Peer a("a", 1, kSecret);

@@ -102,11 +102,17 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   if (b.term < leader_term_) return refuse();
   if (campaign_) abandon_campaign(now, mem, out);
   const bool new_leadership = !leader_ || *leader_ != from.name || leader_term_ != b.term;
+  const bool may_promise = now >= quiet_until_ && !unsaved_;
+  const Time promised_before =
+      support_ && support_->name == from.name ? support_->bound_until : Time{};
   follow(now, from, b.term, near ? promise_ : 4 * heartbeat_far_interval(b), near, b.watchers, out);
-  if (now < quiet_until_ || unsaved_) {
-    // Sees the leader, but promises nothing: its previous process may still be bound
-    // (quiet_until_), or it cannot save a promise that a restart would keep (unsaved_).
-    support_.reset();
+  if (!may_promise) {
+    // Sees the leader, but promises nothing new: its previous process may still be bound
+    // (quiet_until_), or it cannot save a promise that a restart would keep (unsaved_). It still
+    // believes the leader only as long as a follower would, and gives it up when the heartbeats
+    // stop (support_->until): a leader that died before the quiet period ended would otherwise be
+    // followed for ever.
+    support_->bound_until = promised_before;
     return refuse();
   }
   if (!new_leadership && b.election_round != leader_round_) {

@@ -144,6 +144,21 @@ TEST(ElectionSafety, ABoundFollowerRefusesEvenTheLeadersWatchersUntilItsPromiseE
   net.run_for(ms(450));
   EXPECT_TRUE(net.answer("c", net.as("b", PreVoteReq{next})).granted);
 }
+// Rule: a leader refuses every vote while its lease holds, even to its own watcher, which may
+// campaign once it missed the leader for 4T (a watcher cut off and back): backing it would end a
+// leadership that still holds.
+TEST(ElectionSafety, ALeaderRefusesItsWatcherWhileItsLeaseHolds) {
+  FarCluster net;  // a leads; b is its watcher
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const std::uint64_t next = net["a"].max_term() + 1;
+  const VoteResp pre = net.answer("a", net.as("b", PreVoteReq{next}));
+  EXPECT_FALSE(pre.granted);
+  EXPECT_EQ(pre.reason, Refusal::leader);
+  const VoteResp vote = net.answer("a", net.as("b", VoteReq{next, false}));
+  EXPECT_FALSE(vote.granted);
+  EXPECT_EQ(vote.reason, Refusal::leader);
+  EXPECT_TRUE(net["a"].is_leader(net.now()));
+}
 
 // Rule: a voter votes once in a term (docs/design.md §7, claim 2). Released from its vote (the
 // leader it elected resigned), it still refuses another candidate's request for that term: such a

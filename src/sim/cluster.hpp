@@ -67,7 +67,7 @@ enum class Delivery {
   /// At the instant it is sent, in the order sent (FIFO), never lost at random: step-by-step
   /// tests, which drive time by hand and inspect each exchange. No randomness is drawn for the
   /// network; loss and latency settings are ignored. A start without seeds joins through the
-  /// first running node (index order), and crashes are signalled only if `crash_signal` is set.
+  /// first running node (index order), and each process keeps its own member directory.
   instant,
 };
 

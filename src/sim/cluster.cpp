@@ -5,8 +5,15 @@
 
 namespace elector::sim {
 
+namespace {
+Options normalized(Options opt) {
+  if (!opt.names.empty()) opt.nodes = static_cast<int>(opt.names.size());
+  return opt;
+}
+}  // namespace
+
 Cluster::Cluster(Options opt)
-    : opt_(std::move(opt)),
+    : opt_(normalized(std::move(opt))),
       directory_(std::make_shared<MemberDirectory>()),
       rng_(opt_.seed),
       loss_(opt_.loss),
@@ -20,7 +27,7 @@ Cluster::Cluster(Options opt)
   for (int i = 0; i < opt_.nodes; ++i) {
     auto n = std::make_unique<SimNode>();
     n->index = i;
-    n->name = name_of(i);
+    n->name = opt_.names.empty() ? name_of(i) : opt_.names[static_cast<std::size_t>(i)];
     n->addr = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + ":7946";
     n->cfg = opt_.base;
     n->cfg.name = n->name;

@@ -9,6 +9,17 @@
 // latency. Each node reads its own monotonic clock, which may run at another rate than simulated
 // time (Clock). All randomness comes from one seed, so a run replays exactly. After every step the
 // invariant checker looks at the cluster (invariants.hpp).
+//
+// Two delivery modes (Options::delivery). `latency`, the default, is the simulator's: random
+// latency and loss from the seed. `instant` is the step-by-step harness of the unit tests: a
+// message is handled at the instant it is sent, in the order sent, so a test drives time by hand
+// (run_for, pump) and inspects each exchange (message_log, events). Everything else is the same
+// in both: nodes, faults, clocks, the codec and the invariant checker.
+//
+// Call order: construct, optionally set tracing, logging and observers, then start nodes
+// (start_all or start) and drive simulated time (run_for, run_until, pump), with faults, commands
+// and inputs between those calls. Not thread-safe: one thread owns a Cluster; observers are called
+// on it, in the middle of a step, and must not drive the cluster.
 #pragma once
 
 #include <cstdint>
@@ -48,8 +59,23 @@ enum class ClockSkew {
 };
 const char* to_string(ClockSkew s);
 
+/// How the network carries messages.
+enum class Delivery {
+  /// After a latency drawn from the seed in [latency_min, latency_max], lost with probability
+  /// `loss`: the simulator's own mode.
+  latency,
+  /// At the instant it is sent, in the order sent (FIFO), never lost at random: step-by-step
+  /// tests, which drive time by hand and inspect each exchange. No randomness is drawn for the
+  /// network; loss and latency settings are ignored. A start without seeds joins through the
+  /// first running node (index order), and each process keeps its own member directory.
+  instant,
+};
+
 struct Options {
   int nodes = 5;
+  /// The nodes' names in index order; empty: box1..boxN. When set, `nodes` is its size.
+  std::vector<std::string> names;
+  Delivery delivery = Delivery::latency;
   std::uint64_t seed = 1;
   /// Template for every node's config (name, listen, seeds and priority are filled in).
   Config base;
@@ -57,6 +83,9 @@ struct Options {
   bool priority_by_index = true;
   /// Adjusts one node's config (e.g. makes it a non-candidate); called once per node.
   std::function<void(Config&)> per_node;
+  /// The seed of process `boot` of node `name`'s own generator (its NodeCore's Rng); unset:
+  /// mixed from `seed`, the node's index and the boot.
+  std::function<std::uint64_t(const std::string& name, std::uint64_t boot)> node_seed;
   Duration latency_min = std::chrono::microseconds(200);
   Duration latency_max = ms(2);
   double loss = 0.0;
@@ -99,6 +128,27 @@ struct Stats {
   std::uint64_t datagrams = 0;
 };
 
+/// One message a node sent, as message_log() keeps it.
+struct LoggedMessage {
+  Time at{};               // when it was sent (simulated time)
+  std::string from;        // the sender's name
+  Outgoing msg;            // as the sender produced it (to_name, to_addr, route, envelope)
+  bool delivered = false;  // handed to its receiver (not lost, cut, or sent to a dead process)
+};
+
+/// How start() starts a process, past the defaults.
+struct Boot {
+  /// Its boot number; 0: one past its previous one (1 at the first start).
+  std::uint64_t boot = 0;
+  /// The node's config from this start on (its name and listen address are kept).
+  std::optional<Config> config;
+  /// The addresses it joins through (see address()); unset: the mode's default (king's layout
+  /// with latency, the first running node with instant delivery).
+  std::optional<std::vector<std::string>> seeds;
+  /// Starts without the state it saved (Recall::lost), as restart(name, true) does.
+  bool lose_state = false;
+};
+
 struct TracedEvent {
   Time at{};
   std::string node;
@@ -115,13 +165,18 @@ class Cluster {
 
   /// Starts every node (staggered by start_stagger), all seeded with box1's address.
   void start_all();
-  void start(const std::string& name);
+  /// Starts `name` (again) now, with the state it saved; nothing if it runs.
+  void start(const std::string& name, const Boot& how = {});
   void run_for(Duration d);
   void run_until(Time t);
   /// Runs until `pred` holds or `limit` passes; true if it held. `pred` is checked after every
   /// step, or at most once per `check_every` of simulated time when that is not zero.
   bool run_until(const std::function<bool()>& pred, Duration limit,
                  Duration check_every = Duration::zero());
+
+  /// Processes every item due up to now, including those the processing adds at now: with
+  /// instant delivery, until every message sent has been handled (the network is quiet).
+  void pump() { run_until(now_); }
 
   // Faults.
   void crash(const std::string& name, bool signal = true);
@@ -140,6 +195,10 @@ class Cluster {
   /// repair_cut(), which ends this cut alone; heal() ends them all.
   int cut_one_way(const std::vector<std::string>& from, const std::vector<std::string>& to);
   void repair_cut(int id) { one_way_.erase(id); }
+  /// Puts `name` in a group of its own: no message reaches it or leaves it (it runs on). Ends
+  /// with rejoin(), heal() or the next partition().
+  void isolate(const std::string& name);
+  void rejoin(const std::string& name);
   void heal();
   void set_loss(double p) { loss_ = p; }
   /// Every message sent from now on takes [min, max] (a latency spike, an overloaded network).
@@ -149,9 +208,19 @@ class Cluster {
   /// Makes every hook of `name` hang (killed at hook_timeout).
   void hang_hooks(const std::string& name, bool hang);
 
-  // Commands.
+  // Commands and inputs (nothing happens to a node that does not run or is frozen).
   ElectOutcome elect(const std::string& name);
   void clear_leader(const std::string& name);
+  /// Hands `name` an input now, as its transport or application would: `fn` gets its NodeCore
+  /// and what its clock reads; what the input produces goes out as any step's output does.
+  /// Returns false (and calls nothing) if `name` does not run or is frozen.
+  bool input(const std::string& name, const std::function<void(NodeCore&, Time local_now)>& fn);
+  /// `name` receives `env` now, not through the network (a message kept, replayed or forged).
+  bool receive(const std::string& name, const Envelope& env);
+  /// `name`'s transport reports that process `boot` of `gone` ended (0: any).
+  bool peer_gone(const std::string& name, const std::string& gone, std::uint64_t boot);
+  /// Messages reach `name` without their piggybacked gossip (it hears only the bodies).
+  void set_no_gossip_to(const std::string& name, bool on);
   /// Runs `fn` at simulated instant `t` (now if earlier), in order with the cluster's own items.
   void call_at(Time t, std::function<void()> fn);
   /// Called with every event a node reports, when it reports it. It must not drive the cluster
@@ -196,6 +265,15 @@ class Cluster {
   [[nodiscard]] std::uint64_t acquisitions() const { return inv_.acquisitions(); }
   /// Keep every event in trace() (off by default for big clusters).
   void set_tracing(bool on) { tracing_ = on; }
+  /// The events `name` reported, every boot of it, in order (kept while tracing).
+  [[nodiscard]] std::vector<Event> events(const std::string& name) const;
+  /// The address `name` listens on (what a seed list holds).
+  [[nodiscard]] const std::string& address(const std::string& name) const;
+  /// Keep every message sent in message_log() from now on (off by default: it costs a copy).
+  void set_message_log(bool on) { logging_ = on; }
+  /// The messages sent since logging began or the log was last cleared, in the order sent.
+  [[nodiscard]] const std::vector<LoggedMessage>& message_log() const { return log_; }
+  void clear_message_log();
 
  private:
   struct SimNode;
@@ -252,6 +330,10 @@ class Cluster {
   std::vector<TracedEvent> trace_;
   std::function<void(const std::string&, const Event&)> observer_;
   std::function<void(const std::string&, const std::string&, const Envelope&)> message_observer_;
+  bool logging_ = false;
+  std::vector<LoggedMessage> log_;
+  /// Message ids count on across clear_message_log(): log_[id - log_base_] (ids from 1).
+  std::uint64_t log_base_ = 1;
 };
 
 }  // namespace elector::sim

@@ -27,6 +27,8 @@ struct Cluster::Item {
   /// A message's envelope as the wire encoder wrote it (wire/codec.hpp): the receiver decodes
   /// it, as a real transport does, so that every run covers the codec too.
   std::vector<std::uint8_t> wire;
+  /// Its id in the message log (Cluster::message_log()), 0 if not logged.
+  std::uint64_t logged = 0;
   std::string gone_name;
   std::uint64_t gone_boot = 0;
   std::function<void()> fn;
@@ -42,6 +44,7 @@ struct Cluster::SimNode {
   bool frozen = false;
   bool stopped = false;
   bool hang_hooks = false;
+  bool no_gossip = false;  // receives messages without their gossip (Cluster::set_no_gossip_to)
   std::uint64_t boots = 0;
   std::uint64_t gen = 0;
   Time wake = kNever;

@@ -15,27 +15,50 @@ void Cluster::start_all() {
   }
 }
 
-void Cluster::start(const std::string& name) {
+void Cluster::start(const std::string& name, const Boot& how) {
   SimNode& n = at(name);
   if (n.live()) return;
   n.crashed = false;
   n.stopped = false;
   n.frozen = false;
   n.parked.clear();
-  ++n.boots;
+  n.boots = how.boot != 0 ? how.boot : n.boots + 1;
+  if (how.config) {
+    n.cfg = *how.config;
+    n.cfg.name = n.name;
+    n.cfg.listen = n.addr;
+  }
+  if (how.lose_state) n.lose_state = true;
   Config cfg = n.cfg;
   cfg.seeds.clear();
-  // King's layout: everyone joins through box1. A restarted node is given box1..box3 as seeds,
-  // as a deployment lists a few seeds.
-  const int nseeds = n.boots > 1 ? std::min(3, opt_.nodes) : 1;
-  for (int i = 0; i < nseeds; ++i) {
-    if (i != n.index) cfg.seeds.push_back(nodes_[static_cast<std::size_t>(i)]->addr);
+  if (how.seeds) {
+    cfg.seeds = *how.seeds;
+  } else if (opt_.delivery == Delivery::instant) {
+    // Step by step: join the cluster that runs, through its first node.
+    for (const auto& other : nodes_) {
+      if (other->index == n.index || !other->live()) continue;
+      cfg.seeds.push_back(other->addr);
+      break;
+    }
+  } else {
+    // King's layout: everyone joins through box1. A restarted node is given box1..box3 as seeds,
+    // as a deployment lists a few seeds.
+    const int nseeds = n.boots > 1 ? std::min(3, opt_.nodes) : 1;
+    for (int i = 0; i < nseeds; ++i) {
+      if (i != n.index) cfg.seeds.push_back(nodes_[static_cast<std::size_t>(i)]->addr);
+    }
   }
-  const std::uint64_t seed = mix(opt_.seed, mix(static_cast<std::uint64_t>(n.index), n.boots));
+  const std::uint64_t seed =
+      opt_.node_seed ? opt_.node_seed(n.name, n.boots)
+                     : mix(opt_.seed, mix(static_cast<std::uint64_t>(n.index), n.boots));
   Past past;
   if (n.disk) past = Past{n.lose_state ? Recall::lost : Recall::kept, *n.disk};
   n.lose_state = false;
-  n.core = std::make_unique<NodeCore>(cfg, n.boots, seed, local(n), past, directory_);
+  // Step by step, each process has a directory of its own, as a real one does: its members are
+  // then iterated in the order it learned of them, not in the cluster's index order.
+  const bool own = opt_.delivery == Delivery::instant;
+  n.core =
+      std::make_unique<NodeCore>(cfg, n.boots, seed, local(n), past, own ? nullptr : directory_);
   process(n, [&](NodeCore& c) { c.start(local(n)); });
 }
 
@@ -125,8 +148,22 @@ ElectOutcome Cluster::elect(const std::string& name) {
 }
 
 void Cluster::clear_leader(const std::string& name) {
+  input(name, [](NodeCore& c, Time now) { c.clear_leader(now); });
+}
+
+bool Cluster::input(const std::string& name,
+                    const std::function<void(NodeCore&, Time local_now)>& fn) {
   SimNode& n = at(name);
-  if (!n.live() || n.frozen) return;
-  process(n, [&](NodeCore& c) { c.clear_leader(local(n)); });
+  if (!n.live() || n.frozen) return false;
+  process(n, [&](NodeCore& c) { fn(c, local(n)); });
+  return true;
+}
+
+bool Cluster::receive(const std::string& name, const Envelope& env) {
+  return input(name, [&](NodeCore& c, Time now) { c.receive(now, env); });
+}
+
+bool Cluster::peer_gone(const std::string& name, const std::string& gone, std::uint64_t boot) {
+  return input(name, [&](NodeCore& c, Time now) { c.peer_gone(now, gone, boot); });
 }
 }  // namespace elector::sim

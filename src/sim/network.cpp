@@ -7,6 +7,7 @@
 namespace elector::sim {
 
 Duration Cluster::latency() {
+  if (opt_.delivery == Delivery::instant) return Duration::zero();
   return Duration(rng_.between(latency_min_.count(), latency_max_.count()));
 }
 
@@ -30,8 +31,15 @@ void Cluster::send(SimNode& from, Outgoing msg) {
   ++stats_.messages;
   ++stats_.by_kind[body_name(msg.env.body)];
   if (msg.route == Route::datagram) ++stats_.datagrams;
+  std::uint64_t logged = 0;
+  if (logging_) {
+    logged = log_base_ + log_.size();
+    log_.push_back(LoggedMessage{now_, from.name, msg, false});
+  }
   auto it = by_addr_.find(msg.to_addr);
-  if (it == by_addr_.end() || rng_.chance(loss_) || !reachable(from.index, it->second)) {
+  const bool random = opt_.delivery == Delivery::latency;
+  if (it == by_addr_.end() || (random && rng_.chance(loss_)) ||
+      !reachable(from.index, it->second)) {
     ++stats_.dropped;
     return;
   }
@@ -44,6 +52,7 @@ void Cluster::send(SimNode& from, Outgoing msg) {
   d.kind = Item::Kind::deliver;
   d.node = it->second;
   d.from = from.index;
+  d.logged = logged;
   wire::encode(msg.env, d.wire);
   push(std::move(d));
 }
@@ -79,6 +88,25 @@ int Cluster::cut_one_way(const std::vector<std::string>& from, const std::vector
   return next_cut_++;
 }
 
+void Cluster::isolate(const std::string& name) {
+  // A group number no partition() uses: partition() numbers its groups from 1 up.
+  const int index = at(name).index;
+  group_[static_cast<std::size_t>(index)] = -1 - index;
+}
+
+void Cluster::rejoin(const std::string& name) {
+  group_[static_cast<std::size_t>(at(name).index)] = 0;
+}
+
+void Cluster::set_no_gossip_to(const std::string& name, bool on) {
+  at(name).no_gossip = on;
+}
+
+void Cluster::clear_message_log() {
+  log_base_ += log_.size();
+  log_.clear();
+}
+
 void Cluster::heal() {
   std::fill(group_.begin(), group_.end(), 0);
   one_way_.clear();
@@ -105,7 +133,11 @@ void Cluster::deliver(SimNode& to, const Item& it) {
                         " bytes) does not decode: " + wire::to_string(*err));
     return;
   }
-  const Envelope& env = std::get<Envelope>(decoded);
+  Envelope& env = std::get<Envelope>(decoded);
+  if (to.no_gossip) env.gossip.clear();
+  if (it.logged >= log_base_ && it.logged - log_base_ < log_.size()) {
+    log_[it.logged - log_base_].delivered = true;
+  }
   ++stats_.delivered;
   if (message_observer_) message_observer_(from, to.name, env);
   process(to, [&](NodeCore& c) { c.receive(local(to), env); });

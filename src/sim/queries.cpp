@@ -1,6 +1,7 @@
 #include "sim/cluster_internal.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace elector::sim {
 
@@ -59,6 +60,20 @@ std::optional<std::string> Cluster::agreed_leader(const std::vector<std::string>
   const SimNode* ln = find(*leader);
   if (!ln->core->is_leader(local(*ln))) return std::nullopt;
   return leader;
+}
+
+std::vector<Event> Cluster::events(const std::string& name) const {
+  std::vector<Event> out;
+  for (const auto& t : trace_) {
+    if (t.node == name) out.push_back(t.event);
+  }
+  return out;
+}
+
+const std::string& Cluster::address(const std::string& name) const {
+  const SimNode* n = find(name);
+  if (!n) throw std::invalid_argument("no node named " + name);
+  return n->addr;
 }
 
 }  // namespace elector::sim

@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "core/node_core.hpp"
-#include "election_net.hpp"
+#include "step_cluster.hpp"
 
 namespace elector {
 namespace {
 
-using namespace election_net;
+using namespace step;
 
 std::uint64_t ended(const CampaignCounts& c, CampaignRound round, CampaignOutcome outcome) {
   const auto r = c.ended.find(round);
@@ -29,8 +29,8 @@ std::uint64_t refusals(const NodeCore& n, Refusal reason) {
 }
 
 /// Three nodes, a ranked first: a leads.
-struct ThreeNet : Net {
-  ThreeNet() {
+struct ThreeCluster : StepCluster {
+  ThreeCluster() : StepCluster({"a", "b", "c"}) {
     int priority = 1;
     for (const char* n : {"a", "b", "c"}) {
       Config cfg = config(n);
@@ -38,32 +38,32 @@ struct ThreeNet : Net {
       cfg.priority = priority++;
       add(cfg);
     }
-    advance(ms(1500));
+    run_for(ms(1500));
   }
 };
 
 TEST(ElectionCounts, TheWinnerCountsEachRoundItWon) {
-  ThreeNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const NodeCore& a = *net.nodes["a"];
+  ThreeCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const NodeCore& a = net["a"];
   EXPECT_EQ(ended(a, CampaignRound::vote, CampaignOutcome::won), 1u);
   EXPECT_EQ(ended(a, CampaignRound::vote, CampaignOutcome::timed_out) +
                 ended(a, CampaignRound::vote, CampaignOutcome::refused),
             0u);
   // c started after a led and never campaigned.
-  EXPECT_TRUE(net.nodes["c"]->election().campaign_counts().ended.empty())
-      << net.nodes["c"]->election().campaign_counts().ended.size();
+  EXPECT_TRUE(net["c"].election().campaign_counts().ended.empty())
+      << net["c"].election().campaign_counts().ended.size();
 }
 
 TEST(ElectionCounts, CampaignsThatCannotWinCountTheirEndAndTheirRefusals) {
-  ThreeNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const NodeCore& b = *net.nodes["b"];
+  ThreeCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const NodeCore& b = net["b"];
   // (b campaigned at its start, against a: those campaigns are counted already.)
   const CampaignCounts before = b.election().campaign_counts();
   // b hears no one: it gives a up after its promise and campaigns into the void.
-  net.isolated = {"b"};
-  net.advance(ms(900));
+  net.isolate("b");
+  net.run_for(ms(900));
   ASSERT_FALSE(b.leader().has_value());
   EXPECT_GE(ended(b, CampaignRound::pre, CampaignOutcome::timed_out),
             ended(before, CampaignRound::pre, CampaignOutcome::timed_out) + 1);
@@ -71,9 +71,10 @@ TEST(ElectionCounts, CampaignsThatCannotWinCountTheirEndAndTheirRefusals) {
             ended(before, CampaignRound::pre, CampaignOutcome::won));
   EXPECT_EQ(b.election().campaign_counts().refusals, before.refusals);
   // b reaches c again but not a: c, bound to a, refuses b's pre-votes and says why.
-  net.isolated.clear();
-  net.broken = {{"a", "b"}, {"b", "a"}};
-  net.advance(ms(2000));
+  net.rejoin("b");
+  const int a_to_b = net.cut_one_way({"a"}, {"b"});
+  const int b_to_a = net.cut_one_way({"b"}, {"a"});
+  net.run_for(ms(2000));
   EXPECT_GT(refusals(b, Refusal::promised), refusals(before, Refusal::promised));
   EXPECT_GT(ended(b, CampaignRound::pre, CampaignOutcome::refused) +
                 ended(b, CampaignRound::pre, CampaignOutcome::timed_out),
@@ -82,10 +83,11 @@ TEST(ElectionCounts, CampaignsThatCannotWinCountTheirEndAndTheirRefusals) {
   EXPECT_EQ(ended(b, CampaignRound::pre, CampaignOutcome::won),
             ended(before, CampaignRound::pre, CampaignOutcome::won));
   // Healed: b follows a again, which never stopped leading.
-  net.broken.clear();
-  net.advance(ms(300));
+  net.repair_cut(a_to_b);
+  net.repair_cut(b_to_a);
+  net.run_for(ms(300));
   EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
-  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
+  EXPECT_TRUE(net["a"].is_leader(net.now()));
   EXPECT_EQ(ended(b, CampaignRound::vote, CampaignOutcome::won), 0u);
 }
 

@@ -4,26 +4,26 @@
 #include <gtest/gtest.h>
 
 #include "core/node_core.hpp"
-#include "election_net.hpp"
+#include "step_cluster.hpp"
 
 namespace elector {
 namespace {
 
-using namespace election_net;
+using namespace step;
 
-/// FarNet (a leads, b is its watcher, c and d are far) and e, which joined after a was elected:
+/// FarCluster (a leads, b is its watcher, c and d are far) and e, which joined after a was elected:
 /// it follows a as a far member and has voted in no term.
-struct JoinerNet : FarNet {
-  JoinerNet() {
+struct JoinerCluster : FarCluster {
+  JoinerCluster() : FarCluster({"e"}) {
     Config cfg = config("e");
     cfg.strategy = "priority";
     cfg.priority = 5;
     cfg.heartbeat_watchers = 1;
     add(cfg);
-    advance(ms(1500));  // past its quiet period, and a far heartbeat on
-    for (const auto& [sender, m] : sent) last[sender] = m.env;
+    run_for(ms(1500));  // past its quiet period, and a far heartbeat on
+    for (const auto& m : message_log()) last[m.from] = m.msg.env;
   }
-  NodeCore& e() { return *nodes["e"]; }
+  NodeCore& e() { return *node("e"); }
   /// A heartbeat as a leader of `term` sends it to a far member.
   Envelope far_heartbeat(const std::string& from, std::uint64_t term) const {
     Heartbeat hb;
@@ -34,17 +34,13 @@ struct JoinerNet : FarNet {
     hb.far_interval_ms = 1000;
     return as(from, hb);
   }
-  void deliver(const std::string& to, const Envelope& env) {
-    nodes[to]->receive(now, env);
-    pump();
-  }
 };
 
 TEST(ElectionFollow, AFollowerRefusesACampaignForTheTermItsLeaderHolds) {
-  JoinerNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  JoinerCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
   ASSERT_EQ(net.e().leader(), std::optional<std::string>("a"));
-  const std::uint64_t term = net.nodes["a"]->term();
+  const std::uint64_t term = net["a"].term();
   // b asks for a's own term (it began before it heard of a): that term has its leader. Even the
   // watcher, whom a far follower may back, is refused, and e keeps a.
   const VoteResp r = net.answer("e", net.as("b", VoteReq{term, false}));
@@ -56,14 +52,14 @@ TEST(ElectionFollow, AFollowerRefusesACampaignForTheTermItsLeaderHolds) {
 }
 
 TEST(ElectionFollow, AVoterReleasedByALosingCandidateFollowsTheLeaderItRefused) {
-  JoinerNet net;
-  const std::uint64_t next = net.nodes["a"]->term() + 1;
+  JoinerCluster net;
+  const std::uint64_t next = net["a"].term() + 1;
   ASSERT_TRUE(net.answer("e", net.as("b", VoteReq{next, false})).granted);
   // d won that same term (in this story); its heartbeat reaches e while e is promised to b.
   net.deliver("e", net.far_heartbeat("d", next));
   EXPECT_FALSE(net.e().leader().has_value());
   // b lost and releases its voters: e follows d at once instead of campaigning against it.
-  const std::size_t since = net.sent.size();
+  const std::size_t since = net.message_log().size();
   net.deliver("e", net.as("b", Resign{next, "", false}));
   EXPECT_EQ(net.e().leader(), std::optional<std::string>("d"));
   EXPECT_EQ(net.e().term(), next);
@@ -71,16 +67,16 @@ TEST(ElectionFollow, AVoterReleasedByALosingCandidateFollowsTheLeaderItRefused) 
 }
 
 TEST(ElectionFollow, AFarHeartbeatRefusedDuringAPromiseIsFollowedWhenThePromiseEnds) {
-  JoinerNet net;
-  const std::uint64_t next = net.nodes["a"]->term() + 1;
+  JoinerCluster net;
+  const std::uint64_t next = net["a"].term() + 1;
   ASSERT_TRUE(net.answer("e", net.as("b", VoteReq{next, false})).granted);
   net.deliver("e", net.far_heartbeat("d", next));
   EXPECT_FALSE(net.e().leader().has_value());
   // e's promise to b (4T) runs out with no word from b. d's heartbeat is 4T old by then, older
   // than T, yet d sends e, a far member, the next one only a far interval (1 s) later: e follows
   // it rather than campaigning meanwhile. Only e's clock moves, so nothing else changes.
-  net.now += 4 * ms(100) + ms(5);
-  net.e().tick(net.now);
+  for (const char* n : {"a", "b", "c", "d"}) net.freeze(n);  // e alone moves on
+  net.run_for(4 * ms(100) + ms(5));
   EXPECT_EQ(net.e().leader(), std::optional<std::string>("d"));
 }
 

@@ -2,12 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "core/node_core.hpp"
-#include "election_net.hpp"
+#include "step_cluster.hpp"
 
 namespace elector {
 namespace {
 
-using namespace election_net;
+using namespace step;
 
 Config ranked(const std::string& name, int priority) {
   Config c = config(name);
@@ -24,10 +24,11 @@ MemberStatus status_in(const NodeCore& viewer, const std::string& name) {
 }
 
 /// The last message `from` sent, as a carrier of gossip only.
-Envelope gossip_from(const Net& net, const std::string& from, MemberUpdate u) {
-  for (auto it = net.sent.rbegin(); it != net.sent.rend(); ++it) {
-    if (it->first != from) continue;
-    Envelope env = it->second.env;
+Envelope gossip_from(const sim::Cluster& net, const std::string& from, MemberUpdate u) {
+  const auto& log = net.message_log();
+  for (auto it = log.rbegin(); it != log.rend(); ++it) {
+    if (it->from != from) continue;
+    Envelope env = it->msg.env;
     env.body = Gossip{};
     env.gossip = {std::move(u)};
     return env;
@@ -37,21 +38,22 @@ Envelope gossip_from(const Net& net, const std::string& from, MemberUpdate u) {
 }
 
 /// `name`'s own record, as it last sent it.
-MemberUpdate record_of(const Net& net, const std::string& name) {
-  for (auto it = net.sent.rbegin(); it != net.sent.rend(); ++it) {
-    if (it->first == name) return it->second.env.header.self;
+MemberUpdate record_of(const sim::Cluster& net, const std::string& name) {
+  const auto& log = net.message_log();
+  for (auto it = log.rbegin(); it != log.rend(); ++it) {
+    if (it->from == name) return it->msg.env.header.self;
   }
   ADD_FAILURE() << name << " sent nothing";
   return {};
 }
 
 /// b (priority 2) leads c (3); a (1), the best, is added by the test.
-struct LedByB : Net {
-  LedByB() {
+struct LedByB : StepCluster {
+  LedByB() : StepCluster({"a", "b", "c"}) {
     add(ranked("b", 2));
     add(ranked("c", 3));
-    advance(ms(600));
-    EXPECT_TRUE(nodes["b"]->is_leader(now));
+    run_for(ms(600));
+    EXPECT_TRUE(node("b")->is_leader(now()));
   }
 };
 
@@ -60,27 +62,25 @@ TEST(ElectionHandover, TheBestCandidateSuspectedAtTheReevaluationTakesOverOnceCl
   // leadership, as a suspected member is in no ranking. When a clears the suspicion, b looks
   // again, as for a joiner, and hands over.
   LedByB net;
-  net.no_gossip_to.insert("a");  // a does not hear of the suspicion, so it does not refute it
+  net.set_no_gossip_to("a", true);  // a does not hear of the suspicion, so it does not refute it
   net.add(ranked("a", 1));
   MemberUpdate suspected = record_of(net, "a");
   suspected.status = MemberStatus::suspect;
   suspected.from = "c";
-  net.nodes["b"]->receive(net.now, gossip_from(net, "c", suspected));
-  net.pump();
-  ASSERT_EQ(status_in(*net.nodes["b"], "a"), MemberStatus::suspect);
-  net.advance(ms(300));  // b's re-evaluation, election_delay after the join, came and went
-  ASSERT_TRUE(net.nodes["b"]->is_leader(net.now));
-  ASSERT_EQ(status_in(*net.nodes["b"], "a"), MemberStatus::suspect);
+  net.deliver("b", gossip_from(net, "c", suspected));
+  ASSERT_EQ(status_in(net["b"], "a"), MemberStatus::suspect);
+  net.run_for(ms(300));  // b's re-evaluation, election_delay after the join, came and went
+  ASSERT_TRUE(net["b"].is_leader(net.now()));
+  ASSERT_EQ(status_in(net["b"], "a"), MemberStatus::suspect);
 
   MemberUpdate cleared = record_of(net, "a");  // a refutes: a higher incarnation, alive
   cleared.incarnation = suspected.incarnation + 1;
-  net.nodes["b"]->receive(net.now, gossip_from(net, "a", cleared));
-  net.pump();
-  ASSERT_EQ(status_in(*net.nodes["b"], "a"), MemberStatus::alive);
-  net.advance(ms(500));  // election_delay, then the handover
-  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
-  EXPECT_FALSE(net.nodes["b"]->is_leader(net.now));
-  EXPECT_EQ(net.nodes["c"]->leader(), std::optional<std::string>("a"));
+  net.deliver("b", gossip_from(net, "a", cleared));
+  ASSERT_EQ(status_in(net["b"], "a"), MemberStatus::alive);
+  net.run_for(ms(500));  // election_delay, then the handover
+  EXPECT_TRUE(net["a"].is_leader(net.now()));
+  EXPECT_FALSE(net["b"].is_leader(net.now()));
+  EXPECT_EQ(net["c"].leader(), std::optional<std::string>("a"));
 }
 
 TEST(ElectionHandover, ASuccessorThatDidNotTakeOverIsHandedTheLeadershipAgainAfterItsPause) {
@@ -89,26 +89,26 @@ TEST(ElectionHandover, ASuccessorThatDidNotTakeOverIsHandedTheLeadershipAgainAft
   // ends, b hands over again, and a takes over.
   LedByB net;
   net.add(ranked("a", 1));
-  net.advance(ms(90));  // b's re-evaluation is due 100 ms after the join
-  ASSERT_TRUE(net.nodes["b"]->is_leader(net.now));
-  net.cut.insert("a");
-  net.advance(ms(20));
-  ASSERT_EQ(net.nodes["b"]->leader(), std::nullopt);  // it resigned in favour of a
-  const Time failed_at = net.now + 4 * ms(100);
-  net.advance(ms(800));
-  ASSERT_TRUE(net.nodes["b"]->is_leader(net.now));
-  net.cut.erase("a");
+  net.run_for(ms(90));  // b's re-evaluation is due 100 ms after the join
+  ASSERT_TRUE(net["b"].is_leader(net.now()));
+  net.cut("a");
+  net.run_for(ms(20));
+  ASSERT_EQ(net["b"].leader(), std::nullopt);  // it resigned in favour of a
+  const Time failed_at = net.now() + 4 * ms(100);
+  net.run_for(ms(800));
+  ASSERT_TRUE(net["b"].is_leader(net.now()));
+  net.uncut("a");
   // The pause after one failure: 4 × (election_delay + 4T) = 2 s here. a is up meanwhile, in b's
   // ranking first, yet passed over.
   const Duration pause = 4 * (ms(100) + 4 * ms(100));
-  while (net.now + ms(10) < failed_at + pause) {
-    net.advance(ms(10));
-    ASSERT_FALSE(net.nodes["a"]->is_leader(net.now)) << "handed over before the pause ended";
+  while (net.now() + ms(10) < failed_at + pause) {
+    net.run_for(ms(10));
+    ASSERT_FALSE(net["a"].is_leader(net.now())) << "handed over before the pause ended";
   }
-  ASSERT_EQ(status_in(*net.nodes["b"], "a"), MemberStatus::alive);
-  net.advance(ms(600));  // the pause ends, then election_delay and the handover
-  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
-  EXPECT_EQ(net.nodes["c"]->leader(), std::optional<std::string>("a"));
+  ASSERT_EQ(status_in(net["b"], "a"), MemberStatus::alive);
+  net.run_for(ms(600));  // the pause ends, then election_delay and the handover
+  EXPECT_TRUE(net["a"].is_leader(net.now()));
+  EXPECT_EQ(net["c"].leader(), std::optional<std::string>("a"));
 }
 
 }  // namespace

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "election_net.hpp"
+#include "step_cluster.hpp"
 
 namespace elector {
 namespace {
 
-using namespace election_net;
+using namespace step;
 
 struct Reported {
   std::optional<ElectionStarted> started;
@@ -20,9 +20,9 @@ struct Reported {
 
 /// The start and the end of the election during which `node` acquired a leadership, the last
 /// such election after event `from` of its events.
-Reported won_election(Net& net, const std::string& node, std::size_t from = 0) {
+Reported won_election(StepCluster& net, const std::string& node, std::size_t from = 0) {
   Reported won;
-  const auto& evs = net.events[node];
+  const std::vector<Event> evs = net.events(node);
   std::optional<ElectionStarted> open;
   bool acquired = false;
   for (std::size_t i = from; i < evs.size(); ++i) {
@@ -41,7 +41,7 @@ Reported won_election(Net& net, const std::string& node, std::size_t from = 0) {
 
 /// Checks how `node` reported the election it won last after its event `from`: it always ran
 /// it, and said so from the start when `at_once`.
-void expect_won(Net& net, const std::string& node, std::size_t from, ElectionReason reason,
+void expect_won(StepCluster& net, const std::string& node, std::size_t from, ElectionReason reason,
                 bool at_once) {
   const Reported won = won_election(net, node, from);
   ASSERT_TRUE(won.started && won.finished) << node;
@@ -58,14 +58,14 @@ Config ranked(const std::string& name, int priority) {
 }
 
 TEST(ElectionInitiator, ANodeThatCampaignsAtOnceReportsTheElectionAsItsOwnFromItsStart) {
-  Net net;
+  StepCluster net({"a", "b"});
   net.add(ranked("a", 1));
   net.add(ranked("b", 2));
-  net.advance(ms(1500));
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  net.run_for(ms(1500));
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
   expect_won(net, "a", 0, ElectionReason::startup, true);
   // b only followed: it ran nothing.
-  for (const auto& e : net.events["b"]) {
+  for (const auto& e : net.events("b")) {
     if (const auto* s = std::get_if<ElectionStarted>(&e)) {
       EXPECT_FALSE(s->initiator);
     }
@@ -73,45 +73,48 @@ TEST(ElectionInitiator, ANodeThatCampaignsAtOnceReportsTheElectionAsItsOwnFromIt
 }
 
 TEST(ElectionInitiator, ANamedSuccessorReportsTheHandoverAsItsOwn) {
-  Net net;
+  StepCluster net({"a", "b"});
   net.add(ranked("b", 2));
-  net.advance(ms(500));
-  ASSERT_TRUE(net.nodes["b"]->is_leader(net.now));
+  net.run_for(ms(500));
+  ASSERT_TRUE(net["b"].is_leader(net.now()));
   net.add(ranked("a", 1));  // ranks first: b hands over after election_delay
-  net.advance(ms(1500));
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  net.run_for(ms(1500));
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
   expect_won(net, "a", 0, ElectionReason::handover, true);
 }
 
 TEST(ElectionInitiator, ANodeThatCampaignsAfterWaitingForABetterOneRunsTheElectionItFinishes) {
-  Net net;
+  StepCluster net({"a", "b", "c", "d"});
   for (const auto& [name, priority] :
        std::vector<std::pair<std::string, int>>{{"a", 1}, {"b", 2}, {"c", 3}, {"d", 4}}) {
     net.add(ranked(name, priority));
   }
-  net.advance(ms(1500));
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const std::size_t c_from = net.events["c"].size();
-  const std::size_t d_from = net.events["d"].size();
+  net.run_for(ms(1500));
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const std::size_t c_from = net.events("c").size();
+  const std::size_t d_from = net.events("d").size();
   // The leader freezes and the next best is cut off: c and d lose the leader while b still
   // looks alive, so they wait for it before campaigning themselves.
-  net.cut.insert("a");
-  net.isolated.insert("b");
-  net.advance(ms(20000));
-  const std::string winner = net.nodes["c"]->leader().value_or("");
+  net.cut("a");
+  net.isolate("b");
+  net.run_for(ms(20000));
+  const std::string winner = net["c"].leader().value_or("");
   ASSERT_TRUE(winner == "c" || winner == "d") << winner;
   expect_won(net, winner, winner == "c" ? c_from : d_from, ElectionReason::leader_lost, false);
 }
 
 TEST(ElectionInitiator, ALeaderThatReevaluatesTellsItsPreElectionHooksItLeads) {
-  Net net;
+  StepCluster net({"a", "b"});
   net.add(ranked("a", 1));
   net.add(ranked("b", 2));
-  net.advance(ms(1500));
-  NodeCore& a = *net.nodes["a"];
-  ASSERT_TRUE(a.is_leader(net.now));
-  ASSERT_EQ(a.elect(net.now), ElectOutcome::started);
-  const Ready r = a.take_ready();
+  net.run_for(ms(1500));
+  NodeCore& a = net["a"];
+  ASSERT_TRUE(a.is_leader(net.now()));
+  Ready r;
+  net.input("a", [&](NodeCore& core, Time now) {
+    ASSERT_EQ(core.elect(now), ElectOutcome::started);
+    r = core.take_ready();  // before the cluster takes it
+  });
   std::vector<HookRequest> pre;
   for (const auto& h : r.hooks) {
     if (h.phase == HookRequest::Phase::pre) pre.push_back(h);
@@ -122,18 +125,21 @@ TEST(ElectionInitiator, ALeaderThatReevaluatesTellsItsPreElectionHooksItLeads) {
 }
 
 TEST(ElectionInitiator, ACandidateTellsItsPreElectionHooksItFollows) {
-  Net net;
-  NodeCore& a = net.add(ranked("a", 1));
-  net.advance(ms(90));  // just before the startup election, due after election_delay
-  ASSERT_TRUE(a.take_ready().empty());
-  net.now += ms(20);
-  a.tick(net.now);
-  const Ready r = a.take_ready();
-  ASSERT_EQ(r.hooks.size(), 2u);  // the campaign wins at once: a cluster of one
-  EXPECT_EQ(r.hooks[0].phase, HookRequest::Phase::pre);
-  EXPECT_FALSE(r.hooks[0].is_leader);
-  EXPECT_EQ(r.hooks[1].phase, HookRequest::Phase::post);
-  EXPECT_TRUE(r.hooks[1].is_leader);
+  // The simulator runs the hooks (5 ms each, one after the other) and records each request.
+  StepCluster net({"a"});
+  Config cfg = ranked("a", 1);
+  cfg.pre_election_hooks = {"pre"};
+  cfg.post_election_hooks = {"post"};
+  net.add(cfg);
+  net.run_for(ms(90));  // just before the startup election, due after election_delay
+  ASSERT_TRUE(net.hook_runs().empty());
+  net.run_for(ms(30));
+  const std::vector<sim::HookRun>& r = net.hook_runs();
+  ASSERT_EQ(r.size(), 2u);  // the campaign wins at once: a cluster of one
+  EXPECT_EQ(r[0].request.phase, HookRequest::Phase::pre);
+  EXPECT_FALSE(r[0].request.is_leader);
+  EXPECT_EQ(r[1].request.phase, HookRequest::Phase::post);
+  EXPECT_TRUE(r[1].request.is_leader);
 }
 
 }  // namespace

@@ -6,21 +6,22 @@
 #include <vector>
 
 #include "core/node_core.hpp"
-#include "election_net.hpp"
+#include "step_cluster.hpp"
 
 namespace elector {
 namespace {
 
-using namespace election_net;
+using namespace step;
 
-/// The campaign lengths (campaign_ms) of the pre-vote requests `from` sent among net.sent[since..],
-/// each as often as it changes.
-std::vector<std::uint64_t> campaign_lengths(const Net& net, const std::string& from,
+/// The campaign lengths (campaign_ms) of the pre-vote requests `from` sent among the message log's
+/// entries from `since` on, each as often as it changes.
+std::vector<std::uint64_t> campaign_lengths(const sim::Cluster& net, const std::string& from,
                                             std::size_t since) {
   std::vector<std::uint64_t> lengths;
-  for (std::size_t i = since; i < net.sent.size(); ++i) {
-    if (net.sent[i].first != from) continue;
-    const auto* r = std::get_if<PreVoteReq>(&net.sent[i].second.env.body);
+  const auto& log = net.message_log();
+  for (std::size_t i = since; i < log.size(); ++i) {
+    if (log[i].from != from) continue;
+    const auto* r = std::get_if<PreVoteReq>(&log[i].msg.env.body);
     if (r && (lengths.empty() || lengths.back() != r->campaign_ms)) {
       lengths.push_back(r->campaign_ms);
     }
@@ -29,7 +30,7 @@ std::vector<std::uint64_t> campaign_lengths(const Net& net, const std::string& f
 }
 
 TEST(ElectionLength, ACampaignThatTimedOutWaitsTwiceAsLongNextTimeUntilALeaderIsKnown) {
-  Net net;
+  StepCluster net({"a", "b", "c"});
   int priority = 1;
   for (const char* n : {"a", "b", "c"}) {
     Config cfg = config(n, 2);  // a majority: b, cut off, cannot win alone
@@ -37,30 +38,30 @@ TEST(ElectionLength, ACampaignThatTimedOutWaitsTwiceAsLongNextTimeUntilALeaderIs
     cfg.priority = priority++;
     net.add(cfg);
   }
-  net.advance(ms(1500));
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
+  net.run_for(ms(1500));
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
   // b hears no one (for less than it takes to declare the others dead): its campaigns time out,
   // each waiting twice as long as the one before, up to 24T.
-  std::size_t since = net.sent.size();
-  net.isolated = {"b"};
-  net.advance(ms(4000));
+  std::size_t since = net.message_log().size();
+  net.isolate("b");
+  net.run_for(ms(4000));
   EXPECT_EQ(campaign_lengths(net, "b", since), (std::vector<std::uint64_t>{300, 600, 1200, 2400}));
   // Back with the leader: b follows a, and its next campaign waits 3T again.
-  net.isolated.clear();
-  net.advance(ms(3000));
-  ASSERT_EQ(net.nodes["b"]->leader(), std::optional<std::string>("a"));
-  since = net.sent.size();
-  net.isolated = {"b"};
-  net.advance(ms(1000));
+  net.rejoin("b");
+  net.run_for(ms(3000));
+  ASSERT_EQ(net["b"].leader(), std::optional<std::string>("a"));
+  since = net.message_log().size();
+  net.isolate("b");
+  net.run_for(ms(1000));
   const auto again = campaign_lengths(net, "b", since);
   ASSERT_FALSE(again.empty());
   EXPECT_EQ(again.front(), 300u);
 }
 
 TEST(ElectionLength, AVoteBindsItsVoterPastTheCampaignsDeadline) {
-  FarNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const std::uint64_t next = net.nodes["a"]->max_term() + 1;
+  FarCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const std::uint64_t next = net["a"].max_term() + 1;
   // A default campaign binds c for the 4T promise.
   EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next, false, 0})).granted);
   const VoteResp short_bind = net.answer("c", net.as("d", PreVoteReq{next + 1, 0}));

@@ -2,22 +2,22 @@
 #include <gtest/gtest.h>
 
 #include "core/node_core.hpp"
-#include "election_net.hpp"
+#include "step_cluster.hpp"
 
 namespace elector {
 namespace {
 
-using namespace election_net;
+using namespace step;
 
 TEST(Election, SingleNodeElectsItselfAfterElectionDelay) {
-  Net net;
+  StepCluster net({"a"});
   Config cfg = config("a");
   cfg.election_delay = ms(500);  // longer than the 4T quiet period after a start
   NodeCore& a = net.add(cfg);
-  net.advance(ms(490));
-  EXPECT_FALSE(a.is_leader(net.now));
-  net.advance(ms(20));
-  EXPECT_TRUE(a.is_leader(net.now));
+  net.run_for(ms(490));
+  EXPECT_FALSE(a.is_leader(net.now()));
+  net.run_for(ms(20));
+  EXPECT_TRUE(a.is_leader(net.now()));
   EXPECT_EQ(a.term(), 1u);
   EXPECT_EQ(net.count<LeadershipAcquired>("a"), 1);
   EXPECT_EQ(net.count<LeaderChanged>("a"), 1);
@@ -26,136 +26,146 @@ TEST(Election, SingleNodeElectsItselfAfterElectionDelay) {
 TEST(Election, NodeWithSeedsWaitsForItsJoinBeforeElectingItself) {
   // Its seed does not answer (a seed overloaded, or not started yet): alone it would elect itself
   // and later disrupt the cluster it joins. It waits one whole join backoff for an answer.
-  Net net;
+  StepCluster net({"a", "b"});
   Config cfg = config("a");
-  cfg.seeds = {"nowhere:1"};
   cfg.membership.join_retry_max = ms(1000);
-  NodeCore& a = net.add(cfg);
-  net.advance(ms(1050));  // election_delay (100 ms) passed long ago
-  EXPECT_FALSE(a.is_leader(net.now));
+  sim::Boot how;
+  how.config = cfg;
+  how.seeds = std::vector<std::string>{"nowhere:1"};
+  net.start("a", how);
+  net.pump();
+  NodeCore& a = net["a"];
+  net.run_for(ms(1050));  // election_delay (100 ms) passed long ago
+  EXPECT_FALSE(a.is_leader(net.now()));
   EXPECT_EQ(net.count<LeadershipAcquired>("a"), 0);
   // The seeds may all be down for good: after election_delay + join_retry_max it leads alone.
-  net.advance(ms(100));
-  EXPECT_TRUE(a.is_leader(net.now));
+  net.run_for(ms(100));
+  EXPECT_TRUE(a.is_leader(net.now()));
   // A node whose join is answered elects as soon as the others (covered by every test above);
   // one joining a led cluster follows.
   NodeCore& b = net.add(config("b"));
-  net.advance(ms(300));
+  net.run_for(ms(300));
   EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
 }
 
 TEST(Election, LeaseRunsOutWithoutAnyInput) {
-  Net net;
+  StepCluster net({"a"});
   NodeCore& a = net.add(config("a"));
-  net.advance(ms(600));
-  ASSERT_TRUE(a.is_leader(net.now));
+  net.run_for(ms(600));
+  ASSERT_TRUE(a.is_leader(net.now()));
   const Time end = a.lease_end();
-  EXPECT_LE(end - net.now, ms(350));
+  EXPECT_LE(end - net.now(), ms(350));
   // No tick, no message: the answer changes with time alone (a frozen process).
   EXPECT_TRUE(a.is_leader(end - Duration(1)));
   EXPECT_FALSE(a.is_leader(end));
 }
 
 TEST(Election, FollowerRefusesVotesWhileItsLeaderIsAlive) {
-  Net net;
+  StepCluster net({"a", "b", "c"});
   NodeCore& a = net.add(config("a", 2));
   NodeCore& b = net.add(config("b", 2));
-  NodeCore& c = net.add(config("c", 2));
-  net.advance(ms(1000));
-  ASSERT_TRUE(a.is_leader(net.now));
+  net.add(config("c", 2));
+  net.run_for(ms(1000));
+  ASSERT_TRUE(a.is_leader(net.now()));
   const std::uint64_t term = a.term();
   // c asks for an election itself: it is forwarded to the leader, who stays.
-  EXPECT_EQ(c.elect(net.now), ElectOutcome::started);
+  EXPECT_EQ(net.elect("c"), ElectOutcome::started);
   net.pump();
-  net.advance(ms(300));
-  EXPECT_TRUE(a.is_leader(net.now));
+  net.run_for(ms(300));
+  EXPECT_TRUE(a.is_leader(net.now()));
   EXPECT_EQ(a.term(), term);
   EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
 }
 
 TEST(Election, CutOffLeaderLosesLeaseAndOthersElectAboveItsTerm) {
-  Net net;
+  StepCluster net({"a", "b", "c"});
   NodeCore& a = net.add(config("a", 2));
   NodeCore& b = net.add(config("b", 2));
   net.add(config("c", 2));
-  net.advance(ms(1000));
-  ASSERT_TRUE(a.is_leader(net.now));
+  net.run_for(ms(1000));
+  ASSERT_TRUE(a.is_leader(net.now()));
   const std::uint64_t term = a.term();
-  net.cut = {"a"};
-  net.advance(ms(600));
-  EXPECT_FALSE(a.is_leader(net.now));
+  net.cut("a");
+  net.run_for(ms(600));
+  EXPECT_FALSE(a.is_leader(net.now()));
   ASSERT_TRUE(b.leader().has_value());
   EXPECT_NE(*b.leader(), "a");
   EXPECT_GT(b.term(), term);
 }
 
 TEST(Election, RestartedNodeStaysQuietForOnePromisePeriod) {
-  Net net;
+  StepCluster net({"a", "b"});
   net.add(config("a", 2));
   net.add(config("b", 2));
-  net.advance(ms(1500));
-  const std::string leader = net.nodes["a"]->is_leader(net.now) ? "a" : "b";
+  net.run_for(ms(1500));
+  const std::string leader = net["a"].is_leader(net.now()) ? "a" : "b";
   const std::string other = leader == "a" ? "b" : "a";
-  ASSERT_TRUE(net.nodes[leader]->is_leader(net.now));
+  ASSERT_TRUE(net[leader].is_leader(net.now()));
   // The follower restarts (new boot): for 4T it acknowledges nothing, so the leader, needing two
   // supporters, loses its lease...
-  net.nodes.erase(other);
+  net.crash(other, false);
   net.add(config(other, 2), 2);
-  net.advance(ms(390));
+  net.run_for(ms(390));
   EXPECT_EQ(net.count<LeadershipLost>(leader), 1);
-  EXPECT_FALSE(net.nodes[leader]->is_leader(net.now));
-  EXPECT_FALSE(net.nodes[other]->is_leader(net.now));
+  EXPECT_FALSE(net[leader].is_leader(net.now()));
+  EXPECT_FALSE(net[other].is_leader(net.now()));
   // ...and once the quiet period is over, one leader again.
-  net.advance(ms(1000));
-  NodeCore& a = *net.nodes["a"];
-  NodeCore& b = *net.nodes["b"];
-  EXPECT_NE(a.is_leader(net.now), b.is_leader(net.now));
+  net.run_for(ms(1000));
+  NodeCore& a = net["a"];
+  NodeCore& b = net["b"];
+  EXPECT_NE(a.is_leader(net.now()), b.is_leader(net.now()));
   ASSERT_TRUE(a.leader().has_value());
   EXPECT_EQ(a.leader(), b.leader());
 }
 
 TEST(Election, SettingsMismatchIsReportedAndNotVotedFor) {
-  Net net;
+  StepCluster net({"a", "b"});
   net.add(config("a"));
   Config other = config("b");
   other.strategy = "priority";
   net.add(other);
-  net.advance(ms(1000));
+  net.run_for(ms(1000));
   EXPECT_EQ(net.count<SettingsMismatch>("a"), 1);
   EXPECT_EQ(net.count<SettingsMismatch>("b"), 1);
 }
 
-/// Five nodes with quorum 3 led by a; a's process dies and b, c and d see its connection close
-/// (e not yet). Returns the term a led in and who leads after (empty if no one within 40 ms).
-std::pair<std::uint64_t, std::string> crash_a_seen_by_bcd(Net& net) {
-  for (const char* n : {"a", "b", "c", "d", "e"}) net.add(config(n, 3));
-  net.advance(ms(1000));
-  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const std::uint64_t old_term = net.nodes["a"]->term();
-  net.nodes.erase("a");
-  for (const char* n : {"b", "c", "d"}) net.nodes[n]->peer_gone(net.now, "a", 1);
+/// Five nodes with quorum 3 led by a; a's process dies and every other node but `late` sees its
+/// connection close. Returns the term a led in and who leads after (empty if no one within
+/// 40 ms).
+std::pair<std::uint64_t, std::string> crash_a_seen_by_all_but(StepCluster& net,
+                                                              const std::string& late) {
+  std::vector<std::string> seen;
+  for (const char* n : {"a", "b", "c", "d", "e"}) {
+    net.add(config(n, 3));
+    if (n != std::string("a") && n != late) seen.emplace_back(n);
+  }
+  net.run_for(ms(1000));
+  EXPECT_TRUE(net["a"].is_leader(net.now()));
+  const std::uint64_t old_term = net["a"].term();
+  net.crash("a", false);
+  for (const auto& n : seen) net.peer_gone(n, "a", 1);
   net.pump();
   std::string leader;
   for (int i = 0; i < 40 && leader.empty(); ++i) {
-    net.advance(ms(1), ms(1));
-    for (const char* n : {"b", "c", "d"}) {
-      if (net.nodes[n]->is_leader(net.now)) leader = n;
+    net.run_for(ms(1));
+    for (const auto& n : seen) {
+      if (net[n].is_leader(net.now())) leader = n;
     }
   }
   return {old_term, leader};
 }
 
 TEST(Election, PeerThatLearnsOfACrashLastFollowsTheNewLeaderAtOnce) {
-  Net net;
+  StepCluster net({"a", "b", "c", "d", "e"});
   // No word of a's end reaches e either (the others' gossip would tell it: see the next test).
-  net.no_gossip_to = {"e"};
-  const auto [old_term, leader] = crash_a_seen_by_bcd(net);
+  net.set_no_gossip_to("e", true);
+  const auto [old_term, leader] = crash_a_seen_by_all_but(net, "e");
   ASSERT_FALSE(leader.empty());
   // e got the new leader's heartbeat while it still backed a, and refused it.
-  NodeCore& e = *net.nodes["e"];
+  NodeCore& e = net["e"];
   EXPECT_EQ(e.leader(), std::optional<std::string>("a"));
   // Its own signal arrives: it follows the new leader at once, not one heartbeat later.
-  e.peer_gone(net.now, "a", 1);
+  net.peer_gone("e", "a", 1);
   net.pump();
   EXPECT_EQ(e.leader(), std::optional<std::string>(leader));
   EXPECT_GT(e.term(), old_term);
@@ -165,15 +175,16 @@ TEST(Election, PeerThatLearnsOfACrashLastFollowsTheNewLeaderAtOnce) {
 TEST(Election, ProcessGoneHeardFromAMemberReleasesThePromiseAsOwnSignalWould) {
   // In a big cluster the transport's signals of a crashed leader reach the followers over a few
   // hundred milliseconds (each must be scheduled); the first who see it say so in gossip, marked
-  // gone, and that frees the others' promises at once.
-  Net net;
-  const auto [old_term, leader] = crash_a_seen_by_bcd(net);
+  // gone, and that frees the others' promises at once. The late one is c, whom the new leader
+  // (b) asks first: its request carries the gossip.
+  StepCluster net({"a", "b", "c", "d", "e"});
+  const auto [old_term, leader] = crash_a_seen_by_all_but(net, "c");
   ASSERT_FALSE(leader.empty());
-  NodeCore& e = *net.nodes["e"];
-  EXPECT_EQ(e.leader(), std::optional<std::string>(leader)) << "e waited for its own signal";
-  EXPECT_GT(e.term(), old_term);
+  NodeCore& c = net["c"];
+  EXPECT_EQ(c.leader(), std::optional<std::string>(leader)) << "c waited for its own signal";
+  EXPECT_GT(c.term(), old_term);
   bool gone = false;
-  for (const auto& ev : net.events["e"]) {
+  for (const auto& ev : net.events("c")) {
     if (const auto* d = std::get_if<MemberDown>(&ev); d && d->member == "a") {
       gone = d->reason == DownReason::process_gone;
     }
@@ -182,13 +193,14 @@ TEST(Election, ProcessGoneHeardFromAMemberReleasesThePromiseAsOwnSignalWould) {
 }
 
 TEST(Election, FarFollowersAreHeartbeatedRarelyAndKeepTheLeader) {
-  FarNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  net.sent.clear();
-  net.advance(ms(2000));
+  FarCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  net.clear_message_log();
+  net.run_for(ms(2000));
   std::map<std::string, int> heartbeats;
-  for (const auto& [from, m] : net.sent) {
-    if (from == "a" && std::holds_alternative<Heartbeat>(m.env.body)) ++heartbeats[m.to_name];
+  for (const auto& l : net.message_log()) {
+    if (l.from == "a" && std::holds_alternative<Heartbeat>(l.msg.env.body))
+      ++heartbeats[l.msg.to_name];
   }
   EXPECT_GE(heartbeats["b"], 19);  // the watcher: every T
   EXPECT_LE(heartbeats["c"], 3);   // far: once per far interval (10T)
@@ -196,15 +208,15 @@ TEST(Election, FarFollowersAreHeartbeatedRarelyAndKeepTheLeader) {
   EXPECT_LE(heartbeats["d"], 3);
   // 2 s without a heartbeat for most of it (5 times 4T): the far members still follow a.
   for (const char* n : {"b", "c", "d"}) {
-    EXPECT_EQ(net.nodes[n]->leader(), std::optional<std::string>("a")) << n;
+    EXPECT_EQ(net[n].leader(), std::optional<std::string>("a")) << n;
   }
   EXPECT_EQ(net.count<LeadershipAcquired>("a"), 1);
 }
 
 TEST(Election, FarFollowerBacksOnlyTheLeadersWatchers) {
-  FarNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const std::uint64_t next = net.nodes["a"]->max_term() + 1;
+  FarCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const std::uint64_t next = net["a"].max_term() + 1;
   // d is not a watcher: while c believes a alive, it refuses d, so d cannot disrupt a.
   const VoteResp to_d = net.answer("c", net.as("d", PreVoteReq{next}));
   EXPECT_FALSE(to_d.granted);
@@ -216,7 +228,7 @@ TEST(Election, FarFollowerBacksOnlyTheLeadersWatchers) {
   EXPECT_FALSE(net.answer("b", net.as("d", PreVoteReq{next})).granted);
   // A real vote for the watcher: c gives a up and backs b alone.
   EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next, false})).granted);
-  EXPECT_FALSE(net.nodes["c"]->leader().has_value());
+  EXPECT_FALSE(net["c"].leader().has_value());
   EXPECT_FALSE(net.answer("c", net.as("d", VoteReq{next, false})).granted);
 }
 
@@ -224,82 +236,80 @@ TEST(Election, CampaignAfterTheLeadersProcessEndedSkipsThePreVote) {
   // A pre-vote round keeps a candidate from disrupting a leader that may be alive. Once the
   // leader's process is known to have ended there is none to disrupt, and at a few hundred
   // voters the round costs as much as the vote itself.
-  FarNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const std::size_t since = net.sent.size();
-  net.nodes.erase("a");
-  for (const char* n : {"b", "c", "d"}) net.nodes[n]->peer_gone(net.now, "a", 1);
+  FarCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const std::size_t since = net.message_log().size();
+  net.crash("a", false);
+  for (const char* n : {"b", "c", "d"}) net.peer_gone(n, "a", 1);
   net.pump();
-  EXPECT_TRUE(net.nodes["b"]->is_leader(net.now));
+  EXPECT_TRUE(net["b"].is_leader(net.now()));
   const auto [pre, real] = campaign_requests(net, "b", since);
   EXPECT_EQ(pre, 0);
   EXPECT_EQ(real, 2);  // c and d
 }
 
 TEST(Election, CampaignAfterAFrozenLeaderStillAsksPreVotes) {
-  FarNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const std::size_t since = net.sent.size();
-  net.cut = {"a"};  // frozen: no signal, b's promise runs out after 4T
-  net.advance(ms(600));
-  EXPECT_TRUE(net.nodes["b"]->is_leader(net.now));
+  FarCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const std::size_t since = net.message_log().size();
+  net.cut("a");  // frozen: no signal, b's promise runs out after 4T
+  net.run_for(ms(600));
+  EXPECT_TRUE(net["b"].is_leader(net.now()));
   EXPECT_GT(campaign_requests(net, "b", since).first, 0);  // to a too: not yet suspected
 }
 
 TEST(Election, WaitingCandidateHoldsOffOnceWhileABetterOneCampaigns) {
   // b ranks first after a, c second: c waits 2T to 2.5T for b, then campaigns itself (the bully
   // fallback). When c hears b campaign meanwhile, it waits for b's campaign to end instead.
-  FarNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const std::uint64_t next = net.nodes["a"]->max_term() + 1;
+  FarCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const std::uint64_t next = net["a"].max_term() + 1;
   const Envelope b_asks = net.as("b", PreVoteReq{next});
-  net.cut = {"b"};  // b's campaign never ends here: its answers are lost
-  net.nodes.erase("a");
-  for (const char* n : {"c", "d"}) net.nodes[n]->peer_gone(net.now, "a", 1);
+  net.cut("b");  // b's campaign never ends here: its answers are lost
+  net.crash("a", false);
+  for (const char* n : {"c", "d"}) net.peer_gone(n, "a", 1);
   net.pump();
-  const std::size_t since = net.sent.size();
-  net.advance(ms(100), ms(1));
+  const std::size_t since = net.message_log().size();
+  net.run_for(ms(100));
   ASSERT_EQ(campaign_requests(net, "c", since), std::make_pair(0, 0));
-  net.nodes["c"]->receive(net.now, b_asks);
-  net.pump();
-  net.advance(ms(160), ms(1));  // past c's own turn (at most 2.5T)
+  net.deliver("c", b_asks);
+  net.run_for(ms(160));  // past c's own turn (at most 2.5T)
   EXPECT_EQ(campaign_requests(net, "c", since), std::make_pair(0, 0));
-  net.nodes["c"]->receive(net.now, b_asks);  // heard again: no second extension
-  net.pump();
-  net.advance(ms(200), ms(1));  // b's campaign (3T from when c heard it) is over
+  net.deliver("c", b_asks);  // heard again: no second extension
+  net.run_for(ms(200));      // b's campaign (3T from when c heard it) is over
   EXPECT_GT(campaign_requests(net, "c", since).second, 0);
-  EXPECT_TRUE(net.nodes["c"]->is_leader(net.now));
+  EXPECT_TRUE(net["c"].is_leader(net.now()));
 }
 
 TEST(Election, WatcherCutOffAndBackChangesTheListWithoutDisruptingTheLeader) {
-  FarNet net;
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  const std::uint64_t term = net.nodes["a"]->term();
+  FarCluster net;
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const std::uint64_t term = net["a"].term();
   auto status_of_b = [&] {
-    for (const auto& m : net.nodes["a"]->members()) {
+    for (const auto& m : net["a"].members()) {
       if (m.name == "b") return m.status;
     }
     return MemberStatus::dead;
   };
   // b is cut off until a suspects it: c, ranking next among the alive, becomes the watcher.
   // Suspicion is no up/down transition, so no election round tells everyone.
-  net.cut = {"b"};
-  for (int i = 0; i < 100 && status_of_b() != MemberStatus::suspect; ++i) net.advance(ms(100));
+  net.cut("b");
+  for (int i = 0; i < 100 && status_of_b() != MemberStatus::suspect; ++i) net.run_for(ms(100));
   ASSERT_EQ(status_of_b(), MemberStatus::suspect);
-  net.advance(ms(300));
+  net.run_for(ms(300));
   // b is back and refutes: it ranks before c again, and c is dropped from the list (the leader
   // tells a dropped watcher at once: it expected a heartbeat every T).
   const int changes = net.count<LeaderChanged>("c");
-  net.cut.clear();
-  net.advance(ms(3000));
+  net.uncut("b");
+  net.run_for(ms(3000));
   EXPECT_EQ(net.count<LeaderChanged>("c"), changes);  // never gave a up
-  EXPECT_EQ(net.nodes["c"]->leader(), std::optional<std::string>("a"));
-  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
-  EXPECT_EQ(net.nodes["a"]->term(), term);
+  EXPECT_EQ(net["c"].leader(), std::optional<std::string>("a"));
+  EXPECT_TRUE(net["a"].is_leader(net.now()));
+  EXPECT_EQ(net["a"].term(), term);
 }
 
 TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
-  Net net;
+  StepCluster net({"a", "b", "c", "d", "e"});
   int priority = 1;
   for (const char* n : {"a", "b", "c", "d", "e"}) {
     Config cfg = config(n, 2);
@@ -308,14 +318,16 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
     cfg.heartbeat_watchers = 1;
     net.add(cfg);
   }
-  net.advance(ms(1500));
-  ASSERT_TRUE(net.nodes["a"]->is_leader(net.now));
-  net.sent.clear();
-  net.advance(ms(2000));
+  net.run_for(ms(1500));
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  net.clear_message_log();
+  net.run_for(ms(2000));
   std::set<std::string> acked, alive, near;
   // Who gets heartbeats, and who answers, by datagram (no connection: docs/design.md §3).
   std::set<std::string> hb_datagram, hb_stream, resp_datagram, resp_stream;
-  for (const auto& [from, m] : net.sent) {
+  for (const auto& l : net.message_log()) {
+    const std::string& from = l.from;
+    const Outgoing& m = l.msg;
     const bool datagram = m.route == Route::datagram;
     if (const auto* r = std::get_if<HeartbeatResp>(&m.env.body); r && r->ok) {
       (r->alive_only ? alive : acked).insert(from);
@@ -332,7 +344,7 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
   EXPECT_EQ(acked, near);
   // e answers with proof of life only (the leader watches the members that do not probe).
   EXPECT_TRUE(alive.count("e"));
-  EXPECT_TRUE(net.nodes["a"]->is_leader(net.now));
+  EXPECT_TRUE(net["a"].is_leader(net.now()));
   // The watchers' traffic keeps a connection (the leader's crash must reach them); e's does not.
   EXPECT_EQ(hb_stream, near);
   EXPECT_EQ(hb_datagram, std::set<std::string>{"e"});
@@ -341,7 +353,7 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
 }
 
 TEST(Election, VoteRequestFromANodeThatLeftIsRefused) {
-  Net net;
+  StepCluster net({"a", "b", "c"});
   // c ranks best, so that b, campaigning alone, would not refuse it as a worse candidate.
   int priority = 3;
   for (const char* n : {"a", "b", "c"}) {
@@ -350,33 +362,31 @@ TEST(Election, VoteRequestFromANodeThatLeftIsRefused) {
     cfg.priority = priority--;
     net.add(cfg);
   }
-  net.advance(ms(1000));
+  net.run_for(ms(1000));
   // A message c sent while it was a member, kept (delayed in the network, or replayed by c's
   // owner, who still has the secret).
   Envelope kept;
-  for (const auto& [from, m] : net.sent) {
-    if (from == "c") kept = m.env;
+  for (const auto& l : net.message_log()) {
+    if (l.from == "c") kept = l.msg.env;
   }
   ASSERT_EQ(kept.header.self.name, "c");
-  net.nodes["c"]->stop(net.now);
+  net.stop("c");
   net.pump();
-  net.nodes.erase("c");
-  net.nodes["a"]->stop(net.now);
+
+  net.stop("a");
   net.pump();
-  net.nodes.erase("a");
   // b is alone now: whatever it held runs out, and it backs no one.
-  net.advance(ms(600));
-  NodeCore& b = *net.nodes["b"];
+  net.run_for(ms(600));
+  NodeCore& b = net["b"];
   ASSERT_FALSE(b.leader().has_value());
   const std::uint64_t term = b.max_term();
   kept.body = VoteReq{term + 100, false};
   kept.gossip.clear();
-  net.sent.clear();
-  b.receive(net.now, kept);
-  net.pump();
-  for (const auto& [from, m] : net.sent) {
-    const auto* resp = std::get_if<VoteResp>(&m.env.body);
-    if (from == "b" && resp) {
+  net.clear_message_log();
+  net.deliver("b", kept);
+  for (const auto& l : net.message_log()) {
+    const auto* resp = std::get_if<VoteResp>(&l.msg.env.body);
+    if (l.from == "b" && resp) {
       EXPECT_FALSE(resp->granted) << to_string(resp->reason);
     }
   }

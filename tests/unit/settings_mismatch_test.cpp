@@ -5,29 +5,29 @@
 #include <string>
 #include <vector>
 
-#include "election_net.hpp"
+#include "step_cluster.hpp"
 
 namespace elector {
 namespace {
 
-using namespace election_net;
+using namespace step;
 
-std::vector<SettingsMismatch> mismatches(Net& net, const std::string& node) {
+std::vector<SettingsMismatch> mismatches(StepCluster& net, const std::string& node) {
   std::vector<SettingsMismatch> v;
-  for (const auto& e : net.events[node]) {
+  for (const auto& e : net.events(node)) {
     if (const auto* m = std::get_if<SettingsMismatch>(&e)) v.push_back(*m);
   }
   return v;
 }
 
 TEST(SettingsMismatch, EachSideReportsTheOtherOnceWithWhatDiffersAndBothValues) {
-  Net net;
+  StepCluster net({"a", "b", "c"});
   net.add(config("a", 1));
   net.add(config("b", 1));
   Config other = config("c", 3);
   other.election_delay = ms(250);
   net.add(other);
-  net.advance(ms(5000));
+  net.run_for(ms(5000));
 
   const auto at_a = mismatches(net, "a");
   ASSERT_EQ(at_a.size(), 1u);
@@ -51,13 +51,15 @@ TEST(SettingsMismatch, EachSideReportsTheOtherOnceWithWhatDiffersAndBothValues) 
 }
 
 TEST(SettingsMismatch, OnlyMessagesToAMismatchedMemberAndJoinsCarryTheSettings) {
-  Net net;
+  StepCluster net({"a", "b", "c"});
   net.add(config("a", 1));
   net.add(config("b", 1));
   net.add(config("c", 2));
-  net.advance(ms(3000));
+  net.run_for(ms(3000));
   int to_c = 0;
-  for (const auto& [from, m] : net.sent) {
+  for (const auto& l : net.message_log()) {
+    const std::string& from = l.from;
+    const Outgoing& m = l.msg;
     const bool carries = m.env.header.settings.has_value();
     if (m.to_name.empty()) {
       EXPECT_TRUE(carries) << from << " joins through a seed without its settings";

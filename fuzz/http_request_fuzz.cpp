@@ -15,9 +15,9 @@ namespace {
 
 /// One request or the final error, as a comparable value.
 struct Outcome {
-  electord::HttpParse::State state;
+  elector::daemon::HttpParse::State state;
   int status = 0;
-  electord::HttpRequest request;
+  elector::daemon::HttpRequest request;
 };
 
 bool same(const Outcome& a, const Outcome& b) {
@@ -31,7 +31,7 @@ bool same(const Outcome& a, const Outcome& b) {
 /// Feeds `pieces` one after the other, cutting out requests as they complete, as the server does.
 std::vector<Outcome> run(const std::vector<std::string>& pieces) {
   // Small limits, so that the fuzzer reaches the 413 and 431 paths with short inputs.
-  electord::HttpLimits limits;
+  elector::daemon::HttpLimits limits;
   limits.max_header_bytes = 512;
   limits.max_body_bytes = 256;
   std::vector<Outcome> out;
@@ -40,15 +40,16 @@ std::vector<Outcome> run(const std::vector<std::string>& pieces) {
     buffer += piece;
     while (true) {
       Outcome o;
-      const auto p = electord::parse_http_request(buffer, limits, o.request);
+      const auto p = elector::daemon::parse_http_request(buffer, limits, o.request);
       o.state = p.state;
       o.status = p.status;
-      if (p.state == electord::HttpParse::State::incomplete) break;
-      if (p.state == electord::HttpParse::State::error && (p.status < 400 || p.status > 599)) {
+      if (p.state == elector::daemon::HttpParse::State::incomplete) break;
+      if (p.state == elector::daemon::HttpParse::State::error &&
+          (p.status < 400 || p.status > 599)) {
         std::abort();
       }
       out.push_back(std::move(o));
-      if (p.state == electord::HttpParse::State::error) return out;  // the server closes
+      if (p.state == elector::daemon::HttpParse::State::error) return out;  // the server closes
     }
   }
   return out;

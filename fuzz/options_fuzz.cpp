@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto sep = input.find(kSeparator);
   const std::string toml(input.substr(0, sep));
 
-  electord::OptionsInput in;
+  elector::daemon::OptionsInput in;
   in.args = {"--config", "fuzz.toml"};
   if (sep != std::string_view::npos) {
     std::string_view rest = input.substr(sep + kSeparator.size());
@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return toml;
   };
 
-  const auto r = electord::load_options(in);
+  const auto r = elector::daemon::load_options(in);
   const int outcomes =
       int{r.settings.has_value()} + int{!r.errors.empty()} + int{!r.output.empty()};
   if (outcomes != 1) std::abort();

@@ -67,10 +67,13 @@ struct Config {
   /// two elects at most one leader.
   int cluster_size = 0;
   bool candidate_node = true;
+  /// Where the hooks of an election run (every node, or the initiator only): part of the
+  /// protocol, so every node must agree. What a hook runs is the application's
+  /// (NodeCallbacks::pre_election and post_election; electord's hook commands).
   HooksExecution hooks_execution = HooksExecution::local;
   bool automatic_elections = true;
-  std::vector<std::string> pre_election_hooks;
-  std::vector<std::string> post_election_hooks;
+  /// How long the node waits for the application's hook callbacks before it goes on (a leader
+  /// holds its followers' election this long at most).
   Duration hook_timeout = ms(1000);
   /// T: the leader heartbeats every T; a follower declares it lost after 4T without one.
   Duration heartbeat_interval = ms(100);

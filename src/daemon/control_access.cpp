@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -31,4 +31,4 @@ AccessDecision control_access(const HttpRequest& request, std::string_view token
   return {401, "a client on another host must send the control token (Authorization: Bearer)"};
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

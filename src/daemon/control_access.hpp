@@ -13,7 +13,7 @@
 
 #include "daemon/http_request.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 struct AccessDecision {
   /// 0: answer the request; else the status to refuse it with (401 or 403).
@@ -24,4 +24,4 @@ struct AccessDecision {
 /// `token` is the daemon's control token, empty when none is configured.
 AccessDecision control_access(const HttpRequest& request, std::string_view token);
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -13,7 +13,7 @@
 
 #include "elector/node.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 struct LeaderView {
   std::optional<std::string> leader;
@@ -34,4 +34,4 @@ class ControlBackend {
   virtual void clear_leader() = 0;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -16,7 +16,7 @@
 #include "daemon/metrics.hpp"
 #include "daemon/options.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -327,4 +327,4 @@ void ControlServer::events(const std::shared_ptr<HttpExchange>& ex) {
              ": keepalive\n\n");
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

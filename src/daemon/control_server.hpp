@@ -24,7 +24,7 @@
 #include "daemon/http_server.hpp"
 #include "daemon/task_queue.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 struct ControlServerOptions {
   /// An IP address or host name, or "unix:PATH" for a unix-domain socket (port then unused).
@@ -98,4 +98,4 @@ class ControlServer {
   int port_ = -1;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -2,7 +2,7 @@
 
 #include <variant>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -171,4 +171,4 @@ std::string event_text(const elector::Event& e) {
   return std::visit(Text{}, e);
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -12,7 +12,7 @@
 #include "elector/events.hpp"
 #include "elector/time.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 /// Keys keep the order they are written in (t_mono_ns, node, event, then the event's fields), so
 /// that lines read well.
@@ -27,4 +27,4 @@ std::string event_line(elector::Time at, std::string_view node, const elector::E
 /// A short sentence for the daemon's log ("leader is now box2 (term 7)").
 std::string event_text(const elector::Event& e);
 
-}  // namespace electord
+}  // namespace elector::daemon

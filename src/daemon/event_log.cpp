@@ -8,7 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace electord {
+namespace elector::daemon {
 
 std::unique_ptr<EventLog> EventLog::open(const std::string& path, std::string& error) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -50,4 +50,4 @@ bool EventLog::append(std::string_view line) {
   return true;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

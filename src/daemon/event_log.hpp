@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace electord {
+namespace elector::daemon {
 
 class EventLog {
  public:
@@ -36,4 +36,4 @@ class EventLog {
   bool failed_ = false;  // a write failed already: log only the first failure
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace electord {
+namespace elector::daemon {
 
 std::string sse_frame(std::string_view event_name, std::string_view data) {
   std::string f;
@@ -87,4 +87,4 @@ EventBroadcaster::Subscription::Wait EventBroadcaster::Subscription::next(
   return Wait::frames;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-namespace electord {
+namespace elector::daemon {
 
 /// One SSE frame: "event: NAME\ndata: JSON\n\n".
 std::string sse_frame(std::string_view event_name, std::string_view data);
@@ -78,4 +78,4 @@ class EventBroadcaster {
   std::shared_ptr<State> state_;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

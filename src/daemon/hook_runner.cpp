@@ -17,7 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -352,4 +352,4 @@ HookResult::Outcome HookRunner::wait_for(int pid, int& status) {
   }
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -29,7 +29,7 @@
 #include "elector/events.hpp"
 #include "elector/time.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 struct HookResult {
   enum class Outcome {
@@ -105,4 +105,4 @@ class HookRunner {
   std::thread thread_;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

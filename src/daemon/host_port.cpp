@@ -5,7 +5,7 @@
 #include <string_view>
 #include <system_error>
 
-namespace electord {
+namespace elector::daemon {
 
 std::optional<HostPort> parse_host_port(const std::string& s) {
   std::string host;
@@ -51,4 +51,4 @@ bool is_loopback_host(const std::string& host) {
          host.rfind("unix:", 0) == 0;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

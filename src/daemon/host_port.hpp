@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace electord {
+namespace elector::daemon {
 
 /// A HOST:PORT address split in two. IPv6 hosts are written in brackets ("[::1]:7947") and kept
 /// here without them.
@@ -22,4 +22,4 @@ std::string format_host_port(const HostPort& hp);
 /// True for addresses that only this host can reach (127.0.0.0/8, ::1, localhost, unix:PATH).
 bool is_loopback_host(const std::string& host);
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -12,7 +12,7 @@
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/write.hpp>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -260,4 +260,4 @@ void HttpConnection::keepalive() {
   write_chunk(std::move(data));
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -18,7 +18,7 @@
 #include "daemon/http_server_impl.hpp"
 #include "daemon/peer_address.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
@@ -97,4 +97,4 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::string keepalive_text_;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

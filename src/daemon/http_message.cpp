@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -36,4 +36,4 @@ HttpStreamHead stream_head(const HttpResponse& r) {
   return m;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -15,7 +15,7 @@
 
 #include "daemon/http_response.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 using HttpWhole = boost::beast::http::response<boost::beast::http::string_body>;
 using HttpStreamHead = boost::beast::http::response<boost::beast::http::empty_body>;
@@ -27,4 +27,4 @@ HttpWhole whole_message(const HttpResponse& r, bool close, bool head_only);
 /// The head of a streamed response: `r`'s status and fields, "Transfer-Encoding: chunked".
 HttpStreamHead stream_head(const HttpResponse& r);
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -9,7 +9,7 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -298,4 +298,4 @@ HttpParse parse_http_request(std::string& buffer, const HttpLimits& limits, Http
   return done;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

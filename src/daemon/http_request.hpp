@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-namespace electord {
+namespace elector::daemon {
 
 struct HttpRequest {
   std::string method;
@@ -76,4 +76,4 @@ bool percent_decode(std::string_view in, bool plus_is_space, std::string& out);
 /// Splits "a=1&b=x%20y&c" into decoded pairs. False on a malformed escape.
 bool parse_query(std::string_view query, std::vector<std::pair<std::string, std::string>>& out);
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -1,6 +1,6 @@
 #include "daemon/http_response.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 std::string_view http_reason(int status) {
   switch (status) {
@@ -35,4 +35,4 @@ std::string_view http_reason(int status) {
   }
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace electord {
+namespace elector::daemon {
 
 struct HttpResponse {
   int status = 200;
@@ -24,4 +24,4 @@ struct HttpResponse {
 /// "OK", "Not Found", ...; "Unknown" for a status without a phrase here.
 std::string_view http_reason(int status);
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -28,7 +28,7 @@
 #include "daemon/http_connection.hpp"
 #include "daemon/http_message.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -367,4 +367,4 @@ std::size_t HttpServer::connections() const {
   return impl_->conn_count.load();
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -26,7 +26,7 @@
 #include "daemon/http_request.hpp"
 #include "daemon/http_response.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 class HttpConnection;   // http_server.cpp
 struct HttpServerGate;  // http_server.cpp
@@ -130,4 +130,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -25,7 +25,7 @@
 
 #include "daemon/http_server.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 using HttpSocket = boost::asio::generic::stream_protocol::socket;
 using HttpAcceptor = boost::asio::basic_socket_acceptor<boost::asio::generic::stream_protocol>;
@@ -83,4 +83,4 @@ struct HttpServer::Impl {
   std::thread thread;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

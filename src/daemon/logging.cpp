@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -115,4 +115,4 @@ void log_node(LogLevel level, const std::string& text) {
   spdlog::log(to_spdlog(level), "{}", text);
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

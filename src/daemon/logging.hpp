@@ -13,7 +13,7 @@
 #include "daemon/options.hpp"
 #include "elector/log.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 /// Formats a record as one JSON object (tests use it directly).
 std::unique_ptr<spdlog::formatter> make_json_formatter(std::string node);
@@ -25,4 +25,4 @@ void setup_logging(LogFormat format, elector::LogLevel level, const std::string&
 /// The node's own diagnostics (NodeCallbacks::log), to the default logger at their level.
 void log_node(elector::LogLevel level, const std::string& text);
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -68,18 +68,18 @@ spdlog::level::level_enum event_level(const elector::Event& e) {
   return spdlog::level::info;
 }
 
-int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
-  electord::Settings s = settings_in;
+int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signals) {
+  elector::daemon::Settings s = settings_in;
   const std::string name = s.node.name;
 
   // Before anything is bound: a second electord of this name must stop here, with this reason,
   // not on a busy port.
-  electord::StateLock::Failure lock_failure{};
+  elector::daemon::StateLock::Failure lock_failure{};
   std::string lock_error;
   const auto state_lock =
-      electord::StateLock::acquire(s.state_dir, s.node.state_file, lock_failure, lock_error);
+      elector::daemon::StateLock::acquire(s.state_dir, s.node.state_file, lock_failure, lock_error);
   if (!state_lock) {
-    if (lock_failure != electord::StateLock::Failure::directory) {
+    if (lock_failure != elector::daemon::StateLock::Failure::directory) {
       spdlog::error("{}", lock_error);
       return 1;
     }
@@ -94,10 +94,10 @@ int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
     return 2;
   }
 
-  std::unique_ptr<electord::EventLog> event_log;
+  std::unique_ptr<elector::daemon::EventLog> event_log;
   if (!s.event_log.empty()) {
     std::string err;
-    event_log = electord::EventLog::open(s.event_log, err);
+    event_log = elector::daemon::EventLog::open(s.event_log, err);
     if (!event_log) {
       // Named as the user gave it: "--event-log", "ELECTOR_EVENT_LOG" or "event_log in FILE".
       std::fprintf(stderr, "electord: cannot open %s \"%s\": %s\n", s.event_log_origin.c_str(),
@@ -106,7 +106,7 @@ int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
     }
   }
 
-  if (!electord::is_loopback_host(s.control_addr.host)) {
+  if (!elector::daemon::is_loopback_host(s.control_addr.host)) {
     if (s.control_token.empty()) {
       spdlog::warn(
           "the control API listens on {}, but without control_token_file it answers only clients "
@@ -117,12 +117,12 @@ int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
                    s.control);
     }
   }
-  electord::NodeBackend backend;
-  electord::ControlServerOptions copts;
+  elector::daemon::NodeBackend backend;
+  elector::daemon::ControlServerOptions copts;
   copts.host = s.control_addr.host;
   copts.port = s.control_addr.port;
   copts.token = s.control_token;
-  electord::ControlServer server(backend, copts);
+  elector::daemon::ControlServer server(backend, copts);
   std::string bind_error;
   if (!server.bind(bind_error)) {
     spdlog::error("{}", bind_error);
@@ -131,15 +131,15 @@ int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
   // Gossip the address actually bound (port 0 picks one).
   s.node.control = server.address();
 
-  electord::HookRunnerOptions hopts;
+  elector::daemon::HookRunnerOptions hopts;
   hopts.node_name = name;
   hopts.timeout = s.node.hook_timeout;
-  electord::HookRunner hooks(hopts);
+  elector::daemon::HookRunner hooks(hopts);
 
-  const auto pre_hooks = s.node.pre_election_hooks;
-  const auto post_hooks = s.node.post_election_hooks;
+  const auto pre_hooks = s.pre_election_hooks;
+  const auto post_hooks = s.post_election_hooks;
   elector::NodeCallbacks cb;
-  cb.log = electord::log_node;
+  cb.log = elector::daemon::log_node;
   cb.pre_election = [&hooks, &pre_hooks](const elector::HookRequest& r) {
     hooks.enqueue(r, pre_hooks);
   };
@@ -147,10 +147,10 @@ int run(const electord::Settings& settings_in, const sigset_t& stop_signals) {
     hooks.enqueue(r, post_hooks);
   };
   cb.event = [&](elector::Time at, const elector::Event& e) {
-    const std::string line = electord::event_line(at, name, e);
+    const std::string line = elector::daemon::event_line(at, name, e);
     if (event_log) event_log->append(line);
     server.publish(elector::event_name(e), line);
-    spdlog::log(event_level(e), "{}", electord::event_text(e));
+    spdlog::log(event_level(e), "{}", elector::daemon::event_text(e));
   };
 
   std::unique_ptr<elector::Node> node;
@@ -217,10 +217,10 @@ int main(int argc, char** argv) {
   // A client that goes away mid-response must not kill the daemon.
   ignore_sigpipe();
 
-  electord::OptionsInput in;
+  elector::daemon::OptionsInput in;
   in.args.assign(argv + 1, argv + argc);
-  in.env = electord::elector_environment(environ);
-  const auto opts = electord::load_options(in);
+  in.env = elector::daemon::elector_environment(environ);
+  const auto opts = elector::daemon::load_options(in);
   if (!opts.output.empty()) {
     std::fputs(opts.output.c_str(), stdout);
     return 0;
@@ -231,7 +231,7 @@ int main(int argc, char** argv) {
   }
   const auto& settings = *opts.settings;
 
-  electord::setup_logging(settings.log_format, settings.log_level, settings.node.name);
+  elector::daemon::setup_logging(settings.log_format, settings.log_level, settings.node.name);
   raise_open_files_limit();
   for (const auto& w : settings.warnings) spdlog::warn("{}", w);
 

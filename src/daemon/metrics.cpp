@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -141,4 +141,4 @@ std::string render_metrics(const elector::NodeStatus& status,
   return p.take();
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -7,7 +7,7 @@
 
 #include "elector/node.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -15,4 +15,4 @@ inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; c
 /// dropped packets by reason, quorum and settings mismatches.
 std::string render_metrics(const elector::NodeStatus& status, const elector::TransportStats& stats);
 
-}  // namespace electord
+}  // namespace elector::daemon

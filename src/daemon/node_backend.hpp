@@ -7,7 +7,7 @@
 #include "daemon/control_backend.hpp"
 #include "elector/node.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 class NodeBackend final : public ControlBackend {
  public:
@@ -31,4 +31,4 @@ class NodeBackend final : public ControlBackend {
   elector::Node* node_ = nullptr;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -12,7 +12,7 @@
 #include "daemon/options_toml.hpp"
 #include "daemon/options_values.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 const char* to_string(LogFormat f) {
   return f == LogFormat::json ? "json" : "text";
@@ -151,4 +151,4 @@ OptionsResult load_options(const OptionsInput& in) {
   return result;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -26,7 +26,7 @@
 #include "elector/log.hpp"
 #include "elector/node.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 enum class LogFormat { text, json };
 
@@ -48,6 +48,10 @@ struct Settings {
   /// Where the secret came from, for the start line: "--cookie-file /x", "ELECTOR_COOKIE", ...
   /// Empty when running insecure.
   std::string secret_source;
+
+  /// The shell commands run before and after each election (hook_runner.hpp), in order.
+  std::vector<std::string> pre_election_hooks;
+  std::vector<std::string> post_election_hooks;
 
   std::string event_log;
   /// Where event_log came from, for messages: "--event-log", "ELECTOR_EVENT_LOG", "event_log in
@@ -119,4 +123,4 @@ OptionsResult load_options(const OptionsInput& in);
 /// The ELECTOR_* entries of a process environment (`environ`).
 std::map<std::string, std::string> elector_environment(char** envp);
 
-}  // namespace electord
+}  // namespace elector::daemon

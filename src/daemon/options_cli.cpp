@@ -11,7 +11,7 @@
 #define ELECTORD_VERSION "unknown"
 #endif
 
-namespace electord {
+namespace elector::daemon {
 
 CommandLine parse_command_line(const std::vector<std::string>& args) {
   CommandLine result;
@@ -92,4 +92,4 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   return result;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -12,7 +12,7 @@
 
 #include "daemon/options_values.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 struct CommandLine {
   /// The keys the command line gave, each with its flag as origin ("--quorum-size").
@@ -26,4 +26,4 @@ struct CommandLine {
 /// Parses `args` (without the program name).
 CommandLine parse_command_line(const std::vector<std::string>& args);
 
-}  // namespace electord
+}  // namespace elector::daemon

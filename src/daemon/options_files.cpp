@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <optional>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -173,4 +173,4 @@ void locate_state(const Values& values, const OptionsInput& in, Settings& s,
   s.node.state_file = (dir == "/" ? "" : dir) + "/" + s.node.name + ".state";
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

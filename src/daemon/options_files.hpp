@@ -14,7 +14,7 @@
 #include "daemon/options.hpp"
 #include "daemon/options_values.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 /// Fills settings.node.cookie from the highest-precedence source (the file `cookie_file` given
 /// as the cookie_file key, or ELECTOR_COOKIE), or explains why it cannot; checks it against
@@ -31,4 +31,4 @@ void load_control_token(const Values& values, const OptionsInput& in, const std:
 void locate_state(const Values& values, const OptionsInput& in, Settings& s,
                   std::vector<std::string>& errors);
 
-}  // namespace electord
+}  // namespace elector::daemon

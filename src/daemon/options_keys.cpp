@@ -4,7 +4,7 @@
 #include <utility>
 #include <variant>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -87,10 +87,10 @@ std::vector<OptionKey> make_keys() {
        checked(parse_bool, [](KeyTarget& t, bool v) { t.settings.node.automatic_elections = v; })},
       {"pre_election_hook", Shape::list, "CMD", "Shell command run before an election (repeatable)",
        checked(parse_hooks,
-               [](KeyTarget& t, Strings v) { t.settings.node.pre_election_hooks = std::move(v); })},
+               [](KeyTarget& t, Strings v) { t.settings.pre_election_hooks = std::move(v); })},
       {"post_election_hook", Shape::list, "CMD", "Shell command run after an election (repeatable)",
-       checked(parse_hooks, [](KeyTarget& t,
-                               Strings v) { t.settings.node.post_election_hooks = std::move(v); })},
+       checked(parse_hooks,
+               [](KeyTarget& t, Strings v) { t.settings.post_election_hooks = std::move(v); })},
       {"hook_timeout", Shape::value, "MS",
        "A hook still running after this is killed (default 1000)",
        checked(parse_millis(1),
@@ -146,4 +146,4 @@ std::string env_name(std::string_view key) {
   return s;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

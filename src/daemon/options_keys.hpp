@@ -20,7 +20,7 @@
 #include "daemon/options.hpp"
 #include "daemon/options_values.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 /// How the command line takes a key.
 enum class Shape {
@@ -63,4 +63,4 @@ std::string flag_name(std::string_view key);
 /// "ELECTOR_QUORUM_SIZE" for quorum_size.
 std::string env_name(std::string_view key);
 
-}  // namespace electord
+}  // namespace elector::daemon

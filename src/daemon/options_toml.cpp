@@ -10,7 +10,7 @@
 #include "daemon/toml.hpp"
 #include "daemon/toml_parse.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -114,4 +114,4 @@ bool load_toml(const std::string& path, const std::string& origin, const FileRea
   return errors.size() == before;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -16,7 +16,7 @@
 #include "daemon/options.hpp"
 #include "daemon/options_values.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 /// Reads the file `path`, which the setting from `origin` names ("--config", "ELECTOR_CONFIG"),
 /// and adds its keys to `out`. Returns false, with one line per problem in `errors`, when the
@@ -24,4 +24,4 @@ namespace electord {
 bool load_toml(const std::string& path, const std::string& origin, const FileReader& read_file,
                Values& out, std::vector<std::string>& errors);
 
-}  // namespace electord
+}  // namespace elector::daemon

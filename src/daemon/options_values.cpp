@@ -9,7 +9,7 @@
 
 #include "elector/strategy.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -249,4 +249,4 @@ std::function<Parsed<elector::Duration>(const RawValue&)> parse_millis(std::int6
   };
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -22,7 +22,7 @@
 #include "elector/log.hpp"
 #include "elector/node.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 /// The program name that starts every message.
 inline constexpr const char* kProgram = "electord";
@@ -98,4 +98,4 @@ Parsed<elector::LogLevel> parse_log_level(const RawValue& r);
 /// Checks milliseconds from `min` to the longest duration a key may hold.
 std::function<Parsed<elector::Duration>(const RawValue&)> parse_millis(std::int64_t min);
 
-}  // namespace electord
+}  // namespace elector::daemon

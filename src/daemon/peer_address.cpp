@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -48,4 +48,4 @@ PeerAddress describe_peer(const sockaddr* sa, std::size_t len) {
   return p;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <string>
 
-namespace electord {
+namespace elector::daemon {
 
 struct PeerAddress {
   /// "127.0.0.1:40522", "[::1]:40522", "unix", or "unknown".
@@ -25,4 +25,4 @@ struct PeerAddress {
 /// Describes the address `sa` of `len` bytes (as accept(2) or getpeername(2) give it).
 PeerAddress describe_peer(const sockaddr* sa, std::size_t len);
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <utility>
 
-namespace electord {
+namespace elector::daemon {
 
 namespace {
 
@@ -105,4 +105,4 @@ StateLock::~StateLock() {
   ::close(fd_);
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -15,7 +15,7 @@
 #include <string>
 #include <utility>
 
-namespace electord {
+namespace elector::daemon {
 
 class StateLock {
  public:
@@ -49,4 +49,4 @@ class StateLock {
   std::string path_;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace electord {
+namespace elector::daemon {
 
 ElasticTaskQueue::ElasticTaskQueue(std::size_t max_threads, std::chrono::milliseconds idle)
     : max_threads_(std::max<std::size_t>(1, max_threads)), idle_(idle) {}
@@ -78,4 +78,4 @@ void ElasticTaskQueue::work() {
   if (!shutdown_) finished_.push_back(std::this_thread::get_id());
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

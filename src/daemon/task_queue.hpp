@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-namespace electord {
+namespace elector::daemon {
 
 class ElasticTaskQueue final {
  public:
@@ -51,4 +51,4 @@ class ElasticTaskQueue final {
   bool shutdown_ = false;
 };
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <optional>
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 constexpr char kStandIn = '@';
@@ -122,4 +122,4 @@ std::variant<toml::table, TomlProblem> parse_toml(std::string_view text, std::st
   }
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

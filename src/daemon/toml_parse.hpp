@@ -24,7 +24,7 @@
 
 #include "daemon/toml.hpp"
 
-namespace electord {
+namespace elector::daemon {
 
 struct TomlProblem {
   std::size_t line = 1;    ///< 1-based
@@ -35,4 +35,4 @@ struct TomlProblem {
 /// Parses `text` (named `path` in the nodes' source regions) or says where and why it cannot.
 std::variant<toml::table, TomlProblem> parse_toml(std::string_view text, std::string_view path);
 
-}  // namespace electord
+}  // namespace elector::daemon

@@ -115,7 +115,7 @@ std::size_t Cluster::drain(SimNode& n) {
   }
   for (const auto& h : r.hooks) {
     const auto& cmds =
-        h.phase == HookRequest::Phase::pre ? n.cfg.pre_election_hooks : n.cfg.post_election_hooks;
+        h.phase == HookRequest::Phase::pre ? opt_.pre_election_hooks : opt_.post_election_hooks;
     hooks_.request(n.name, h, cmds, now_, opt_.hook_duration, n.cfg.hook_timeout, n.hang_hooks);
     Item it;
     it.at = hooks_.next_due();

@@ -106,6 +106,10 @@ struct Options {
   std::function<std::optional<Duration>(const std::string& peer)> crash_signal_delay;
   /// Simulated duration of one hook run, unless a node's hook is set to hang.
   Duration hook_duration = ms(5);
+  /// The commands every node's hooks run before and after an election (their names appear in
+  /// the hook runs; nothing is executed).
+  std::vector<std::string> pre_election_hooks;
+  std::vector<std::string> post_election_hooks;
   /// The nodes' clocks, drawn from the seed (a stream of their own: the rest of the run draws
   /// the same numbers whatever the clocks). A restarted node keeps its clock: same machine.
   ClockSkew clock_skew = ClockSkew::none;

@@ -167,9 +167,9 @@ bool cluster_option(Options& o, const std::string& key, const std::string& value
   } else if (key == "stagger") {
     o.start_stagger = millis(key, value);
   } else if (key == "pre-hooks") {
-    o.base.pre_election_hooks = split(value, ',');
+    o.pre_election_hooks = split(value, ',');
   } else if (key == "post-hooks") {
-    o.base.post_election_hooks = split(value, ',');
+    o.post_election_hooks = split(value, ',');
   } else if (key == "hook-timeout") {
     o.base.hook_timeout = millis(key, value);
   } else if (key == "hooks") {

@@ -10,7 +10,7 @@
 #include "daemon/control_access.hpp"
 #include "daemon/peer_address.hpp"
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 constexpr const char* kToken = "0123456789abcdef0123";
@@ -112,4 +112,4 @@ TEST(PeerAddress, OtherAddressesAreNotLocal) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

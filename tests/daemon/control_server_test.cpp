@@ -24,7 +24,7 @@
 #include "daemon/http_request.hpp"
 #include "daemon/metrics.hpp"
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using namespace std::chrono_literals;
@@ -975,4 +975,4 @@ TEST(EventBroadcaster, SlowSubscriberLosesOldestAndIsTold) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

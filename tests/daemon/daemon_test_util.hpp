@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-namespace electord::testing {
+namespace elector::daemon::testing {
 
 /// A fresh directory, removed with its contents at the end of the test.
 class TempDir {
@@ -58,4 +58,4 @@ bool wait_until(Pred pred, std::chrono::milliseconds limit = std::chrono::second
   return true;
 }
 
-}  // namespace electord::testing
+}  // namespace elector::daemon::testing

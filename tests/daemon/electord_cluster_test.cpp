@@ -29,7 +29,7 @@
 
 #include "daemon/daemon_test_util.hpp"
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using namespace std::chrono_literals;
@@ -354,4 +354,4 @@ TEST_F(ElectordCluster, AMemberWithOtherSettingsIsLoggedOnceSayingWhatDiffers) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

@@ -23,7 +23,7 @@
 
 #include "daemon/daemon_test_util.hpp"
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using namespace std::chrono_literals;
@@ -353,4 +353,4 @@ TEST_F(Electord, AnUnreadableStateFileExitsOne) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using nlohmann::json;
@@ -115,4 +115,4 @@ TEST(EventJson, TextForLogs) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

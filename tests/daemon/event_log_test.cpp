@@ -11,7 +11,7 @@
 #include "daemon/daemon_test_util.hpp"
 #include "daemon/event_json.hpp"
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using testing::slurp;
@@ -96,4 +96,4 @@ TEST(EventLog, UnopenableFileIsReported) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

@@ -9,7 +9,7 @@
 #include "daemon/daemon_test_util.hpp"
 #include "daemon/hook_runner.hpp"
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using testing::slurp;
@@ -52,4 +52,4 @@ TEST(HookRunnerPre, APreElectionEnqueueReturnsOnceItsHookRuns) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

@@ -13,7 +13,7 @@
 
 #include "daemon/daemon_test_util.hpp"
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using namespace std::chrono_literals;
@@ -219,4 +219,4 @@ TEST(HookRunner, QueueIsBounded) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

@@ -21,7 +21,7 @@
 #include "daemon/daemon_test_util.hpp"
 #include "daemon/http_message.hpp"
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using namespace std::chrono_literals;
@@ -225,4 +225,4 @@ TEST(HttpRequestParser, LinesEndWithCrLf) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

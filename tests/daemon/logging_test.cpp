@@ -12,7 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using elector::LogLevel;
@@ -84,4 +84,4 @@ TEST_F(NodeLines, TheNodesDiagnosticsKeepTheirLevel) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

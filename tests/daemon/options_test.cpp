@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 using Files = std::map<std::string, std::string>;
@@ -218,8 +218,8 @@ TEST(Options, EveryFlag) {
   EXPECT_FALSE(s.node.candidate_node);
   EXPECT_EQ(s.node.hooks_execution, elector::HooksExecution::global);
   EXPECT_FALSE(s.node.automatic_elections);
-  EXPECT_EQ(s.node.pre_election_hooks, (std::vector<std::string>{"echo a; echo b", "echo c"}));
-  EXPECT_EQ(s.node.post_election_hooks, (std::vector<std::string>{"logger done"}));
+  EXPECT_EQ(s.pre_election_hooks, (std::vector<std::string>{"echo a; echo b", "echo c"}));
+  EXPECT_EQ(s.post_election_hooks, (std::vector<std::string>{"logger done"}));
   EXPECT_EQ(s.node.hook_timeout, elector::ms(1500));
   EXPECT_EQ(s.node.heartbeat_interval, elector::ms(50));
   EXPECT_EQ(s.event_log, "/tmp/ev.jsonl");
@@ -269,8 +269,8 @@ TEST(Options, EveryTomlKey) {
   EXPECT_FALSE(s.node.candidate_node);
   EXPECT_EQ(s.node.hooks_execution, elector::HooksExecution::global);
   EXPECT_FALSE(s.node.automatic_elections);
-  EXPECT_EQ(s.node.pre_election_hooks, (std::vector<std::string>{"echo pre1", "echo pre2"}));
-  EXPECT_EQ(s.node.post_election_hooks, (std::vector<std::string>{"echo post"}));
+  EXPECT_EQ(s.pre_election_hooks, (std::vector<std::string>{"echo pre1", "echo pre2"}));
+  EXPECT_EQ(s.post_election_hooks, (std::vector<std::string>{"echo post"}));
   EXPECT_EQ(s.node.hook_timeout, elector::ms(2000));
   EXPECT_EQ(s.node.heartbeat_interval, elector::ms(200));
   EXPECT_EQ(s.event_log, "/tmp/box3.jsonl");
@@ -286,7 +286,7 @@ TEST(Options, TomlAcceptsSingularNamesAndCommaSeparatedSeeds) {
                         "pre_election_hook = \"echo x\"\ncandidate_node = false\n"}});
   ASSERT_TRUE(r.settings) << joined(r.errors);
   EXPECT_EQ(r.settings->node.seeds, (std::vector<std::string>{"h:2", "h:3"}));
-  EXPECT_EQ(r.settings->node.pre_election_hooks, (std::vector<std::string>{"echo x"}));
+  EXPECT_EQ(r.settings->pre_election_hooks, (std::vector<std::string>{"echo x"}));
   EXPECT_FALSE(r.settings->node.candidate_node);
 }
 
@@ -331,8 +331,8 @@ TEST(Options, EveryEnvironmentVariable) {
   EXPECT_EQ(s.node.hooks_execution, elector::HooksExecution::global);
   EXPECT_FALSE(s.node.automatic_elections);
   // A hook command is never split at commas.
-  EXPECT_EQ(s.node.pre_election_hooks, (std::vector<std::string>{"echo a, b"}));
-  EXPECT_EQ(s.node.post_election_hooks, (std::vector<std::string>{"echo c"}));
+  EXPECT_EQ(s.pre_election_hooks, (std::vector<std::string>{"echo a, b"}));
+  EXPECT_EQ(s.post_election_hooks, (std::vector<std::string>{"echo c"}));
   EXPECT_EQ(s.node.hook_timeout, elector::ms(10));
   EXPECT_EQ(s.node.heartbeat_interval, elector::ms(20));
   EXPECT_EQ(s.event_log, "/tmp/e");
@@ -363,7 +363,7 @@ TEST(Options, CommandLineHooksReplaceTheFileList) {
   const Files files = {{"/c.toml", "pre_election_hooks = [\"a\", \"b\"]\n"}};
   const auto r = load(base({"--config", "/c.toml", "--pre-election-hook", "c"}), {}, files);
   ASSERT_TRUE(r.settings) << joined(r.errors);
-  EXPECT_EQ(r.settings->node.pre_election_hooks, (std::vector<std::string>{"c"}));
+  EXPECT_EQ(r.settings->pre_election_hooks, (std::vector<std::string>{"c"}));
 }
 
 TEST(Options, ConfigFileFromTheEnvironment) {
@@ -785,7 +785,7 @@ TEST(Options, TheExampleConfigFileLoads) {
   ASSERT_TRUE(r.settings) << joined(r.errors);
   EXPECT_EQ(r.settings->node.name, "box1");
   EXPECT_EQ(r.settings->node.quorum_size, 0);  // the default: a majority
-  EXPECT_EQ(r.settings->node.post_election_hooks.size(), 1U);
+  EXPECT_EQ(r.settings->post_election_hooks.size(), 1U);
 }
 
 TEST(HostPort, Parse) {
@@ -827,4 +827,4 @@ TEST(Options, BadControlTokenIsRejectedNamingTheFile) {
   EXPECT_NE(e.find("No such file"), std::string::npos) << e;
 }
 
-}  // namespace electord
+}  // namespace elector::daemon

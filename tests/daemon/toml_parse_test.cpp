@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace electord {
+namespace elector::daemon {
 namespace {
 
 // "é" in UTF-8, a character that toml++ 3.3.0's whitespace test does not expect.
@@ -80,4 +80,4 @@ TEST(TomlParse, NonAsciiAfterABackslashInAMultiLineBasicStringIsRefused) {
 }
 
 }  // namespace
-}  // namespace electord
+}  // namespace elector::daemon

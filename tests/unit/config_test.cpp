@@ -206,8 +206,6 @@ TEST(ConfigHash, UnchangedByPerNodeFields) {
   c.candidate_node = false;
   c.listen = "10.0.0.7:7946";
   c.seeds = {"10.0.0.1:7946"};
-  c.pre_election_hooks = {"/bin/true"};
-  c.post_election_hooks = {"/bin/false"};
   c.hook_timeout = ms(5000);
   c.membership.probe_interval = ms(2000);
   EXPECT_EQ(election_settings_hash(c), h);

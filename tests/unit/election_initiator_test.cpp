@@ -126,11 +126,11 @@ TEST(ElectionInitiator, ALeaderThatReevaluatesTellsItsPreElectionHooksItLeads) {
 
 TEST(ElectionInitiator, ACandidateTellsItsPreElectionHooksItFollows) {
   // The simulator runs the hooks (5 ms each, one after the other) and records each request.
-  StepCluster net({"a"});
-  Config cfg = ranked("a", 1);
-  cfg.pre_election_hooks = {"pre"};
-  cfg.post_election_hooks = {"post"};
-  net.add(cfg);
+  sim::Options o = step::options({"a"});
+  o.pre_election_hooks = {"pre"};
+  o.post_election_hooks = {"post"};
+  StepCluster net(std::move(o));
+  net.add(ranked("a", 1));
   net.run_for(ms(90));  // just before the startup election, due after election_delay
   ASSERT_TRUE(net.hook_runs().empty());
   net.run_for(ms(30));

@@ -45,7 +45,8 @@ inline sim::Options options(std::vector<std::string> names) {
 
 struct StepCluster : sim::Cluster {
   explicit StepCluster(std::vector<std::string> names)
-      : sim::Cluster(step::options(std::move(names))) {
+      : StepCluster(step::options(std::move(names))) {}
+  explicit StepCluster(sim::Options o) : sim::Cluster(std::move(o)) {
     set_message_log(true);
     set_tracing(true);
   }

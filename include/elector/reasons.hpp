@@ -15,7 +15,7 @@ namespace elector {
 
 /// Why an election started (ElectionStarted::reason).
 enum class ElectionReason : std::uint8_t {
-  startup,           // this node started
+  startup,           // this node started (a voter: the first election its process takes part in)
   member_joined,     // a member came up (joined, restarted, or was seen again)
   member_left,       // a member left gracefully
   member_failed,     // a member was declared failed or its process ended

@@ -96,8 +96,12 @@ void Election::handle(Time now, const Envelope& env, const VoteReq& b, const Mem
     term_ = std::max(term_, b.term);
     const Duration bind = vote_binding(requested_length(b.campaign_ms));
     support_ = Support{from.name, from.boot, b.term, now + bind, now + bind, {}};
-    election_started(now, b.designated ? ElectionReason::handover : ElectionReason::leader_lost,
-                     false, out);
+    // A voter names the election as it sees it: a handover, the first election this process
+    // takes part in (it never knew a leader), or the loss of the leader it knew.
+    const ElectionReason seen = b.designated        ? ElectionReason::handover
+                                : leader_term_ == 0 ? ElectionReason::startup
+                                                    : ElectionReason::leader_lost;
+    election_started(now, seen, false, out);
     reply_vote(now, from, b.term, false, true, why, out);
     if (given_up) {
       excluded_ = {*given_up};

@@ -119,18 +119,30 @@ HttpParse header_too_large(const HttpLimits& limits) {
 }
 
 /// "Content-Length: 99999999999999999999999": a length beyond every limit, which Beast reports
-/// as malformed (it overflows) but is a body too large.
-bool announces_huge_body(std::string_view head) {
-  while (!head.empty()) {
-    const auto nl = head.find('\n');
-    const auto line = head.substr(0, nl);
+/// as malformed (it overflows) but is a body too large. Judged on the Content-Length field that
+/// Beast refused, the first that is not a number or differs from an earlier one: Beast refuses a
+/// field as soon as its line has arrived, so the answer must not depend on the lines after it.
+bool announces_huge_body(std::string_view buffer) {
+  const auto first_nl = buffer.find('\n');
+  if (first_nl == std::string_view::npos) return false;
+  std::string_view rest = buffer.substr(first_nl + 1);  // after the request line
+  std::optional<std::string_view> earlier;
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    if (nl == std::string_view::npos) break;  // an incomplete line: not parsed yet
+    const auto line = rest.substr(0, nl);
+    if (line.empty() || line == "\r") break;  // the end of the head
     const auto colon = line.find(':');
     if (colon != std::string_view::npos && iequals(line.substr(0, colon), "content-length")) {
       const auto v = trim(line.substr(colon + 1, line.size() - colon - 1 - line.ends_with('\r')));
-      if (v.size() > 19 && std::all_of(v.begin(), v.end(), is_digit)) return true;
+      const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), is_digit);
+      if (digits && v.size() <= 19 && (!earlier || *earlier == v)) {
+        earlier = v;
+      } else {
+        return digits && v.size() > 19;  // the field refused
+      }
     }
-    if (nl == std::string_view::npos) break;
-    head.remove_prefix(nl + 1);
+    rest.remove_prefix(nl + 1);
   }
   return false;
 }

@@ -940,6 +940,22 @@ TEST(HttpRequestParser, LimitsAndErrors) {
   EXPECT_EQ(parse_http_request(buf, small, r).status, 413);
   buf = "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n";
   EXPECT_EQ(parse_http_request(buf, small, r).status, 400);
+  buf = "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 99999999999999999999999\r\n\r\n";
+  EXPECT_EQ(parse_http_request(buf, small, r).status, 413);
+  // The field refused decides, not a later one: the answer must not depend on how much of the
+  // head has arrived (Beast may refuse a field before the head is complete).
+  const std::string head =
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: POST / HTTP/1.1\r\nHost: x\r\n"
+      "Content-Length: 99999999999999999999999\r\n\r\n";
+  for (std::size_t cut = 1; cut <= head.size(); ++cut) {
+    buf = head.substr(0, cut);
+    HttpParse p = parse_http_request(buf, small, r);
+    if (p.state == HttpParse::State::incomplete) {
+      buf += head.substr(cut);
+      p = parse_http_request(buf, small, r);
+    }
+    EXPECT_EQ(p.status, 400) << "cut after " << cut << " bytes";
+  }
   buf = "GET / HTTP/1.1\r\n folded\r\n\r\n";
   EXPECT_EQ(parse_http_request(buf, small, r).status, 400);
   buf = "BAD LINE\r\n";  // rejected without waiting for the rest of the head

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/election_internal.hpp"
 #include "core/lease_quorum.hpp"
 
 namespace elector {
@@ -63,11 +64,8 @@ int Leadership::supporter_rank(const std::string& name, Time now, Duration lease
 
 void Leadership::set_watchers(std::vector<std::string> chosen, std::size_t first_supporter,
                               std::size_t members_up, Time now) {
-  const auto is_chosen = [&](const std::string& name) {
-    return std::find(chosen.begin(), chosen.end(), name) != chosen.end();
-  };
   for (auto it = watch_since_.begin(); it != watch_since_.end();) {
-    it = is_chosen(it->first) ? std::next(it) : watch_since_.erase(it);
+    it = election_internal::named(chosen, it->first) ? std::next(it) : watch_since_.erase(it);
   }
   for (std::size_t i = first_supporter; i < chosen.size(); ++i) {
     watch_since_.try_emplace(chosen[i], now);

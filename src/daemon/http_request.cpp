@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
@@ -120,29 +122,55 @@ HttpParse header_too_large(const HttpLimits& limits) {
 
 /// "Content-Length: 99999999999999999999999": a length beyond every limit, which Beast reports
 /// as malformed (it overflows) but is a body too large. Judged on the Content-Length field that
-/// Beast refused, the first that is not a number or differs from an earlier one: Beast refuses a
-/// field as soon as its line has arrived, so the answer must not depend on the lines after it.
+/// Beast refused: the first whose value (folded lines joined, as Beast joins them) is not a
+/// number or differs from an earlier one. Called on a decided head (see `head_decided`).
 bool announces_huge_body(std::string_view buffer) {
   const auto first_nl = buffer.find('\n');
   if (first_nl == std::string_view::npos) return false;
   std::string_view rest = buffer.substr(first_nl + 1);  // after the request line
-  std::optional<std::string_view> earlier;
+  // One field at a time: its first line, then the lines that continue it (obs-fold).
+  std::vector<std::string_view> lines;
   while (!rest.empty()) {
     const auto nl = rest.find('\n');
     if (nl == std::string_view::npos) break;  // an incomplete line: not parsed yet
-    const auto line = rest.substr(0, nl);
-    if (line.empty() || line == "\r") break;  // the end of the head
-    const auto colon = line.find(':');
-    if (colon != std::string_view::npos && iequals(line.substr(0, colon), "content-length")) {
-      const auto v = trim(line.substr(colon + 1, line.size() - colon - 1 - line.ends_with('\r')));
-      const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), is_digit);
-      if (digits && v.size() <= 19 && (!earlier || *earlier == v)) {
-        earlier = v;
-      } else {
-        return digits && v.size() > 19;  // the field refused
-      }
-    }
+    auto line = rest.substr(0, nl);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.empty()) break;  // the end of the head
+    lines.push_back(line);
     rest.remove_prefix(nl + 1);
+  }
+  std::optional<std::string> earlier;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto colon = lines[i].find(':');
+    if (colon == std::string_view::npos || !iequals(lines[i].substr(0, colon), "content-length")) {
+      continue;
+    }
+    std::string v(trim(lines[i].substr(colon + 1)));
+    for (; i + 1 < lines.size() && (lines[i + 1][0] == ' ' || lines[i + 1][0] == '\t'); ++i) {
+      const auto more = trim(lines[i + 1]);
+      if (!more.empty()) v += (v.empty() ? "" : " ") + std::string(more);
+    }
+    const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), is_digit);
+    if (digits && v.size() <= 19 && (!earlier || *earlier == v)) {
+      earlier = v;
+    } else {
+      return digits && v.size() > 19;  // the field refused
+    }
+  }
+  return false;
+}
+
+/// Whether Beast's verdict on the head is settled by the bytes buffered so far, so that more
+/// bytes cannot change it: the head is complete (a blank line), or holds a bare LF (refused
+/// where it stands), or fills the header limit. Before that the answer waits, because Beast
+/// judges each field as soon as its line has arrived, and a field's verdict can depend on the
+/// line after it (a folded continuation): the answer must not depend on how the bytes arrived.
+bool head_decided(std::string_view buffer, std::size_t header_limit) {
+  if (buffer.size() >= header_limit) return true;
+  if (buffer.find("\r\n\r\n") != std::string_view::npos) return true;
+  for (std::size_t i = buffer.find('\n'); i != std::string_view::npos;
+       i = buffer.find('\n', i + 1)) {
+    if (i == 0 || buffer[i - 1] != '\r') return true;
   }
   return false;
 }
@@ -287,6 +315,7 @@ HttpParse parse_http_request(std::string& buffer, const HttpLimits& limits, Http
   if (line.find('\r') != std::string_view::npos) return fail(400, "malformed request (bare CR)");
   HttpRequest r;
   if (auto err = parse_request_line(line, r)) return *err;
+  if (!head_decided(buffer, limits.max_header_bytes)) return HttpParse{};
 
   RequestParser parser(r);
   parser.eager(true);

@@ -88,6 +88,7 @@ LeaderInfo decode_leader(const json& j) {
   read(j, "leader", info.leader);
   read(j, "term", info.term);
   read(j, "is_leader", info.is_leader);
+  read(j, "lease_left_ms", info.lease_left_ms);
   return info;
 }
 

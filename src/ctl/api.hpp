@@ -19,6 +19,8 @@ struct LeaderInfo {
   std::optional<std::string> leader;  // nullopt: the node sees no leader
   std::uint64_t term = 0;
   bool is_leader = false;
+  /// Time left on the answering node's own lease when the answer was made (0: it does not lead).
+  std::int64_t lease_left_ms = 0;
 };
 
 /// GET /v1/status

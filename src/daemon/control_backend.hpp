@@ -19,6 +19,9 @@ struct LeaderView {
   std::optional<std::string> leader;
   std::uint64_t term = 0;
   bool is_leader = false;
+  /// Time left on this node's own lease, read at the same instant as is_leader (zero when it
+  /// does not lead).
+  elector::Duration lease_left{};
 };
 
 class ControlBackend {

@@ -198,6 +198,7 @@ HttpResponse ControlServer::leader() {
   j["leader"] = optional_name(v.leader);
   j["term"] = v.term;
   j["is_leader"] = v.is_leader;
+  j["lease_left_ms"] = to_ms(v.lease_left);
   return reply(200, j);
 }
 

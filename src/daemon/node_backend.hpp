@@ -14,7 +14,9 @@ class NodeBackend final : public ControlBackend {
   void attach(elector::Node& node) { node_ = &node; }
 
   [[nodiscard]] LeaderView leader() const override {
-    return LeaderView{node_->leader(), node_->term(), node_->is_leader()};
+    // One snapshot, so that is_leader and the lease left were read at the same instant.
+    const auto st = node_->status();
+    return LeaderView{st.leader, st.term, st.is_leader, st.lease_left};
   }
   [[nodiscard]] elector::NodeStatus status() const override { return node_->status(); }
   [[nodiscard]] std::vector<elector::NodeMember> members() const override {

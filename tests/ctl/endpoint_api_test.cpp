@@ -51,6 +51,10 @@ TEST(Api, DecodesLeader) {
   EXPECT_EQ(info.leader, "box1");
   EXPECT_EQ(info.term, 7u);
   EXPECT_FALSE(info.is_leader);
+  EXPECT_EQ(info.lease_left_ms, 0);  // an older server leaves it out
+  info = decode_leader(nlohmann::json::parse(
+      R"({"leader": "box1", "term": 8, "is_leader": true, "lease_left_ms": 1500})"));
+  EXPECT_EQ(info.lease_left_ms, 1500);
   info = decode_leader(nlohmann::json::parse(R"({"leader": null, "term": 0, "is_leader": false})"));
   EXPECT_FALSE(info.leader);
   nlohmann::json built;  // a signed integer, as code (not the parser) may store it

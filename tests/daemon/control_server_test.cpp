@@ -135,12 +135,21 @@ TEST_F(ControlServerTest, Leader) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
-  EXPECT_EQ(body(r), (json{{"leader", "box1"}, {"term", 7}, {"is_leader", false}}));
+  EXPECT_EQ(body(r),
+            (json{{"leader", "box1"}, {"term", 7}, {"is_leader", false}, {"lease_left_ms", 0}}));
 
   backend.leader_view = {std::nullopt, 8, false};
   r = c.Get("/v1/leader");
   ASSERT_TRUE(r);
-  EXPECT_EQ(body(r), (json{{"leader", nullptr}, {"term", 8}, {"is_leader", false}}));
+  EXPECT_EQ(body(r),
+            (json{{"leader", nullptr}, {"term", 8}, {"is_leader", false}, {"lease_left_ms", 0}}));
+
+  // The time left on the lease travels in whole milliseconds, rounded down.
+  backend.leader_view = {"box1", 9, true, std::chrono::microseconds(1'234'999)};
+  r = c.Get("/v1/leader");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(body(r),
+            (json{{"leader", "box1"}, {"term", 9}, {"is_leader", true}, {"lease_left_ms", 1234}}));
 }
 
 TEST_F(ControlServerTest, Status) {
@@ -663,7 +672,8 @@ TEST_F(ControlServerTest, UnixSocket) {
   auto a = read_response(fd);
   EXPECT_EQ(a.rfind("HTTP/1.1 200 OK\r\n", 0), 0U) << a;
   EXPECT_NE(a.find("Content-Type: application/json\r\n"), std::string::npos) << a;
-  EXPECT_EQ(body_of(a), (json{{"leader", "box1"}, {"term", 7}, {"is_leader", true}}));
+  EXPECT_EQ(body_of(a),
+            (json{{"leader", "box1"}, {"term", 7}, {"is_leader", true}, {"lease_left_ms", 0}}));
   send_text(fd, "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   a = read_to_end(fd);
   ::close(fd);

@@ -24,7 +24,7 @@ void BM_RankThousandCandidates(benchmark::State& state, const char* strategy) {
     state.SkipWithError("unknown strategy");
     return;
   }
-  Rng rng(1);
+  core::Rng rng(1);
   std::vector<CandidateInfo> v;
   for (int i = 0; i < 1000; ++i) {
     v.push_back(CandidateInfo{"box" + std::to_string(i),
@@ -52,10 +52,10 @@ void BM_HeartbeatStep(benchmark::State& state) {
   cfg.name = "b";
   cfg.listen = "b:1";
   const Time t0 = Time(std::chrono::hours(1));
-  NodeCore node(cfg, 1, 1, t0);
+  core::NodeCore node(cfg, 1, 1, t0);
   node.start(t0);
   (void)node.take_ready();
-  Envelope env;
+  core::Envelope env;
   env.header.self.name = "a";
   env.header.self.addr = "a:1";
   env.header.self.boot = 1;
@@ -63,7 +63,7 @@ void BM_HeartbeatStep(benchmark::State& state) {
   std::uint64_t seq = 0;
   Time now = t0 + ms(1000);
   for (auto _ : state) {
-    env.body = Heartbeat{1, ++seq, 0};
+    env.body = core::Heartbeat{1, ++seq, 0};
     now += ms(1);
     node.receive(now, env);
     benchmark::DoNotOptimize(node.take_ready());
@@ -117,16 +117,16 @@ struct BigCluster {
 // Answers the leader's probes as their targets would, so that members stay alive however many
 // iterations run (unanswered, they would be suspected and declared dead one per probe interval,
 // and the heartbeat fan-out would shrink under the benchmark).
-void answer_pings(NodeCore& leader, Time now, const Ready& r) {
+void answer_pings(core::NodeCore& leader, Time now, const core::Ready& r) {
   for (const auto& m : r.messages) {
-    const auto* ping = std::get_if<Ping>(&m.env.body);
+    const auto* ping = std::get_if<core::Ping>(&m.env.body);
     if (ping == nullptr) continue;
-    const Member* target = leader.membership().find(m.to_name);
+    const core::Member* target = leader.membership().find(m.to_name);
     if (target == nullptr) continue;
-    Envelope ack;
+    core::Envelope ack;
     ack.header.self = target->record();
     ack.header.term = leader.term();
-    ack.body = Ack{ping->seq};
+    ack.body = core::Ack{ping->seq};
     leader.receive(now, ack);
   }
 }
@@ -136,7 +136,7 @@ void answer_pings(NodeCore& leader, Time now, const Ready& r) {
 // pings are answered within the iteration (one receive, small next to the 449 heartbeats).
 void BM_LeaderTick450(benchmark::State& state) {
   auto& big = BigCluster::get();
-  NodeCore* leader = big.leader_name.empty() ? nullptr : big.cluster.node(big.leader_name);
+  core::NodeCore* leader = big.leader_name.empty() ? nullptr : big.cluster.node(big.leader_name);
   if (leader == nullptr || !leader->is_leader(big.leader_now)) {
     state.SkipWithError("the simulated cluster elected no leader");
     return;
@@ -146,11 +146,11 @@ void BM_LeaderTick450(benchmark::State& state) {
   for (auto _ : state) {
     big.leader_now += T;
     leader->tick(big.leader_now);
-    Ready r = leader->take_ready();
+    core::Ready r = leader->take_ready();
     answer_pings(*leader, big.leader_now, r);
     benchmark::DoNotOptimize(leader->take_ready());
     for (const auto& m : r.messages) {
-      if (std::holds_alternative<Heartbeat>(m.env.body)) ++heartbeats;
+      if (std::holds_alternative<core::Heartbeat>(m.env.body)) ++heartbeats;
     }
     benchmark::DoNotOptimize(r);
   }
@@ -164,20 +164,22 @@ BENCHMARK(BM_LeaderTick450)->Unit(benchmark::kMicrosecond);
 // built it.
 void BM_FollowerHeartbeat450(benchmark::State& state) {
   auto& big = BigCluster::get();
-  NodeCore* follower = big.follower_name.empty() ? nullptr : big.cluster.node(big.follower_name);
-  const NodeCore* leader = big.leader_name.empty() ? nullptr : big.cluster.node(big.leader_name);
+  core::NodeCore* follower =
+      big.follower_name.empty() ? nullptr : big.cluster.node(big.follower_name);
+  const core::NodeCore* leader =
+      big.leader_name.empty() ? nullptr : big.cluster.node(big.leader_name);
   if (follower == nullptr || leader == nullptr) {
     state.SkipWithError("the simulated cluster elected no leader");
     return;
   }
-  Envelope env;
+  core::Envelope env;
   env.header.self = leader->membership().self_record(big.leader_now);
   env.header.term = leader->max_term();
   const std::uint64_t term = leader->term();
   std::uint64_t seq = 1u << 30;  // above any seq the cluster's run used
   const Duration T = follower->config().heartbeat_interval;
   for (auto _ : state) {
-    env.body = Heartbeat{term, ++seq, 0, false};
+    env.body = core::Heartbeat{term, ++seq, 0, false};
     big.follower_now += T;
     follower->receive(big.follower_now, env);
     benchmark::DoNotOptimize(follower->take_ready());

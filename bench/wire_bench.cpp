@@ -35,24 +35,24 @@ constexpr int kPiggyback = 16;
 
 // A member record with realistic field sizes (addresses, a control address, a boot stamp in
 // nanoseconds, an uptime of about an hour), so that varints and strings have production lengths.
-MemberUpdate member(int i) {
-  MemberUpdate u;
+core::MemberUpdate member(int i) {
+  core::MemberUpdate u;
   u.name = "box" + std::to_string(i + 1);
   u.addr = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + ":7946";
   u.boot = 1'700'000'000'000'000'000ULL + static_cast<std::uint64_t>(i) * 7919;
   u.incarnation = static_cast<std::uint32_t>(i % 5);
-  u.status = i % 37 == 0 ? MemberStatus::suspect : MemberStatus::alive;
+  u.status = i % 37 == 0 ? core::MemberStatus::suspect : core::MemberStatus::alive;
   u.meta.priority = i + 1;
   u.meta.candidate = i % 10 != 9;
   u.meta.settings_hash = 0x9e3779b97f4a7c15ULL;
   u.meta.control = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + ":7947";
   u.age_ms = 3'600'000 + i * 113;
-  if (u.status == MemberStatus::suspect) u.from = "box" + std::to_string((i + 3) % 450 + 1);
+  if (u.status == core::MemberStatus::suspect) u.from = "box" + std::to_string((i + 3) % 450 + 1);
   return u;
 }
 
-Header header() {
-  Header h;
+core::Header header() {
+  core::Header h;
   h.self = member(16);
   h.runtime_ms = 123'456;
   h.term = 42;
@@ -61,57 +61,57 @@ Header header() {
 
 // One realistic instance of each message kind. An overload per alternative of Body: a new kind
 // without one fails to compile below, so the family always covers every kind.
-Body sample(std::type_identity<Ping>) {
-  return Ping{123'456, "box42"};
+core::Body sample(std::type_identity<core::Ping>) {
+  return core::Ping{123'456, "box42"};
 }
-Body sample(std::type_identity<Ack>) {
-  return Ack{123'456};
+core::Body sample(std::type_identity<core::Ack>) {
+  return core::Ack{123'456};
 }
-Body sample(std::type_identity<Nack>) {
-  return Nack{123'456};
+core::Body sample(std::type_identity<core::Nack>) {
+  return core::Nack{123'456};
 }
-Body sample(std::type_identity<PingReq>) {
-  return PingReq{123'456, "box42", "10.0.0.42:7946"};
+core::Body sample(std::type_identity<core::PingReq>) {
+  return core::PingReq{123'456, "box42", "10.0.0.42:7946"};
 }
-Body sample(std::type_identity<PushPull>) {
-  auto state = std::make_shared<std::vector<MemberUpdate>>();
+core::Body sample(std::type_identity<core::PushPull>) {
+  auto state = std::make_shared<std::vector<core::MemberUpdate>>();
   for (int i = 0; i < kStateMembers; ++i) state->push_back(member(i));
-  return PushPull{std::move(state), false, true, "box1", 42};
+  return core::PushPull{std::move(state), false, true, "box1", 42};
 }
-Body sample(std::type_identity<Leave>) {
-  return Leave{};
+core::Body sample(std::type_identity<core::Leave>) {
+  return core::Leave{};
 }
-Body sample(std::type_identity<Gossip>) {
-  return Gossip{};
+core::Body sample(std::type_identity<core::Gossip>) {
+  return core::Gossip{};
 }
-Body sample(std::type_identity<PreVoteReq>) {
-  return PreVoteReq{43};
+core::Body sample(std::type_identity<core::PreVoteReq>) {
+  return core::PreVoteReq{43};
 }
-Body sample(std::type_identity<VoteReq>) {
-  return VoteReq{43, false};
+core::Body sample(std::type_identity<core::VoteReq>) {
+  return core::VoteReq{43, false};
 }
-Body sample(std::type_identity<VoteResp>) {
-  return VoteResp{43, false, false, Refusal::promised, 312, "box1"};
+core::Body sample(std::type_identity<core::VoteResp>) {
+  return core::VoteResp{43, false, false, Refusal::promised, 312, "box1"};
 }
-Body sample(std::type_identity<Heartbeat>) {
-  return Heartbeat{42, 98'765, 3, true};
+core::Body sample(std::type_identity<core::Heartbeat>) {
+  return core::Heartbeat{42, 98'765, 3, true};
 }
-Body sample(std::type_identity<HeartbeatResp>) {
-  return HeartbeatResp{42, 98'765, true};
+core::Body sample(std::type_identity<core::HeartbeatResp>) {
+  return core::HeartbeatResp{42, 98'765, true};
 }
-Body sample(std::type_identity<Resign>) {
-  return Resign{42, "box2", false};
+core::Body sample(std::type_identity<core::Resign>) {
+  return core::Resign{42, "box2", false};
 }
-Body sample(std::type_identity<ElectForward>) {
-  return ElectForward{false};
+core::Body sample(std::type_identity<core::ElectForward>) {
+  return core::ElectForward{false};
 }
 
-Envelope envelope(Body body) {
-  Envelope env;
+core::Envelope envelope(core::Body body) {
+  core::Envelope env;
   env.header = header();
   // Gossip exists to carry piggybacked updates; the other kinds are measured as sent in a quiet
   // cluster, with none, so that their own cost is not hidden under the updates'.
-  if (std::holds_alternative<Gossip>(body)) {
+  if (std::holds_alternative<core::Gossip>(body)) {
     for (int i = 0; i < kPiggyback; ++i) env.gossip.push_back(member(100 + i));
   }
   env.body = std::move(body);
@@ -120,7 +120,7 @@ Envelope envelope(Body body) {
 
 // encode + seal + open + decode of one envelope, as a message goes from one node's core to
 // another's.
-void BM_RoundTrip(benchmark::State& state, const Envelope& env) {
+void BM_RoundTrip(benchmark::State& state, const core::Envelope& env) {
   auto tx = Authenticator::with_secret("bench secret", kReplayWindowMs);
   auto rx = Authenticator::with_secret("bench secret", kReplayWindowMs);
   const Identity self{env.header.self.name, env.header.self.boot};
@@ -138,7 +138,7 @@ void BM_RoundTrip(benchmark::State& state, const Envelope& env) {
       break;
     }
     auto decoded = decode(o->payload);
-    if (!std::holds_alternative<Envelope>(decoded)) {
+    if (!std::holds_alternative<core::Envelope>(decoded)) {
       state.SkipWithError(to_string(std::get<DecodeError>(decoded)));
       break;
     }
@@ -151,14 +151,15 @@ void BM_RoundTrip(benchmark::State& state, const Envelope& env) {
 template <std::size_t... I>
 void register_round_trips(std::index_sequence<I...>) {
   (benchmark::RegisterBenchmark(
-       ("BM_RoundTrip/" + std::string(body_name(Body(std::in_place_index<I>)))).c_str(),
-       BM_RoundTrip, envelope(sample(std::type_identity<std::variant_alternative_t<I, Body>>{}))),
+       ("BM_RoundTrip/" + std::string(core::body_name(core::Body(std::in_place_index<I>)))).c_str(),
+       BM_RoundTrip,
+       envelope(sample(std::type_identity<std::variant_alternative_t<I, core::Body>>{}))),
    ...);
 }
 
 // A heartbeat's encoded payload: the most frequent packet of a cluster with a leader.
 Bytes heartbeat_payload() {
-  return encode(envelope(sample(std::type_identity<Heartbeat>{})));
+  return encode(envelope(sample(std::type_identity<core::Heartbeat>{})));
 }
 
 void BM_SealHeartbeat(benchmark::State& state) {
@@ -210,7 +211,7 @@ void BM_OpenHeartbeat(benchmark::State& state) {
 
 int main(int argc, char** argv) {
   elector::wire::register_round_trips(
-      std::make_index_sequence<std::variant_size_v<elector::Body>>{});
+      std::make_index_sequence<std::variant_size_v<elector::core::Body>>{});
   benchmark::RegisterBenchmark("BM_SealHeartbeat", elector::wire::BM_SealHeartbeat);
   benchmark::RegisterBenchmark("BM_OpenHeartbeat", elector::wire::BM_OpenHeartbeat);
   benchmark::Initialize(&argc, argv);

@@ -13,7 +13,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> in(data, size);
   const auto decoded = elector::wire::decode(in);
-  if (const auto* env = std::get_if<elector::Envelope>(&decoded)) {
+  if (const auto* env = std::get_if<elector::core::Envelope>(&decoded)) {
     const auto again = elector::wire::encode(*env);
     if (!std::equal(again.begin(), again.end(), in.begin(), in.end())) std::abort();
   }

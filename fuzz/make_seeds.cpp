@@ -17,6 +17,7 @@
 namespace {
 
 using namespace elector;
+using namespace elector::core;
 using Bytes = std::vector<std::uint8_t>;
 
 constexpr std::uint64_t kNow = 1'700'000'000'000;

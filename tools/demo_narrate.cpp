@@ -16,7 +16,7 @@ double at_ms(const sim::Cluster& c) {
 void show(sim::Cluster& c, const char* what) {
   std::printf("[%9.1f ms] %s\n", at_ms(c), what);
   for (const auto& name : c.names()) {
-    NodeCore* n = c.node(name);
+    core::NodeCore* n = c.node(name);
     if (!n || !c.running(name)) {
       std::printf("               %-5s dead\n", name.c_str());
       continue;

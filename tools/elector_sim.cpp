@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
 
   if (verbose) {
     for (const auto& name : c.names()) {
-      NodeCore* n = c.node(name);
+      core::NodeCore* n = c.node(name);
       if (!n) {
         std::printf("node %s down\n", name.c_str());
         continue;

@@ -6,7 +6,7 @@
 
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 class Awareness {
  public:
@@ -20,4 +20,4 @@ class Awareness {
   int score_ = 0;
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -1,6 +1,6 @@
 #include "core/broadcast_queue.hpp"
 
-namespace elector {
+namespace elector::core {
 
 void BroadcastQueue::push(const MemberUpdate& u, int sent) {
   const MemberInfo* info = dir_.intern(u);
@@ -55,4 +55,4 @@ std::vector<MemberUpdate> BroadcastQueue::take(std::size_t max, int limit) {
   return out;
 }
 
-}  // namespace elector
+}  // namespace elector::core

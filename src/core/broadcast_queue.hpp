@@ -25,7 +25,7 @@
 #include "core/member_directory.hpp"
 #include "core/messages.hpp"
 
-namespace elector {
+namespace elector::core {
 
 class BroadcastQueue {
  public:
@@ -63,4 +63,4 @@ class BroadcastQueue {
   std::set<Key> order_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -11,7 +11,7 @@
 
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 struct DurableState {
   /// The highest term seen or voted in: a restarted voter never votes twice in one term.
@@ -43,4 +43,4 @@ struct Past {
   DurableState state;
 };
 
-}  // namespace elector
+}  // namespace elector::core

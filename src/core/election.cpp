@@ -7,7 +7,7 @@
 
 #include "core/election_internal.hpp"
 
-namespace elector {
+namespace elector::core {
 
 using namespace election_internal;
 
@@ -398,4 +398,4 @@ Time Election::next_wakeup() const {
   return std::min(t, next_save_try_);
 }
 
-}  // namespace elector
+}  // namespace elector::core

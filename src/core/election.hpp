@@ -39,7 +39,7 @@
 #include "elector/elect_result.hpp"
 #include "elector/node_role.hpp"
 
-namespace elector {
+namespace elector::core {
 
 /// The core's names for the public role and elect result: one enum each, so that what a Node
 /// reports is the core's own value, with nothing to map and nothing to forget.
@@ -105,7 +105,7 @@ class Election {
   /// The cluster's known size, the base of the default quorum (quorum.hpp).
   [[nodiscard]] std::size_t cluster_size() const { return known_.size(); }
   [[nodiscard]] bool availability_mode() const {
-    return elector::availability_mode(quorum(), cluster_size());
+    return core::availability_mode(quorum(), cluster_size());
   }
   [[nodiscard]] std::uint64_t elections_started() const { return next_election_id_ - 1; }
   void fill(PushPull& p) const;
@@ -337,4 +337,4 @@ class Election {
   CampaignCounts counts_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

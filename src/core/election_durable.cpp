@@ -3,7 +3,7 @@
 
 #include "core/election.hpp"
 
-namespace elector {
+namespace elector::core {
 
 std::optional<DurableState> Election::take_save(Time now) {
   DurableState want = saved_;
@@ -63,4 +63,4 @@ void Election::drop_support_of(Time now, const std::string& name, std::uint64_t 
   }
 }
 
-}  // namespace elector
+}  // namespace elector::core

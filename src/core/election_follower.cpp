@@ -7,7 +7,7 @@
 
 #include "core/election_internal.hpp"
 
-namespace elector {
+namespace elector::core {
 
 using namespace election_internal;
 
@@ -201,4 +201,4 @@ void Election::leader_lost(Time now, const Membership& mem, Outbox& out) {
   }
 }
 
-}  // namespace elector
+}  // namespace elector::core

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace elector::election_internal {
+namespace elector::core::election_internal {
 
 // How many of the best-ranked candidates in a node's view campaign on their own when there is no
 // leader (the first at once, the others after 2T per rank). One ranked lower waits for a leader,
@@ -29,4 +29,4 @@ inline bool watched(const std::vector<std::string>& watchers, const std::string&
   return watchers.empty() || named(watchers, name);
 }
 
-}  // namespace elector::election_internal
+}  // namespace elector::core::election_internal

@@ -7,7 +7,7 @@
 
 #include "core/election_internal.hpp"
 
-namespace elector {
+namespace elector::core {
 
 using namespace election_internal;
 
@@ -161,4 +161,4 @@ void Election::handover(Time now, const std::string& successor, const Membership
   }
 }
 
-}  // namespace elector
+}  // namespace elector::core

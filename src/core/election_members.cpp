@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-namespace elector {
+namespace elector::core {
 
 void Election::on_member_change(Time now, const MemberChange& c, const Membership& mem,
                                 Outbox& out) {
@@ -107,4 +107,4 @@ void Election::on_peer_gone(Time now, const std::string& name, std::uint64_t boo
   }
 }
 
-}  // namespace elector
+}  // namespace elector::core

@@ -8,7 +8,7 @@
 
 #include "core/election_internal.hpp"
 
-namespace elector {
+namespace elector::core {
 
 using namespace election_internal;
 
@@ -437,4 +437,4 @@ bool Election::ranks_before_candidate(Time now, const MemberUpdate& from,
   return ranks_before(*strategy_, me, them);
 }
 
-}  // namespace elector
+}  // namespace elector::core

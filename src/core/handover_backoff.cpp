@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace elector {
+namespace elector::core {
 
 HandoverBackoff::HandoverBackoff(Duration base, int longest) : base_(base), max_(base * longest) {}
 
@@ -46,4 +46,4 @@ std::vector<std::string> HandoverBackoff::take_ended(Time now) {
   return out;
 }
 
-}  // namespace elector
+}  // namespace elector::core

@@ -17,7 +17,7 @@
 
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 class HandoverBackoff {
  public:
@@ -49,4 +49,4 @@ class HandoverBackoff {
   std::map<std::string, Entry> entries_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -6,7 +6,7 @@
 #include "core/election_internal.hpp"
 #include "core/lease_quorum.hpp"
 
-namespace elector {
+namespace elector::core {
 
 namespace {
 /// Heartbeat sequence numbers whose send time is kept: an acknowledgement of an older one is
@@ -79,4 +79,4 @@ Time Leadership::lost_at(Time effective, Time now) const {
   return std::max(led_since_, std::min({effective, now, lease_end_}));
 }
 
-}  // namespace elector
+}  // namespace elector::core

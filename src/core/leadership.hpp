@@ -24,7 +24,7 @@
 #include "core/vote_tally.hpp"
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 class Leadership {
  public:
@@ -97,4 +97,4 @@ class Leadership {
   std::map<std::string, Time> watch_since_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <functional>
 
-namespace elector {
+namespace elector::core {
 
 Time LeaseQuorum::end() const {
   if (ends_.size() < q_) return Time{};
@@ -18,4 +18,4 @@ Time settle_lease_end(Time computed, Time previous, Time now) {
   return computed >= now ? computed : std::max(computed, std::min(previous, now));
 }
 
-}  // namespace elector
+}  // namespace elector::core

@@ -15,7 +15,7 @@
 
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 class LeaseQuorum {
  public:
@@ -39,4 +39,4 @@ class LeaseQuorum {
 /// tick after a freeze), never earlier: until now the node answered "leader" from it.
 [[nodiscard]] Time settle_lease_end(Time computed, Time previous, Time now);
 
-}  // namespace elector
+}  // namespace elector::core

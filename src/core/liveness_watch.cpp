@@ -1,6 +1,6 @@
 #include "core/liveness_watch.hpp"
 
-namespace elector {
+namespace elector::core {
 
 void LivenessWatch::set_limit(Time now, Duration limit) {
   if (limit <= Duration::zero()) {
@@ -34,4 +34,4 @@ std::vector<std::uint32_t> LivenessWatch::take_silent(Time now, const MemberList
   return silent;
 }
 
-}  // namespace elector
+}  // namespace elector::core

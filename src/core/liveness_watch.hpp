@@ -18,7 +18,7 @@
 #include "core/member_list.hpp"
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 class LivenessWatch {
  public:
@@ -41,4 +41,4 @@ class LivenessWatch {
   std::unordered_map<std::uint32_t, Time> heard_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -1,6 +1,6 @@
 #include "core/member_directory.hpp"
 
-namespace elector {
+namespace elector::core {
 
 std::uint32_t MemberDirectory::id(std::string_view name) {
   if (auto it = ids_.find(name); it != ids_.end()) return it->second;
@@ -30,4 +30,4 @@ const MemberInfo* MemberDirectory::intern(const MemberUpdate& u) {
   return infos.back().get();
 }
 
-}  // namespace elector
+}  // namespace elector::core

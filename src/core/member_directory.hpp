@@ -27,7 +27,7 @@
 
 #include "core/messages.hpp"
 
-namespace elector {
+namespace elector::core {
 
 /// One boot of one member as others see it: changes only with a new boot (or a new address or
 /// metadata announced with a higher incarnation).
@@ -61,4 +61,4 @@ class MemberDirectory {
   std::vector<std::vector<std::unique_ptr<const MemberInfo>>> infos_;  // by id, oldest first
 };
 
-}  // namespace elector
+}  // namespace elector::core

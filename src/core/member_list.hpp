@@ -14,7 +14,7 @@
 #include "core/messages.hpp"
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 /// std::optional<Time> in 8 bytes (the earliest representable instant stands for "unknown"):
 /// a view holds one per member, and a view of 10,000 members exists 10,000 times in a simulation.
@@ -124,4 +124,4 @@ class MemberList {
   std::vector<Member> v_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -5,7 +5,7 @@
 #include <set>
 #include <string_view>
 
-namespace elector {
+namespace elector::core {
 
 namespace {
 constexpr Duration kGossipInterval = ms(200);
@@ -459,4 +459,4 @@ Time Membership::next_wakeup() const {
   return t;
 }
 
-}  // namespace elector
+}  // namespace elector::core

@@ -36,7 +36,7 @@
 #include "core/suspicion.hpp"
 #include "elector/config.hpp"
 
-namespace elector {
+namespace elector::core {
 
 class Membership {
  public:
@@ -183,4 +183,4 @@ class Membership {
   Time next_reconnect_ = kNever;
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace elector {
+namespace elector::core {
 
 namespace {
 MemberChange::Kind change_of(DownReason why) {
@@ -204,4 +204,4 @@ bool Membership::dead_member(Time now, Member& m, const MemberUpdate& u, bool sp
   return true;
 }
 
-}  // namespace elector
+}  // namespace elector::core

@@ -14,7 +14,7 @@
 #include "elector/events.hpp"
 #include "elector/member_state.hpp"
 
-namespace elector {
+namespace elector::core {
 
 /// A member's state is the public MemberState; the wire carries its numeric value
 /// (docs/wire.md), so its order is fixed.
@@ -176,4 +176,4 @@ struct Outgoing {
 
 const char* body_name(const Body& b);
 
-}  // namespace elector
+}  // namespace elector::core

@@ -1,17 +1,8 @@
-// Names of enum values and variant alternatives, for logs, events and status output.
+// Names of the core's messages, for logs and traces.
 #include "core/messages.hpp"
-#include "elector/events.hpp"
+#include "core/overloaded.hpp"
 
-namespace elector {
-
-namespace {
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-}  // namespace
+namespace elector::core {
 
 const char* body_name(const Body& b) {
   return std::visit(
@@ -28,17 +19,4 @@ const char* body_name(const Body& b) {
       b);
 }
 
-const char* event_name(const Event& e) {
-  return std::visit(Overloaded{[](const LeaderChanged&) { return "leader_changed"; },
-                               [](const LeadershipAcquired&) { return "leadership_acquired"; },
-                               [](const LeadershipLost&) { return "leadership_lost"; },
-                               [](const ElectionStarted&) { return "election_started"; },
-                               [](const ElectionFinished&) { return "election_finished"; },
-                               [](const MemberUp&) { return "member_up"; },
-                               [](const MemberDown&) { return "member_down"; },
-                               [](const SettingsMismatch&) { return "settings_mismatch"; },
-                               [](const AvailabilityMode&) { return "availability_mode"; }},
-                    e);
-}
-
-}  // namespace elector
+}  // namespace elector::core

@@ -1,20 +1,6 @@
 #include "core/node_core.hpp"
 
-namespace elector {
-
-std::vector<ElectionSetting> differences(const ElectionSettings& a, const ElectionSettings& b) {
-  std::vector<ElectionSetting> d;
-  if (a.strategy != b.strategy) d.push_back(ElectionSetting::strategy);
-  if (a.quorum_size != b.quorum_size) d.push_back(ElectionSetting::quorum_size);
-  if (a.election_delay != b.election_delay) d.push_back(ElectionSetting::election_delay);
-  if (a.heartbeat_interval != b.heartbeat_interval)
-    d.push_back(ElectionSetting::heartbeat_interval);
-  if (a.hooks_execution != b.hooks_execution) d.push_back(ElectionSetting::hooks_execution);
-  if (a.automatic_elections != b.automatic_elections) {
-    d.push_back(ElectionSetting::automatic_elections);
-  }
-  return d;
-}
+namespace elector::core {
 
 namespace {
 /// What election_settings_hash() covers, as values a member can be told.
@@ -195,4 +181,4 @@ std::vector<MemberView> NodeCore::members() const {
   return v;
 }
 
-}  // namespace elector
+}  // namespace elector::core

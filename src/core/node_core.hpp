@@ -33,7 +33,7 @@
 #include "elector/config.hpp"
 #include "elector/events.hpp"
 
-namespace elector {
+namespace elector::core {
 
 struct Ready {
   /// When set: save it durably before any of `messages` leaves, then report with saved().
@@ -123,4 +123,4 @@ class NodeCore {
   Ready ready_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

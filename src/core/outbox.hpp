@@ -8,7 +8,7 @@
 #include "core/messages.hpp"
 #include "elector/events.hpp"
 
-namespace elector {
+namespace elector::core {
 
 /// A change of one member's state, as the election must hear of it. Membership reports it in the
 /// step that made it; the application hears of the same change as MemberUp / MemberDown.
@@ -47,4 +47,4 @@ struct Outbox {
   }
 };
 
-}  // namespace elector
+}  // namespace elector::core

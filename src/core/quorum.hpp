@@ -18,7 +18,7 @@
 
 #include "elector/config.hpp"
 
-namespace elector {
+namespace elector::core {
 
 [[nodiscard]] constexpr std::size_t majority_of(std::size_t n) {
   return n / 2 + 1;
@@ -53,4 +53,4 @@ class KnownSize {
   std::set<std::string> names_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-namespace elector {
+namespace elector::core {
 
 class Rng {
  public:
@@ -45,4 +45,4 @@ class Rng {
   std::uint64_t s_[4]{};
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -13,7 +13,7 @@
 #include "core/vote_tally.hpp"
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 /// Whom this node follows or has voted for. Until `bound_until` it is *bound*: the supported
 /// node may count on it (a vote, or an acknowledged heartbeat as a watcher) and it supports no
@@ -52,4 +52,4 @@ struct Campaign {
   std::map<std::string, Time> reask;
 };
 
-}  // namespace elector
+}  // namespace elector::core

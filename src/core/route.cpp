@@ -4,7 +4,7 @@
 
 #include "core/messages.hpp"
 
-namespace elector {
+namespace elector::core {
 
 Route default_route(const Body& b) {
   // SWIM's probes and gossip are loss-tolerant by design. A campaign's requests and answers are
@@ -18,4 +18,4 @@ Route default_route(const Body& b) {
   return datagram ? Route::datagram : Route::stream;
 }
 
-}  // namespace elector
+}  // namespace elector::core

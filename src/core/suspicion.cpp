@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace elector {
+namespace elector::core {
 
 Suspicion::Suspicion(const std::string& from, int expected, Duration min, Duration max, Time start)
     : expected_(std::max(expected, 0)), min_(min), max_(std::max(min, max)), start_(start) {
@@ -29,4 +29,4 @@ void Suspicion::recompute() {
   deadline_ = start_ + std::max(min_, timeout);
 }
 
-}  // namespace elector
+}  // namespace elector::core

@@ -8,7 +8,7 @@
 
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 class Suspicion {
  public:
@@ -28,4 +28,4 @@ class Suspicion {
   std::set<std::string> accusers_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

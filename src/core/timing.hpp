@@ -15,7 +15,7 @@
 
 #include "elector/time.hpp"
 
-namespace elector {
+namespace elector::core {
 
 struct Timing {
   /// How long a promise (a vote of a short campaign, or a watcher's acknowledgement of a
@@ -73,4 +73,4 @@ static_assert(Timing(ms(100)).lease < Timing(ms(100)).promise);
 static_assert(Timing(ms(100)).quiet_after_loss() == ms(2500));
 static_assert(Timing(ms(100)).vote_lease(ms(300)) == Timing(ms(100)).lease);
 
-}  // namespace elector
+}  // namespace elector::core

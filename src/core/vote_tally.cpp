@@ -1,6 +1,6 @@
 #include "core/vote_tally.hpp"
 
-namespace elector {
+namespace elector::core {
 
 void VoteTally::forget(const std::string& voter, std::uint64_t boot) {
   const auto g = granted_.find(voter);
@@ -13,4 +13,4 @@ std::size_t VoteTally::reachable() const {
   return granted_.size() + 1 + open;
 }
 
-}  // namespace elector
+}  // namespace elector::core

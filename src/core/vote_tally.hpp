@@ -16,7 +16,7 @@
 #include <set>
 #include <string>
 
-namespace elector {
+namespace elector::core {
 
 class VoteTally {
  public:
@@ -51,4 +51,4 @@ class VoteTally {
   std::set<std::string> refused_;
 };
 
-}  // namespace elector
+}  // namespace elector::core

@@ -44,8 +44,9 @@ Drop drop_of(wire::DecodeError e) {
 
 }  // namespace
 
-Channel channel_for(Route route, std::size_t sealed_bytes, std::size_t max_datagram) {
-  return route == Route::datagram && sealed_bytes <= max_datagram ? Channel::udp : Channel::tcp;
+Channel channel_for(core::Route route, std::size_t sealed_bytes, std::size_t max_datagram) {
+  return route == core::Route::datagram && sealed_bytes <= max_datagram ? Channel::udp
+                                                                        : Channel::tcp;
 }
 
 Router::Router(const TransportOptions& opt, Stats& stats, Diagnostics& log, AddressBook& addresses,
@@ -65,9 +66,9 @@ Router::Packet Router::seal(wire::PacketType type, std::span<const std::uint8_t>
       auth_.seal(type, wire::Identity{opt_.name, opt_.boot}, payload, wall_ms()));
 }
 
-void Router::send(const Outgoing& m) {
-  if (stopping_ && !std::holds_alternative<Leave>(m.env.body) &&
-      !std::holds_alternative<Resign>(m.env.body)) {
+void Router::send(const core::Outgoing& m) {
+  if (stopping_ && !std::holds_alternative<core::Leave>(m.env.body) &&
+      !std::holds_alternative<core::Resign>(m.env.body)) {
     return;
   }
   encode_buf_.clear();
@@ -111,7 +112,7 @@ void Router::deliver(std::span<const std::uint8_t> payload, std::size_t wire_byt
     stats_.drop(drop_of(*err));
     return;
   }
-  auto& env = std::get<Envelope>(decoded);
+  auto& env = std::get<core::Envelope>(decoded);
   stats_.in(env.body.index(), wire_bytes);
   if (up_.on_message) up_.on_message(std::move(env));
 }

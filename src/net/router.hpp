@@ -39,14 +39,14 @@ enum class Channel : std::uint8_t { udp, tcp };
 
 /// The channel of a message the core routed `route` and whose sealed packet is `sealed_bytes`
 /// long: UDP only for a datagram that fits in `max_datagram` bytes.
-Channel channel_for(Route route, std::size_t sealed_bytes, std::size_t max_datagram);
+Channel channel_for(core::Route route, std::size_t sealed_bytes, std::size_t max_datagram);
 
 class Router {
  public:
   using Packet = std::shared_ptr<const std::vector<std::uint8_t>>;
   struct Upcalls {
     /// A message decoded from an authenticated packet.
-    std::function<void(Envelope&& env)> on_message;
+    std::function<void(core::Envelope&& env)> on_message;
     /// A packet arrived (the sweep may be due): TransportTimer::nudge.
     std::function<void()> on_arrival;
   };
@@ -54,7 +54,7 @@ class Router {
   Router(const TransportOptions& opt, Stats& stats, Diagnostics& log, AddressBook& addresses,
          UdpChannel& udp, TcpChannel& tcp, Upcalls up);
 
-  void send(const Outgoing& m);
+  void send(const core::Outgoing& m);
   /// A packet of `type` from this process.
   Packet seal(wire::PacketType type, std::span<const std::uint8_t> payload = {});
   /// `p` authenticated and opened, or why not (counted).

@@ -9,7 +9,7 @@ namespace {
 
 template <std::size_t... I>
 std::array<const char*, sizeof...(I)> kind_names(std::index_sequence<I...>) {
-  return {body_name(Body(std::in_place_index<I>))...};
+  return {core::body_name(core::Body(std::in_place_index<I>))...};
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ class Stats {
   std::atomic<std::uint64_t> messages_in_{0}, messages_out_{0}, bytes_in_{0}, bytes_out_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Drop::count_)> dropped_{};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Refusal::count_)> refused_{};
-  static constexpr std::size_t kKinds = std::variant_size_v<Body>;
+  static constexpr std::size_t kKinds = std::variant_size_v<core::Body>;
   std::array<std::atomic<std::uint64_t>, kKinds> in_kind_{}, out_kind_{};
 };
 

@@ -103,7 +103,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     io_.poll();
   }
 
-  void send(Outgoing msg) {
+  void send(core::Outgoing msg) {
     if (stopped_.load()) return;
     if (on_loop_thread()) {
       router_.send(msg);
@@ -168,7 +168,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
   Router::Upcalls router_upcalls() {
     return {
         .on_message =
-            [this](Envelope&& env) {
+            [this](core::Envelope&& env) {
               if (handlers_.on_message) handlers_.on_message(std::move(env));
             },
         .on_arrival = [this] { timer_.nudge(mono()); },
@@ -203,7 +203,7 @@ void Transport::start() {
 void Transport::stop() {
   impl_->stop();
 }
-void Transport::send(Outgoing msg) {
+void Transport::send(core::Outgoing msg) {
   impl_->send(std::move(msg));
 }
 void Transport::post(std::function<void()> fn) {

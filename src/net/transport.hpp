@@ -94,7 +94,7 @@ struct TransportOptions {
 };
 
 struct TransportHandlers {
-  std::function<void(Envelope&& env)> on_message;
+  std::function<void(core::Envelope&& env)> on_message;
   /// The process `name` (boot `boot`) closed a connection without saying goodbye: it died.
   std::function<void(const std::string& name, std::uint64_t boot)> on_peer_gone;
   /// The instant given to wake_at() has come.
@@ -120,7 +120,7 @@ class Transport {
   /// joins the loop thread. Idempotent.
   void stop();
 
-  void send(Outgoing msg);
+  void send(core::Outgoing msg);
   /// Runs `fn` on the loop thread.
   void post(std::function<void()> fn);
   /// Asks for on_timer at `t` (monotonic). Called on the loop thread (from a handler) it replaces

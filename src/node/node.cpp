@@ -36,7 +36,7 @@ void Node::Impl::start() {
         "no cluster secret: give one (electord: --cookie-file FILE or ELECTOR_COOKIE), or "
         "run insecure for a local experiment (electord: --insecure)");
   }
-  const Past past = load_past();
+  const core::Past past = load_past();
 
   net::TransportOptions topt;
   topt.listen = cfg_.listen;

@@ -13,10 +13,10 @@ namespace elector {
 
 /// What the state file says of this node's past (a lost one without a state file: a library
 /// user who keeps none may have run before, and its promises may still bind it). Sets boot_.
-Past Node::Impl::load_past() {
-  Past past{Recall::lost, DurableState{}};
+core::Past Node::Impl::load_past() {
+  core::Past past{core::Recall::lost, core::DurableState{}};
   std::uint64_t kept_boot = 0;
-  const auto quiet = Timing(cfg_.heartbeat_interval).quiet_after_loss();
+  const auto quiet = core::Timing(cfg_.heartbeat_interval).quiet_after_loss();
   const std::string quiet_text = "it keeps quiet (no votes, no leading) for " +
                                  std::to_string(to_ms(quiet)) + " ms after its start";
   if (cfg_.state_file.empty()) {
@@ -31,7 +31,7 @@ Past Node::Impl::load_past() {
       cb_.log(LogLevel::error, cfg_.name + ": " + loaded->corrupt +
                                    ": its promises to other members are unknown, so " + quiet_text +
                                    "; the file is replaced at the next save");
-    } else if (past.recall == Recall::lost) {
+    } else if (past.recall == core::Recall::lost) {
       cb_.log(LogLevel::warn,
               cfg_.name + ": the state file " + cfg_.state_file +
                   " was saved before the machine last booted (or holds no bindings): keeping "
@@ -46,7 +46,7 @@ Past Node::Impl::load_past() {
 }
 
 /// Saves what the core asked for; false (said loudly, about once a second) if it could not.
-bool Node::Impl::save_locked(const Now& now, const DurableState& state) {
+bool Node::Impl::save_locked(const Now& now, const core::DurableState& state) {
   // Nothing is kept: the node started as one that lost its state, which is safe.
   if (cfg_.state_file.empty()) return true;
   std::string err;

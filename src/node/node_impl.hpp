@@ -66,15 +66,15 @@ class Node::Impl {
   void release_held(std::uint64_t gen);
   /// Queues the step's events and hooks for the dispatcher; true if an election finished with a
   /// leader (elect_sync waits for that).
-  bool post_events_locked(const Now& now, Ready& r, std::uint64_t hold);
+  bool post_events_locked(const Now& now, core::Ready& r, std::uint64_t hold);
   /// On the dispatcher thread: the callbacks of one event.
   void deliver(Time at, const Event& e);
 
   // node_durable.cpp
   /// What the state file says of this node's past. Sets boot_.
-  Past load_past();
+  core::Past load_past();
   /// Saves what the core asked for; false (said loudly, about once a second) if it could not.
-  bool save_locked(const Now& now, const DurableState& state);
+  bool save_locked(const Now& now, const core::DurableState& state);
 
   NodeConfig cfg_;
   NodeCallbacks cb_;
@@ -86,14 +86,14 @@ class Node::Impl {
   std::uint64_t save_failures_ = 0;
   Time last_save_error_log_{};
   Time started_at_{};
-  std::optional<NodeCore> core_;
+  std::optional<core::NodeCore> core_;
   std::unique_ptr<net::Transport> transport_;
   Dispatcher dispatcher_;
   std::uint64_t elections_finished_ = 0;
   std::uint64_t finished_with_leader_ = 0;
   /// Messages waiting for a pre-election hook to be handed over (flush_locked), in order; the
   /// latest hold, whose hand-over sends them; when they go anyway (CLOCK_MONOTONIC).
-  std::vector<Outgoing> held_;
+  std::vector<core::Outgoing> held_;
   bool holding_ = false;
   std::uint64_t hold_gen_ = 0;
   Time hold_end_ = kNever;

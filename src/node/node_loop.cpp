@@ -13,7 +13,7 @@ namespace elector {
 net::TransportHandlers Node::Impl::handlers() {
   net::TransportHandlers h;
   h.on_log = cb_.log;
-  h.on_message = [this](Envelope&& env) {
+  h.on_message = [this](core::Envelope&& env) {
     std::lock_guard g(mu_);
     if (state_ != State::running) return;
     const Now now = input_now_locked();
@@ -53,7 +53,7 @@ void Node::Impl::flush_locked(const Now& now) {
   // steps down and resigns): drain until a step asks for no save. The core asks again only a
   // heartbeat interval after a failure, so this ends after the second round.
   for (int round = 0; round < 4; ++round) {
-    Ready r = core_->take_ready();
+    core::Ready r = core_->take_ready();
     const bool asked = r.save.has_value();
     if (asked) {
       // The state goes to disk before any message of this step can leave (design §7: a vote
@@ -109,7 +109,7 @@ void Node::Impl::release_held(std::uint64_t gen) {
 /// Queues the step's events and hooks for the dispatcher; true if an election finished with a
 /// leader (elect_sync waits for that). `hold` (0: none): the hold the step's pre-election hooks
 /// end once handed over.
-bool Node::Impl::post_events_locked(const Now& now, Ready& r, std::uint64_t hold) {
+bool Node::Impl::post_events_locked(const Now& now, core::Ready& r, std::uint64_t hold) {
   bool wake = false;
   for (auto& e : r.events) {
     if (const auto* f = std::get_if<ElectionFinished>(&e)) {

@@ -57,7 +57,7 @@ NodeStatus Node::Impl::status() const {
   }
   for (const MemberState st : kMemberStates) s.members_by_status.try_emplace(st, 0);
   s.elections = elections_finished_;
-  const CampaignCounts& counts = core_->election().campaign_counts();
+  const core::CampaignCounts& counts = core_->election().campaign_counts();
   for (const auto& [round, ends] : counts.ended) {
     for (const auto& [outcome, n] : ends) s.campaigns[to_string(round)][to_string(outcome)] = n;
   }

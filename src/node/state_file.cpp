@@ -69,7 +69,7 @@ std::string split_lines(std::string_view text, std::map<std::string, std::string
 /// Fills `out` from the lines; an empty string on success, else what is wrong with them.
 std::string interpret(const std::map<std::string, std::string>& kv, const std::string& boot_id,
                       LoadedState& out) {
-  DurableState s;
+  core::DurableState s;
   const auto number = [&](const char* key, auto& field) -> std::string {
     const auto it = kv.find(key);
     if (it == kv.end()) return {};
@@ -93,13 +93,13 @@ std::string interpret(const std::map<std::string, std::string>& kv, const std::s
   out.boot = boot;
   if (has_bound && !boot_id.empty() && id_it->second == boot_id) {
     s.bound_until = from_ns(bound_ns);
-    out.past = Past{Recall::kept, s};
+    out.past = core::Past{core::Recall::kept, s};
     return {};
   }
   // Another boot (the instant is on a clock that started again), or a file of a version that
   // did not save its bindings: the term and the cluster size still hold, the bindings are
   // unknown.
-  out.past = Past{Recall::lost, s};
+  out.past = core::Past{core::Recall::lost, s};
   return {};
 }
 
@@ -146,13 +146,13 @@ std::optional<LoadedState> load_state(const std::string& path, const std::string
   if (problem.empty()) problem = interpret(kv, boot_id, out);
   if (!problem.empty()) {
     out = LoadedState{};
-    out.past = Past{Recall::lost, DurableState{}};
+    out.past = core::Past{core::Recall::lost, core::DurableState{}};
     out.corrupt = "the state file " + path + " is corrupt (" + problem + ")";
   }
   return out;
 }
 
-bool save_state(const std::string& path, const DurableState& s, std::uint64_t boot,
+bool save_state(const std::string& path, const core::DurableState& s, std::uint64_t boot,
                 const std::string& boot_id, std::string& error) {
   std::string text = "term=" + std::to_string(s.term) + "\nboot=" + std::to_string(boot) +
                      "\ncluster_size=" + std::to_string(s.cluster_size) + "\n";

@@ -33,7 +33,7 @@ namespace elector {
 struct LoadedState {
   /// first_start: no file; kept: same machine boot; lost: another boot, an old file without
   /// bindings, or corrupt content (then `state` holds what could still be trusted).
-  Past past;
+  core::Past past;
   /// The boot number last saved (0 if none): the next one must be higher.
   std::uint64_t boot = 0;
   /// Set when the file exists but its content is corrupt: the caller must say so loudly, since
@@ -55,7 +55,7 @@ std::optional<LoadedState> load_state(const std::string& path, const std::string
 
 /// Replaces `path` durably with `s`, `boot` and `boot_id`. False (with `error` naming the file
 /// and strerror) on failure; the previous file is then left as it was.
-bool save_state(const std::string& path, const DurableState& s, std::uint64_t boot,
+bool save_state(const std::string& path, const core::DurableState& s, std::uint64_t boot,
                 const std::string& boot_id, std::string& error);
 
 }  // namespace elector

@@ -50,7 +50,7 @@ const char* to_string(ClockSkew s) {
 
 void Cluster::draw_clocks() {
   if (opt_.clock_skew == ClockSkew::none) return;
-  Rng rng(mix(opt_.seed, 0xc10c4c10c4ULL));
+  core::Rng rng(mix(opt_.seed, 0xc10c4c10c4ULL));
   const bool beyond = opt_.clock_skew == ClockSkew::beyond;
   // Beyond the bound: a random nonempty proper subset runs 1.5-2x fast (every node fast would
   // be no skew at all); within it, every rate lies in [1.0, 1.1].

@@ -14,7 +14,7 @@ Options normalized(Options opt) {
 
 Cluster::Cluster(Options opt)
     : opt_(normalized(std::move(opt))),
-      directory_(std::make_shared<MemberDirectory>()),
+      directory_(std::make_shared<core::MemberDirectory>()),
       rng_(opt_.seed),
       loss_(opt_.loss),
       latency_min_(opt_.latency_min),
@@ -56,7 +56,7 @@ const Cluster::SimNode* Cluster::find(const std::string& name) const {
   return it == by_name_.end() ? nullptr : nodes_[static_cast<std::size_t>(it->second)].get();
 }
 
-NodeCore* Cluster::node(const std::string& name) {
+core::NodeCore* Cluster::node(const std::string& name) {
   return at(name).core.get();
 }
 
@@ -75,13 +75,13 @@ void Cluster::push(Item it) {
                  [](const Item& a, const Item& b) { return later(a, b); });
 }
 
-std::size_t Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& input) {
+std::size_t Cluster::process(SimNode& n, const std::function<void(core::NodeCore&)>& input) {
   ++stats_.steps;
   n.core->set_runtime_ms(static_cast<std::int64_t>(n.processed / 50));
   input(*n.core);
   ++n.processed;
   const std::size_t produced = drain(n);
-  if (n.core->role() == Role::leader) {
+  if (n.core->role() == core::Role::leader) {
     leader_role_.insert(n.index);
   } else {
     leader_role_.erase(n.index);
@@ -92,7 +92,7 @@ std::size_t Cluster::process(SimNode& n, const std::function<void(NodeCore&)>& i
 }
 
 std::size_t Cluster::drain(SimNode& n) {
-  Ready r = n.core->take_ready();
+  core::Ready r = n.core->take_ready();
   if (r.save) {
     // Saved before any message of the step leaves; none leaves if the save failed, and what the
     // node does about the failure (a leader's Resign) is sent instead.
@@ -100,7 +100,7 @@ std::size_t Cluster::drain(SimNode& n) {
     if (ok) n.disk = *r.save;
     n.core->saved(local(n), ok);
     if (!ok) {
-      Ready after = n.core->take_ready();
+      core::Ready after = n.core->take_ready();
       r.messages = std::move(after.messages);
       for (auto& e : after.events) r.events.push_back(std::move(e));
       for (auto& h : after.hooks) r.hooks.push_back(std::move(h));
@@ -179,11 +179,11 @@ void Cluster::step(Item it) {
     case Item::Kind::wake:
       n.wake = kNever;
       ++stats_.timer_wakes;
-      if (process(n, [&](NodeCore& c) { c.tick(local(n)); }) == 0) ++stats_.idle_timer_wakes;
+      if (process(n, [&](core::NodeCore& c) { c.tick(local(n)); }) == 0) ++stats_.idle_timer_wakes;
       break;
     case Item::Kind::gone:
       ++stats_.crash_signals;
-      process(n, [&](NodeCore& c) { c.peer_gone(local(n), it.gone_name, it.gone_boot); });
+      process(n, [&](core::NodeCore& c) { c.peer_gone(local(n), it.gone_name, it.gone_boot); });
       break;
     default:
       break;

@@ -136,7 +136,7 @@ struct Stats {
 struct LoggedMessage {
   Time at{};               // when it was sent (simulated time)
   std::string from;        // the sender's name
-  Outgoing msg;            // as the sender produced it (to_name, to_addr, route, envelope)
+  core::Outgoing msg;      // as the sender produced it (to_name, to_addr, route, envelope)
   bool delivered = false;  // handed to its receiver (not lost, cut, or sent to a dead process)
 };
 
@@ -213,14 +213,15 @@ class Cluster {
   void hang_hooks(const std::string& name, bool hang);
 
   // Commands and inputs (nothing happens to a node that does not run or is frozen).
-  ElectOutcome elect(const std::string& name);
+  core::ElectOutcome elect(const std::string& name);
   void clear_leader(const std::string& name);
   /// Hands `name` an input now, as its transport or application would: `fn` gets its NodeCore
   /// and what its clock reads; what the input produces goes out as any step's output does.
   /// Returns false (and calls nothing) if `name` does not run or is frozen.
-  bool input(const std::string& name, const std::function<void(NodeCore&, Time local_now)>& fn);
+  bool input(const std::string& name,
+             const std::function<void(core::NodeCore&, Time local_now)>& fn);
   /// `name` receives `env` now, not through the network (a message kept, replayed or forged).
-  bool receive(const std::string& name, const Envelope& env);
+  bool receive(const std::string& name, const core::Envelope& env);
   /// `name`'s transport reports that process `boot` of `gone` ended (0: any).
   bool peer_gone(const std::string& name, const std::string& gone, std::uint64_t boot);
   /// Messages reach `name` without their piggybacked gossip (it hears only the bodies).
@@ -235,7 +236,8 @@ class Cluster {
   /// Called with every message as it is delivered (before its receiver handles it); the same
   /// rule as for set_observer().
   void set_message_observer(
-      std::function<void(const std::string& from, const std::string& to, const Envelope& env)> fn) {
+      std::function<void(const std::string& from, const std::string& to, const core::Envelope& env)>
+          fn) {
     message_observer_ = std::move(fn);
   }
 
@@ -247,7 +249,7 @@ class Cluster {
   [[nodiscard]] const Clock& clock(const std::string& name) const;
   /// What `name`'s own clock reads now: the instant to pass to its NodeCore's queries.
   [[nodiscard]] Time local_now(const std::string& name) const;
-  [[nodiscard]] NodeCore* node(const std::string& name);
+  [[nodiscard]] core::NodeCore* node(const std::string& name);
   [[nodiscard]] bool running(const std::string& name) const;  // started, not crashed/stopped
   [[nodiscard]] bool frozen(const std::string& name) const;
   [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
@@ -285,10 +287,10 @@ class Cluster {
   void push(Item it);
   void step(Item it);
   /// Returns what the step produced: messages + events + hooks.
-  std::size_t process(SimNode& n, const std::function<void(NodeCore&)>& input);
+  std::size_t process(SimNode& n, const std::function<void(core::NodeCore&)>& input);
   std::size_t drain(SimNode& n);
   void schedule_wake(SimNode& n);
-  void send(SimNode& from, Outgoing msg);
+  void send(SimNode& from, core::Outgoing msg);
   /// Decodes a message that reached `to` and hands it over; one that does not decode is an
   /// invariant violation.
   void deliver(SimNode& to, const Item& it);
@@ -310,8 +312,8 @@ class Cluster {
   /// Member identities shared by every node's view (they are the same in all of them): a view
   /// then costs 32 bytes a member instead of a few hundred. Names are entered in index order, so
   /// every view iterates box1, box2, ... (see core/member_directory.hpp; one thread uses it).
-  std::shared_ptr<MemberDirectory> directory_;
-  Rng rng_;
+  std::shared_ptr<core::MemberDirectory> directory_;
+  core::Rng rng_;
   Time now_{};
   double loss_ = 0;
   Duration latency_min_{};
@@ -333,7 +335,8 @@ class Cluster {
   bool tracing_ = true;
   std::vector<TracedEvent> trace_;
   std::function<void(const std::string&, const Event&)> observer_;
-  std::function<void(const std::string&, const std::string&, const Envelope&)> message_observer_;
+  std::function<void(const std::string&, const std::string&, const core::Envelope&)>
+      message_observer_;
   bool logging_ = false;
   std::vector<LoggedMessage> log_;
   /// Message ids count on across clear_message_log(): log_[id - log_base_] (ids from 1).

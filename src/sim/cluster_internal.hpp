@@ -39,7 +39,7 @@ struct Cluster::SimNode {
   std::string name;
   std::string addr;
   Config cfg;
-  std::unique_ptr<NodeCore> core;
+  std::unique_ptr<core::NodeCore> core;
   bool crashed = false;
   bool frozen = false;
   bool stopped = false;
@@ -51,7 +51,7 @@ struct Cluster::SimNode {
   std::uint64_t processed = 0;
   /// What this node's state file holds: nothing before its first save. A restart reads it back,
   /// unless the restart is one that lost it (Cluster::restart).
-  std::optional<DurableState> disk;
+  std::optional<core::DurableState> disk;
   /// Saves fail (a full disk): the node must then neither vote nor lead.
   bool disk_full = false;
   /// The next restart finds no usable state (Recall::lost).

@@ -46,7 +46,7 @@ FaultProfile classic_profile() {
 }
 
 FaultProfile draw_profile(std::uint64_t seed, Duration t) {
-  Rng rng(seed ^ 0x5a4a4a5a4a4a5a4aULL);
+  core::Rng rng(seed ^ 0x5a4a4a5a4a4a5a4aULL);
   if (rng.below(8) == 0) return classic_profile();
   FaultProfile p;
   p.name = "swarm";

@@ -59,7 +59,7 @@ std::string QuorumHeal::describe() const {
 }
 
 QuorumHeal draw_quorum_heal(const Cluster& c, std::uint64_t seed, int size) {
-  Rng rng(seed ^ 0x9a0a9a0a9a0a9a0aULL);
+  core::Rng rng(seed ^ 0x9a0a9a0a9a0a9a0aULL);
   const auto& names = c.names();
   std::vector<char> heal(names.size(), 0);
   const auto want = static_cast<std::size_t>(std::clamp(size, 0, static_cast<int>(names.size())));

@@ -38,7 +38,7 @@ class Injector {
         if (auto s = weak.lock()) s->observe(s, node, e);
       });
       in.c_.set_message_observer(
-          [weak](const std::string& from, const std::string& to, const Envelope& env) {
+          [weak](const std::string& from, const std::string& to, const core::Envelope& env) {
             if (auto s = weak.lock()) s->on_message(s, from, to, env);
           });
     }
@@ -113,15 +113,15 @@ class Injector {
   }
 
   /// Who granted each candidate a real vote in its latest term (as delivered to it).
-  void count_vote(const std::string& from, const std::string& to, const Envelope& env) {
+  void count_vote(const std::string& from, const std::string& to, const core::Envelope& env) {
     auto latest = [this](const std::string& candidate, std::uint64_t term) -> Campaign& {
       Campaign& c = campaigns_[candidate];
       if (c.term != term) c = Campaign{term, {}, {}};
       return c;
     };
-    if (const auto* q = std::get_if<VoteReq>(&env.body)) {
+    if (const auto* q = std::get_if<core::VoteReq>(&env.body)) {
       latest(from, q->term).length = ms(static_cast<std::int64_t>(q->campaign_ms));
-    } else if (const auto* r = std::get_if<VoteResp>(&env.body); r && !r->pre && r->granted) {
+    } else if (const auto* r = std::get_if<core::VoteResp>(&env.body); r && !r->pre && r->granted) {
       latest(to, r->term).voters.insert(from);
     }
   }
@@ -181,12 +181,12 @@ class Injector {
 
   /// Counts votes, and reacts to a campaign's first request: maybe a burst that stretches it.
   void on_message(const std::shared_ptr<Injector>& self, const std::string& from,
-                  const std::string& to, const Envelope& env) {
+                  const std::string& to, const core::Envelope& env) {
     count_vote(from, to, env);
     if (!active_ || c_.now() >= end_ || prof_.after_campaign <= 0) return;
     std::optional<std::pair<std::uint64_t, bool>> request;
-    if (const auto* p = std::get_if<PreVoteReq>(&env.body)) request = {p->term, true};
-    if (const auto* v = std::get_if<VoteReq>(&env.body)) request = {v->term, false};
+    if (const auto* p = std::get_if<core::PreVoteReq>(&env.body)) request = {p->term, true};
+    if (const auto* v = std::get_if<core::VoteReq>(&env.body)) request = {v->term, false};
     if (!request || !campaign_starts(from, request->first, request->second)) return;
     // One at a time: a cluster in trouble campaigns again and again.
     if (campaign_aimed_ || !rng_.chance(prof_.after_campaign)) return;
@@ -386,7 +386,7 @@ class Injector {
   }
 
   Cluster& c_;
-  Rng rng_;
+  core::Rng rng_;
   FaultProfile prof_;
   Time end_;
   Duration t_;

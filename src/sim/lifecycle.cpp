@@ -51,15 +51,15 @@ void Cluster::start(const std::string& name, const Boot& how) {
   const std::uint64_t seed =
       opt_.node_seed ? opt_.node_seed(n.name, n.boots)
                      : mix(opt_.seed, mix(static_cast<std::uint64_t>(n.index), n.boots));
-  Past past;
-  if (n.disk) past = Past{n.lose_state ? Recall::lost : Recall::kept, *n.disk};
+  core::Past past;
+  if (n.disk) past = core::Past{n.lose_state ? core::Recall::lost : core::Recall::kept, *n.disk};
   n.lose_state = false;
   // Step by step, each process has a directory of its own, as a real one does: its members are
   // then iterated in the order it learned of them, not in the cluster's index order.
   const bool own = opt_.delivery == Delivery::instant;
-  n.core =
-      std::make_unique<NodeCore>(cfg, n.boots, seed, local(n), past, own ? nullptr : directory_);
-  process(n, [&](NodeCore& c) { c.start(local(n)); });
+  n.core = std::make_unique<core::NodeCore>(cfg, n.boots, seed, local(n), past,
+                                            own ? nullptr : directory_);
+  process(n, [&](core::NodeCore& c) { c.start(local(n)); });
 }
 
 void Cluster::crash(const std::string& name, bool signal) {
@@ -128,7 +128,7 @@ void Cluster::thaw(const std::string& name) {
 void Cluster::stop(const std::string& name) {
   SimNode& n = at(name);
   if (!n.live()) return;
-  process(n, [&](NodeCore& c) { c.stop(local(n)); });
+  process(n, [&](core::NodeCore& c) { c.stop(local(n)); });
   n.stopped = true;
   n.frozen = false;
   leader_role_.erase(n.index);
@@ -139,31 +139,31 @@ void Cluster::hang_hooks(const std::string& name, bool hang) {
   at(name).hang_hooks = hang;
 }
 
-ElectOutcome Cluster::elect(const std::string& name) {
+core::ElectOutcome Cluster::elect(const std::string& name) {
   SimNode& n = at(name);
-  if (!n.live() || n.frozen) return ElectOutcome::stopped;
-  ElectOutcome r = ElectOutcome::stopped;
-  process(n, [&](NodeCore& c) { r = c.elect(local(n)); });
+  if (!n.live() || n.frozen) return core::ElectOutcome::stopped;
+  core::ElectOutcome r = core::ElectOutcome::stopped;
+  process(n, [&](core::NodeCore& c) { r = c.elect(local(n)); });
   return r;
 }
 
 void Cluster::clear_leader(const std::string& name) {
-  input(name, [](NodeCore& c, Time now) { c.clear_leader(now); });
+  input(name, [](core::NodeCore& c, Time now) { c.clear_leader(now); });
 }
 
 bool Cluster::input(const std::string& name,
-                    const std::function<void(NodeCore&, Time local_now)>& fn) {
+                    const std::function<void(core::NodeCore&, Time local_now)>& fn) {
   SimNode& n = at(name);
   if (!n.live() || n.frozen) return false;
-  process(n, [&](NodeCore& c) { fn(c, local(n)); });
+  process(n, [&](core::NodeCore& c) { fn(c, local(n)); });
   return true;
 }
 
-bool Cluster::receive(const std::string& name, const Envelope& env) {
-  return input(name, [&](NodeCore& c, Time now) { c.receive(now, env); });
+bool Cluster::receive(const std::string& name, const core::Envelope& env) {
+  return input(name, [&](core::NodeCore& c, Time now) { c.receive(now, env); });
 }
 
 bool Cluster::peer_gone(const std::string& name, const std::string& gone, std::uint64_t boot) {
-  return input(name, [&](NodeCore& c, Time now) { c.peer_gone(now, gone, boot); });
+  return input(name, [&](core::NodeCore& c, Time now) { c.peer_gone(now, gone, boot); });
 }
 }  // namespace elector::sim

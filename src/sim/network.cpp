@@ -27,10 +27,10 @@ bool Cluster::reachable(int from, int to) const {
   return true;
 }
 
-void Cluster::send(SimNode& from, Outgoing msg) {
+void Cluster::send(SimNode& from, core::Outgoing msg) {
   ++stats_.messages;
-  ++stats_.by_kind[body_name(msg.env.body)];
-  if (msg.route == Route::datagram) ++stats_.datagrams;
+  ++stats_.by_kind[core::body_name(msg.env.body)];
+  if (msg.route == core::Route::datagram) ++stats_.datagrams;
   std::uint64_t logged = 0;
   if (logging_) {
     logged = log_base_ + log_.size();
@@ -43,7 +43,7 @@ void Cluster::send(SimNode& from, Outgoing msg) {
     ++stats_.dropped;
     return;
   }
-  if (msg.route == Route::stream) {
+  if (msg.route == core::Route::stream) {
     from.streams[it->second] = now_;
     nodes_[static_cast<std::size_t>(it->second)]->streams[from.index] = now_;
   }
@@ -133,14 +133,14 @@ void Cluster::deliver(SimNode& to, const Item& it) {
                         " bytes) does not decode: " + wire::to_string(*err));
     return;
   }
-  Envelope& env = std::get<Envelope>(decoded);
+  core::Envelope& env = std::get<core::Envelope>(decoded);
   if (to.no_gossip) env.gossip.clear();
   if (it.logged >= log_base_ && it.logged - log_base_ < log_.size()) {
     log_[it.logged - log_base_].delivered = true;
   }
   ++stats_.delivered;
   if (message_observer_) message_observer_(from, to.name, env);
-  process(to, [&](NodeCore& c) { c.receive(local(to), env); });
+  process(to, [&](core::NodeCore& c) { c.receive(local(to), env); });
 }
 
 }  // namespace elector::sim

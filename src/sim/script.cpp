@@ -88,13 +88,13 @@ double probability(const std::string& text) {
   return p;
 }
 
-const char* outcome_name(ElectOutcome o) {
+const char* outcome_name(core::ElectOutcome o) {
   switch (o) {
-    case ElectOutcome::started:
+    case core::ElectOutcome::started:
       return "started";
-    case ElectOutcome::quorum_not_met:
+    case core::ElectOutcome::quorum_not_met:
       return "quorum_not_met";
-    case ElectOutcome::stopped:
+    case core::ElectOutcome::stopped:
       return "stopped";
   }
   return "?";
@@ -315,7 +315,7 @@ std::string Script::run_words(const std::vector<std::string>& words) {
     std::string out;
     for (const auto& name : c.names()) {
       out += out.empty() ? "" : "\n";
-      NodeCore* n = c.node(name);
+      core::NodeCore* n = c.node(name);
       if (!n || !c.running(name)) {
         out += name + " down";
         continue;

@@ -24,18 +24,18 @@ std::string joined(const std::vector<std::string>& names) {
   return s;
 }
 
-std::optional<MemberStatus> status_named(const std::string& s) {
-  for (auto st :
-       {MemberStatus::alive, MemberStatus::suspect, MemberStatus::dead, MemberStatus::left}) {
+std::optional<core::MemberStatus> status_named(const std::string& s) {
+  for (auto st : {core::MemberStatus::alive, core::MemberStatus::suspect, core::MemberStatus::dead,
+                  core::MemberStatus::left}) {
     if (s == to_string(st)) return st;
   }
   return std::nullopt;
 }
 
 /// How `observer` sees `member` (nullopt: not in its view).
-std::optional<MemberStatus> seen(Cluster& c, const std::string& observer,
-                                 const std::string& member) {
-  const Member* m = c.node(observer)->membership().find(member);
+std::optional<core::MemberStatus> seen(Cluster& c, const std::string& observer,
+                                       const std::string& member) {
+  const core::Member* m = c.node(observer)->membership().find(member);
   if (!m) return std::nullopt;
   return m->status;
 }
@@ -95,7 +95,7 @@ std::string view(Cluster& c, const Args& a) {
     const auto st = seen(c, observer, member);
     return observer + " sees " + member + " " + (st ? to_string(*st) : "nowhere (not in view)");
   }
-  std::map<MemberStatus, std::size_t> by;
+  std::map<core::MemberStatus, std::size_t> by;
   std::size_t known = 0;
   for (const auto& [name, m] : c.node(observer)->membership().members()) {
     ++by[m.status];
@@ -103,8 +103,8 @@ std::string view(Cluster& c, const Args& a) {
   }
   std::string out = observer + " knows " + std::to_string(known) + " of " +
                     std::to_string(c.names().size() - 1) + ":";
-  for (auto st :
-       {MemberStatus::alive, MemberStatus::suspect, MemberStatus::dead, MemberStatus::left}) {
+  for (auto st : {core::MemberStatus::alive, core::MemberStatus::suspect, core::MemberStatus::dead,
+                  core::MemberStatus::left}) {
     out += std::string(" ") + to_string(st) + "=" + std::to_string(by[st]);
   }
   return out;
@@ -124,7 +124,7 @@ std::string probing(Cluster& c) {
 std::string campaign(Cluster& c, const Args& a) {
   const std::string n = node_arg(c, "campaign", a, 0);
   if (!c.running(n)) return n + " down";
-  const CampaignCounts& k = c.node(n)->election().campaign_counts();
+  const core::CampaignCounts& k = c.node(n)->election().campaign_counts();
   std::string ended;
   for (const auto& [round, outcomes] : k.ended) {
     for (const auto& [outcome, count] : outcomes) {
@@ -143,7 +143,7 @@ std::string campaign(Cluster& c, const Args& a) {
 std::string lease(Cluster& c, const Args& a) {
   const std::string n = node_arg(c, "lease", a, 0);
   if (!c.running(n)) return n + " down";
-  NodeCore* core = c.node(n);
+  core::NodeCore* core = c.node(n);
   const Time end = core->lease_end();
   const std::string at =
       end == kNever || end == Time{} ? "never" : "t=" + sim_time(c.clock(n).global(end));

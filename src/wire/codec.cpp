@@ -47,13 +47,13 @@ class Writer {
 /// In a member record's status byte: the process ended (MemberUpdate::gone).
 constexpr std::uint8_t kGoneBit = 0x80;
 
-void put(Writer& w, const MemberUpdate& u) {
+void put(Writer& w, const core::MemberUpdate& u) {
   w.str(u.name);
   w.str(u.addr);
   w.varint(u.boot);
   w.varint(u.incarnation);
   w.u8(static_cast<std::uint8_t>(static_cast<std::uint8_t>(u.status) |
-                                 (u.gone && u.status == MemberStatus::dead ? kGoneBit : 0)));
+                                 (u.gone && u.status == core::MemberStatus::dead ? kGoneBit : 0)));
   w.zigzag(u.meta.priority);
   w.boolean(u.meta.candidate);
   w.u64le(u.meta.settings_hash);
@@ -74,22 +74,22 @@ void put(Writer& w, const std::optional<ElectionSettings>& s) {
   w.boolean(s->automatic_elections);
 }
 
-void put(Writer& w, const Ping& m) {
+void put(Writer& w, const core::Ping& m) {
   w.varint(m.seq);
   w.str(m.target);
 }
-void put(Writer& w, const Ack& m) {
+void put(Writer& w, const core::Ack& m) {
   w.varint(m.seq);
 }
-void put(Writer& w, const Nack& m) {
+void put(Writer& w, const core::Nack& m) {
   w.varint(m.seq);
 }
-void put(Writer& w, const PingReq& m) {
+void put(Writer& w, const core::PingReq& m) {
   w.varint(m.seq);
   w.str(m.target);
   w.str(m.target_addr);
 }
-void put(Writer& w, const PushPull& m) {
+void put(Writer& w, const core::PushPull& m) {
   if (m.state) {
     w.varint(m.state->size());
     for (const auto& u : *m.state) put(w, u);
@@ -101,18 +101,18 @@ void put(Writer& w, const PushPull& m) {
   w.str(m.leader);
   w.varint(m.term);
 }
-void put(Writer&, const Leave&) {}
-void put(Writer&, const Gossip&) {}
-void put(Writer& w, const PreVoteReq& m) {
+void put(Writer&, const core::Leave&) {}
+void put(Writer&, const core::Gossip&) {}
+void put(Writer& w, const core::PreVoteReq& m) {
   w.varint(m.term);
   w.varint(m.campaign_ms);
 }
-void put(Writer& w, const VoteReq& m) {
+void put(Writer& w, const core::VoteReq& m) {
   w.varint(m.term);
   w.boolean(m.designated);
   w.varint(m.campaign_ms);
 }
-void put(Writer& w, const VoteResp& m) {
+void put(Writer& w, const core::VoteResp& m) {
   w.varint(m.term);
   w.boolean(m.pre);
   w.boolean(m.granted);
@@ -120,7 +120,7 @@ void put(Writer& w, const VoteResp& m) {
   w.zigzag(m.promise_left_ms);
   w.str(m.leader);
 }
-void put(Writer& w, const Heartbeat& m) {
+void put(Writer& w, const core::Heartbeat& m) {
   w.varint(m.term);
   w.varint(m.seq);
   w.varint(m.election_round);
@@ -129,18 +129,18 @@ void put(Writer& w, const Heartbeat& m) {
   for (const auto& name : m.watchers) w.str(name);
   w.zigzag(m.far_interval_ms);
 }
-void put(Writer& w, const HeartbeatResp& m) {
+void put(Writer& w, const core::HeartbeatResp& m) {
   w.varint(m.term);
   w.varint(m.seq);
   w.boolean(m.ok);
   w.boolean(m.alive_only);
 }
-void put(Writer& w, const Resign& m) {
+void put(Writer& w, const core::Resign& m) {
   w.varint(m.term);
   w.str(m.successor);
   w.boolean(m.cleared);
 }
-void put(Writer& w, const ElectForward& m) {
+void put(Writer& w, const core::ElectForward& m) {
   w.boolean(m.clear);
 }
 
@@ -274,7 +274,7 @@ class Reader {
   std::optional<DecodeError> error_;
 };
 
-void get(Reader& r, MemberUpdate& u) {
+void get(Reader& r, core::MemberUpdate& u) {
   u.name = r.str();
   u.addr = r.str();
   u.boot = r.varint();
@@ -283,11 +283,11 @@ void get(Reader& r, MemberUpdate& u) {
   const auto status = static_cast<std::uint8_t>(byte & ~kGoneBit);
   u.gone = (byte & kGoneBit) != 0;
   // One encoding per record: the gone bit only on a dead record.
-  if (status > static_cast<std::uint8_t>(MemberStatus::left) ||
-      (u.gone && status != static_cast<std::uint8_t>(MemberStatus::dead))) {
+  if (status > static_cast<std::uint8_t>(core::MemberStatus::left) ||
+      (u.gone && status != static_cast<std::uint8_t>(core::MemberStatus::dead))) {
     r.fail(DecodeError::malformed);
   }
-  u.status = r.ok() ? static_cast<MemberStatus>(status) : MemberStatus::alive;
+  u.status = r.ok() ? static_cast<core::MemberStatus>(status) : core::MemberStatus::alive;
   if (!r.ok()) u.gone = false;
   u.meta.priority = r.zigzag();
   u.meta.candidate = r.boolean();
@@ -297,9 +297,9 @@ void get(Reader& r, MemberUpdate& u) {
   u.from = r.str();
 }
 
-std::vector<MemberUpdate> get_updates(Reader& r, std::size_t max) {
+std::vector<core::MemberUpdate> get_updates(Reader& r, std::size_t max) {
   const std::size_t n = r.count(max, kMinMemberUpdateBytes);
-  std::vector<MemberUpdate> v;
+  std::vector<core::MemberUpdate> v;
   v.reserve(n);
   for (std::size_t i = 0; i < n && r.ok(); ++i) get(r, v.emplace_back());
   return v;
@@ -319,40 +319,40 @@ void get(Reader& r, std::optional<ElectionSettings>& s) {
   if (r.ok()) s = std::move(v);
 }
 
-void get(Reader& r, Ping& m) {
+void get(Reader& r, core::Ping& m) {
   m.seq = r.varint();
   m.target = r.str();
 }
-void get(Reader& r, Ack& m) {
+void get(Reader& r, core::Ack& m) {
   m.seq = r.varint();
 }
-void get(Reader& r, Nack& m) {
+void get(Reader& r, core::Nack& m) {
   m.seq = r.varint();
 }
-void get(Reader& r, PingReq& m) {
+void get(Reader& r, core::PingReq& m) {
   m.seq = r.varint();
   m.target = r.str();
   m.target_addr = r.str();
 }
-void get(Reader& r, PushPull& m) {
-  m.state = std::make_shared<const std::vector<MemberUpdate>>(get_updates(r, kMaxMembers));
+void get(Reader& r, core::PushPull& m) {
+  m.state = std::make_shared<const std::vector<core::MemberUpdate>>(get_updates(r, kMaxMembers));
   m.join = r.boolean();
   m.want_reply = r.boolean();
   m.leader = r.str();
   m.term = r.varint();
 }
-void get(Reader&, Leave&) {}
-void get(Reader&, Gossip&) {}
-void get(Reader& r, PreVoteReq& m) {
+void get(Reader&, core::Leave&) {}
+void get(Reader&, core::Gossip&) {}
+void get(Reader& r, core::PreVoteReq& m) {
   m.term = r.varint();
   m.campaign_ms = r.varint();
 }
-void get(Reader& r, VoteReq& m) {
+void get(Reader& r, core::VoteReq& m) {
   m.term = r.varint();
   m.designated = r.boolean();
   m.campaign_ms = r.varint();
 }
-void get(Reader& r, VoteResp& m) {
+void get(Reader& r, core::VoteResp& m) {
   m.term = r.varint();
   m.pre = r.boolean();
   m.granted = r.boolean();
@@ -362,7 +362,7 @@ void get(Reader& r, VoteResp& m) {
   m.promise_left_ms = r.zigzag();
   m.leader = r.str();
 }
-void get(Reader& r, Heartbeat& m) {
+void get(Reader& r, core::Heartbeat& m) {
   m.term = r.varint();
   m.seq = r.varint();
   m.election_round = r.varint();
@@ -373,30 +373,30 @@ void get(Reader& r, Heartbeat& m) {
   for (std::size_t i = 0; i < n && r.ok(); ++i) m.watchers.push_back(r.str());
   m.far_interval_ms = r.zigzag();
 }
-void get(Reader& r, HeartbeatResp& m) {
+void get(Reader& r, core::HeartbeatResp& m) {
   m.term = r.varint();
   m.seq = r.varint();
   m.ok = r.boolean();
   m.alive_only = r.boolean();
 }
-void get(Reader& r, Resign& m) {
+void get(Reader& r, core::Resign& m) {
   m.term = r.varint();
   m.successor = r.str();
   m.cleared = r.boolean();
 }
-void get(Reader& r, ElectForward& m) {
+void get(Reader& r, core::ElectForward& m) {
   m.clear = r.boolean();
 }
 
 // Builds the alternative with index `kind` (known to be in range) and decodes its fields.
 template <std::size_t I = 0>
-Body get_body(Reader& r, std::size_t kind) {
-  if constexpr (I + 1 < std::variant_size_v<Body>) {
+core::Body get_body(Reader& r, std::size_t kind) {
+  if constexpr (I + 1 < std::variant_size_v<core::Body>) {
     if (kind != I) return get_body<I + 1>(r, kind);
   }
-  std::variant_alternative_t<I, Body> m{};
+  std::variant_alternative_t<I, core::Body> m{};
   get(r, m);
-  return Body{std::in_place_index<I>, std::move(m)};
+  return core::Body{std::in_place_index<I>, std::move(m)};
 }
 
 }  // namespace
@@ -415,8 +415,8 @@ const char* to_string(DecodeError e) {
   return "unknown";
 }
 
-void encode(const Envelope& env, std::vector<std::uint8_t>& out) {
-  static_assert(std::variant_size_v<Body> <= 256, "the kind is one byte");
+void encode(const core::Envelope& env, std::vector<std::uint8_t>& out) {
+  static_assert(std::variant_size_v<core::Body> <= 256, "the kind is one byte");
   Writer w(out);
   w.u8(static_cast<std::uint8_t>(env.body.index()));
   put(w, env.header.self);
@@ -428,20 +428,20 @@ void encode(const Envelope& env, std::vector<std::uint8_t>& out) {
   for (const auto& u : env.gossip) put(w, u);
 }
 
-std::vector<std::uint8_t> encode(const Envelope& env) {
+std::vector<std::uint8_t> encode(const core::Envelope& env) {
   std::vector<std::uint8_t> out;
   encode(env, out);
   return out;
 }
 
-std::variant<Envelope, DecodeError> decode(std::span<const std::uint8_t> in) {
+std::variant<core::Envelope, DecodeError> decode(std::span<const std::uint8_t> in) {
   if (in.size() > kMaxPayload) return DecodeError::oversized;
   Reader r(in);
   const std::uint8_t kind = r.u8();
   if (!r.ok()) return *r.error();
-  if (kind >= std::variant_size_v<Body>) return DecodeError::unknown_kind;
+  if (kind >= std::variant_size_v<core::Body>) return DecodeError::unknown_kind;
 
-  Envelope env;
+  core::Envelope env;
   get(r, env.header.self);
   env.header.runtime_ms = r.zigzag();
   env.header.term = r.varint();

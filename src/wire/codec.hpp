@@ -48,10 +48,10 @@ const char* to_string(DecodeError e);
 
 /// Appends the encoding of `env` to `out`. Encoding does not check the limits above: an envelope
 /// beyond them encodes, and is refused as `oversized` by decode().
-void encode(const Envelope& env, std::vector<std::uint8_t>& out);
-std::vector<std::uint8_t> encode(const Envelope& env);
+void encode(const core::Envelope& env, std::vector<std::uint8_t>& out);
+std::vector<std::uint8_t> encode(const core::Envelope& env);
 
 /// Decodes exactly one Envelope occupying all of `in`.
-std::variant<Envelope, DecodeError> decode(std::span<const std::uint8_t> in);
+std::variant<core::Envelope, DecodeError> decode(std::span<const std::uint8_t> in);
 
 }  // namespace elector::wire

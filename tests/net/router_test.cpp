@@ -11,18 +11,18 @@ namespace elector::net {
 namespace {
 
 TEST(RouterChannel, ADatagramThatFitsGoesOverUdp) {
-  EXPECT_EQ(channel_for(Route::datagram, 100, 1400), Channel::udp);
-  EXPECT_EQ(channel_for(Route::datagram, 1400, 1400), Channel::udp);
+  EXPECT_EQ(channel_for(core::Route::datagram, 100, 1400), Channel::udp);
+  EXPECT_EQ(channel_for(core::Route::datagram, 1400, 1400), Channel::udp);
 }
 
 TEST(RouterChannel, ADatagramTooLargeGoesOverTcp) {
-  EXPECT_EQ(channel_for(Route::datagram, 1401, 1400), Channel::tcp);
-  EXPECT_EQ(channel_for(Route::datagram, 1, 0), Channel::tcp);
+  EXPECT_EQ(channel_for(core::Route::datagram, 1401, 1400), Channel::tcp);
+  EXPECT_EQ(channel_for(core::Route::datagram, 1, 0), Channel::tcp);
 }
 
 TEST(RouterChannel, AStreamGoesOverTcpHoweverSmall) {
-  EXPECT_EQ(channel_for(Route::stream, 1, 1400), Channel::tcp);
-  EXPECT_EQ(channel_for(Route::stream, 0, 1400), Channel::tcp);
+  EXPECT_EQ(channel_for(core::Route::stream, 1, 1400), Channel::tcp);
+  EXPECT_EQ(channel_for(core::Route::stream, 0, 1400), Channel::tcp);
 }
 
 }  // namespace

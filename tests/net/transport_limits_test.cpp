@@ -93,7 +93,7 @@ class Server {
                        .replay_window_ms = kWindow};
     tune(o);
     TransportHandlers h;
-    h.on_message = [this](Envelope&& env) {
+    h.on_message = [this](core::Envelope&& env) {
       std::lock_guard lk(mu_);
       got_.push_back(std::move(env));
     };
@@ -134,7 +134,7 @@ class Server {
 
  private:
   std::mutex mu_;
-  std::vector<Envelope> got_;
+  std::vector<core::Envelope> got_;
   int gone_ = 0;
 };
 
@@ -222,8 +222,8 @@ using Types = std::vector<wire::PacketType>;
 constexpr auto kHello = wire::PacketType::hello;
 constexpr auto kGoodbye = wire::PacketType::goodbye;
 
-Envelope message_from(const std::string& name, Body body) {
-  Envelope e;
+core::Envelope message_from(const std::string& name, core::Body body) {
+  core::Envelope e;
   e.header.self.name = name;
   e.header.self.addr = "127.0.0.1:1";
   e.header.self.boot = 5;
@@ -268,7 +268,7 @@ TEST(TransportLimits, AfterTheFirstPacketAuthenticatesLargerFramesAreTaken) {
   ASSERT_TRUE(member.await_packets(1));
   member.send(kHello, "m");
   // A leader's heartbeat naming 100 watchers of 1,000 characters: about 100 KB.
-  Heartbeat hb{.term = 1, .seq = 1};
+  core::Heartbeat hb{.term = 1, .seq = 1};
   hb.watchers.assign(100, std::string(1000, 'w'));
   const Bytes payload = wire::encode(message_from("m", hb));
   ASSERT_GT(payload.size(), TransportOptions{}.first_frame_limit);
@@ -296,7 +296,8 @@ TEST(TransportLimits, SilentConnectionIsClosedAfterTheTimeLimit) {
   b.barrier();
   EXPECT_EQ(b.counter(refusal_key(Refusal::auth_timeout)), 1u);
   EXPECT_EQ(b.connections(), 1u);
-  member.send(wire::PacketType::message, "m", wire::encode(message_from("m", Heartbeat{1, 1})));
+  member.send(wire::PacketType::message, "m",
+              wire::encode(message_from("m", core::Heartbeat{1, 1})));
   EXPECT_TRUE(eventually([&] { return b.messages() == 1; }));
   EXPECT_EQ(b.gone(), 0);
 }
@@ -380,7 +381,8 @@ TEST(TransportLimits, AMemberWhoseHelloWaitsUnreadIsNotClosedToMakeRoom) {
   b.barrier();
   EXPECT_EQ(b.counter(refusal_key(Refusal::unauthenticated_limit)), 0u);
   EXPECT_EQ(b.connections(), 2u);
-  member.send(wire::PacketType::message, "m", wire::encode(message_from("m", Heartbeat{1, 1})));
+  member.send(wire::PacketType::message, "m",
+              wire::encode(message_from("m", core::Heartbeat{1, 1})));
   EXPECT_TRUE(eventually([&] { return b.messages() == 1; }));
 }
 
@@ -417,11 +419,13 @@ TEST(TransportLimits, AnAuthenticatedPeerStillWorksWhileJunkConnectionsAreOpen) 
   };
   add_junk(12);
   const auto heartbeat = [&] {
-    return Outgoing{"b", b_addr, message_from("a", Heartbeat{1, 1}), Route::stream};
+    return core::Outgoing{"b", b_addr, message_from("a", core::Heartbeat{1, 1}),
+                          core::Route::stream};
   };
   a.t->send(heartbeat());
   ASSERT_TRUE(eventually([&] { return b.messages() == 1; }));
-  b.t->send(Outgoing{"a", a_addr, message_from("b", HeartbeatResp{1, 1, true}), Route::stream});
+  b.t->send(core::Outgoing{"a", a_addr, message_from("b", core::HeartbeatResp{1, 1, true}),
+                           core::Route::stream});
   ASSERT_TRUE(eventually([&] { return a.messages() == 1; }));
   // More junk after the member's connection authenticated: it is not among those pushed out.
   add_junk(12);

@@ -449,7 +449,7 @@ TEST(ConnectionQueue, RefusesBeyondItsLimit) {
 struct Recorder {
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<Envelope> messages;
+  std::vector<core::Envelope> messages;
   std::vector<std::pair<std::string, std::uint64_t>> gone;
 
   template <class Pred>
@@ -477,7 +477,7 @@ class Peer {
     o.secret = secret;
     o.replay_window_ms = kReplayWindowMs;
     TransportHandlers h;
-    h.on_message = [r = &rec](Envelope&& env) {
+    h.on_message = [r = &rec](core::Envelope&& env) {
       std::lock_guard lk(r->mu);
       r->messages.push_back(std::move(env));
       r->cv.notify_all();
@@ -496,12 +496,12 @@ class Peer {
 
   [[nodiscard]] std::string addr() const { return t->local_addr(); }
   /// Sends `env` on the route the core would give its kind by default.
-  void send(const std::string& to_name, const std::string& to_addr, const Envelope& env) {
-    t->send(Outgoing{to_name, to_addr, env, default_route(env.body)});
+  void send(const std::string& to_name, const std::string& to_addr, const core::Envelope& env) {
+    t->send(core::Outgoing{to_name, to_addr, env, default_route(env.body)});
   }
-  void send(const std::string& to_name, const std::string& to_addr, const Envelope& env,
-            Route route) {
-    t->send(Outgoing{to_name, to_addr, env, route});
+  void send(const std::string& to_name, const std::string& to_addr, const core::Envelope& env,
+            core::Route route) {
+    t->send(core::Outgoing{to_name, to_addr, env, route});
   }
   /// Returns once everything posted to the loop before it has run (sends, deliveries under way).
   void barrier() {
@@ -522,8 +522,8 @@ std::uint16_t port_of(const std::string& addr) {
   return port;
 }
 
-Envelope envelope(const std::string& from, const std::string& from_addr, Body body) {
-  Envelope e;
+core::Envelope envelope(const std::string& from, const std::string& from_addr, core::Body body) {
+  core::Envelope e;
   e.header.self.name = from;
   e.header.self.addr = from_addr;
   e.header.self.boot = 11;
@@ -533,26 +533,26 @@ Envelope envelope(const std::string& from, const std::string& from_addr, Body bo
   e.header.runtime_ms = 1234;
   e.header.term = 6;
   e.body = std::move(body);
-  MemberUpdate g;
+  core::MemberUpdate g;
   g.name = "z";
   g.addr = "127.0.0.1:9";
   g.boot = 2;
   g.incarnation = 5;
-  g.status = MemberStatus::suspect;
+  g.status = core::MemberStatus::suspect;
   g.from = from;
   e.gossip.push_back(g);
   return e;
 }
 
-Envelope heartbeat_env(const std::string& from, const std::string& from_addr) {
-  return envelope(from, from_addr, Heartbeat{7, 9, 2, false});
+core::Envelope heartbeat_env(const std::string& from, const std::string& from_addr) {
+  return envelope(from, from_addr, core::Heartbeat{7, 9, 2, false});
 }
 
-Envelope ping_env(const std::string& from, const std::string& from_addr) {
-  return envelope(from, from_addr, Ping{42, "b"});
+core::Envelope ping_env(const std::string& from, const std::string& from_addr) {
+  return envelope(from, from_addr, core::Ping{42, "b"});
 }
 
-void expect_header(const Envelope& e, const std::string& from) {
+void expect_header(const core::Envelope& e, const std::string& from) {
   EXPECT_EQ(e.header.self.name, from);
   EXPECT_EQ(e.header.self.boot, 11u);
   EXPECT_EQ(e.header.self.incarnation, 3u);
@@ -561,7 +561,7 @@ void expect_header(const Envelope& e, const std::string& from) {
   EXPECT_EQ(e.header.term, 6u);
   ASSERT_EQ(e.gossip.size(), 1u);
   EXPECT_EQ(e.gossip[0].name, "z");
-  EXPECT_EQ(e.gossip[0].status, MemberStatus::suspect);
+  EXPECT_EQ(e.gossip[0].status, core::MemberStatus::suspect);
   EXPECT_EQ(e.gossip[0].incarnation, 5u);
 }
 
@@ -587,13 +587,13 @@ TEST(Transport, HeartbeatAndPingArriveWithTheirFields) {
     std::lock_guard lk(b.rec.mu);
     ASSERT_EQ(b.rec.messages.size(), 2u);
     // TCP and UDP do not keep order between them: find each by kind.
-    const Heartbeat* hb = nullptr;
-    const Ping* ping = nullptr;
+    const core::Heartbeat* hb = nullptr;
+    const core::Ping* ping = nullptr;
     for (const auto& m : b.rec.messages) {
       expect_header(m, "a");
       EXPECT_EQ(m.header.self.addr, a.addr());
-      if (const auto* h = std::get_if<Heartbeat>(&m.body)) hb = h;
-      if (const auto* p = std::get_if<Ping>(&m.body)) ping = p;
+      if (const auto* h = std::get_if<core::Heartbeat>(&m.body)) hb = h;
+      if (const auto* p = std::get_if<core::Ping>(&m.body)) ping = p;
     }
     ASSERT_NE(hb, nullptr);
     EXPECT_EQ(hb->term, 7u);
@@ -657,8 +657,8 @@ TEST(Transport, PingGoesOverUdpAndHeartbeatOverTcp) {
     EXPECT_EQ(o.from.name, "a");
     EXPECT_EQ(o.from.boot, 1u);
     const auto env = wire::decode(o.payload);
-    ASSERT_TRUE(std::holds_alternative<Envelope>(env));
-    const auto* p = std::get_if<Ping>(&std::get<Envelope>(env).body);
+    ASSERT_TRUE(std::holds_alternative<core::Envelope>(env));
+    const auto* p = std::get_if<core::Ping>(&std::get<core::Envelope>(env).body);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->seq, 42u);
   }
@@ -685,8 +685,8 @@ TEST(Transport, PingGoesOverUdpAndHeartbeatOverTcp) {
     const auto& o = std::get<wire::Opened>(opened);
     EXPECT_EQ(o.type, wire::PacketType::message);
     const auto env = wire::decode(o.payload);
-    ASSERT_TRUE(std::holds_alternative<Envelope>(env));
-    const auto* h = std::get_if<Heartbeat>(&std::get<Envelope>(env).body);
+    ASSERT_TRUE(std::holds_alternative<core::Envelope>(env));
+    const auto* h = std::get_if<core::Heartbeat>(&std::get<core::Envelope>(env).body);
     ASSERT_NE(h, nullptr);
     EXPECT_EQ(h->seq, 9u);
   }
@@ -697,7 +697,7 @@ TEST(Transport, BroadcastReachesEveryoneAndResendsAreNotReplays) {
   Peer a("a", 1, kSecret);
   Peer b("b", 2, kSecret);
   Peer c("c", 3, kSecret);
-  const Envelope hb = heartbeat_env("a", a.addr());
+  const core::Envelope hb = heartbeat_env("a", a.addr());
 
   // A broadcast: the identical envelope to two members.
   a.send("b", b.addr(), hb);
@@ -714,7 +714,7 @@ TEST(Transport, BroadcastReachesEveryoneAndResendsAreNotReplays) {
       << " of 3; dropped replayed: " << value_or_zero(b.t->stats().dropped, "replayed");
 
   // And the same for a datagram kind: two identical pings to C.
-  const Envelope ping = ping_env("a", a.addr());
+  const core::Envelope ping = ping_env("a", a.addr());
   a.send("c", c.addr(), ping);
   a.send("c", c.addr(), ping);
   ASSERT_TRUE(c.rec.wait([&] { return c.rec.messages.size() >= 3; }))
@@ -735,7 +735,7 @@ TEST(Transport, BroadcastReachesEveryoneAndResendsAreNotReplays) {
     std::lock_guard lk(b.rec.mu);
     for (const auto& m : b.rec.messages) {
       expect_header(m, "a");
-      EXPECT_TRUE(std::holds_alternative<Heartbeat>(m.body));
+      EXPECT_TRUE(std::holds_alternative<core::Heartbeat>(m.body));
     }
   }
   const auto sb = b.t->stats();
@@ -870,9 +870,10 @@ TEST(Transport, AnswerGoesBackOnTheConnectionThePeerOpened) {
   v.expect_hello("b");
   v.send(wire::PacketType::hello, wire::Identity{"v", 4});
   v.send(wire::PacketType::message, wire::Identity{"v", 4},
-         wire::encode(envelope("v", nowhere, Heartbeat{3, 1})));
+         wire::encode(envelope("v", nowhere, core::Heartbeat{3, 1})));
   ASSERT_TRUE(b.rec.wait([&] { return !b.rec.messages.empty(); }));
-  b.send("v", nowhere, envelope("b", b.addr(), HeartbeatResp{3, 1, true}), Route::stream);
+  b.send("v", nowhere, envelope("b", b.addr(), core::HeartbeatResp{3, 1, true}),
+         core::Route::stream);
   EXPECT_EQ(v.next_type("b"), std::optional<wire::PacketType>(wire::PacketType::message));
   EXPECT_EQ(value_or_zero(b.t->stats().dropped, "unreachable"), 0u);
   v.close();
@@ -969,7 +970,7 @@ TEST(Transport, MembershipMessageTooBigForADatagramGoesOverTcp) {
   const std::string addr = "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
   // Names are limited to kMaxString (1024): the size comes from piggybacked gossip as well.
   const std::string target(1000, 't');
-  Envelope big = envelope("a", a.addr(), Ping{77, target});
+  core::Envelope big = envelope("a", a.addr(), core::Ping{77, target});
   for (int i = 0; i < 40; ++i) {
     big.gossip.push_back(big.gossip.front());
     big.gossip.back().name = "gossiped-member-" + std::to_string(i);
@@ -989,12 +990,12 @@ TEST(Transport, MembershipMessageTooBigForADatagramGoesOverTcp) {
   const auto opened = rx.open(*msg, wall_ms());
   ASSERT_TRUE(std::holds_alternative<wire::Opened>(opened));
   const auto env = wire::decode(std::get<wire::Opened>(opened).payload);
-  ASSERT_TRUE(std::holds_alternative<Envelope>(env));
-  const auto* p = std::get_if<Ping>(&std::get<Envelope>(env).body);
+  ASSERT_TRUE(std::holds_alternative<core::Envelope>(env));
+  const auto* p = std::get_if<core::Ping>(&std::get<core::Envelope>(env).body);
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->seq, 77u);
   EXPECT_EQ(p->target, target);
-  EXPECT_EQ(std::get<Envelope>(env).gossip.size(), 41u);
+  EXPECT_EQ(std::get<core::Envelope>(env).gossip.size(), 41u);
   a.barrier();
   EXPECT_EQ(value_or_zero(a.t->stats().out_by_kind, "ping"), 1u);
   a.t->stop();
@@ -1032,15 +1033,15 @@ TEST(Transport, OutgoingConnectionClosedWithoutGoodbyeMeansPeerGone) {
 TEST(Transport, SendQueueLimitDropsWhatDoesNotFit) {
   Peer a("a", 1, kSecret, 2048);
   Peer b("b", 2, kSecret);
-  auto state = std::make_shared<std::vector<MemberUpdate>>();
+  auto state = std::make_shared<std::vector<core::MemberUpdate>>();
   for (int i = 0; i < 200; ++i) {
-    MemberUpdate m;
+    core::MemberUpdate m;
     m.name = "member-" + std::to_string(i);
     m.addr = "127.0.0.1:" + std::to_string(10000 + i);
     m.boot = 1;
     state->push_back(m);
   }
-  PushPull pp;
+  core::PushPull pp;
   pp.state = state;
   a.send("b", b.addr(), envelope("a", a.addr(), pp));   // well over 2048 bytes: refused
   a.send("b", b.addr(), heartbeat_env("a", a.addr()));  // small: still goes
@@ -1055,7 +1056,7 @@ TEST(Transport, SendQueueLimitDropsWhatDoesNotFit) {
   {
     std::lock_guard lk(b.rec.mu);
     ASSERT_EQ(b.rec.messages.size(), 1u);
-    EXPECT_TRUE(std::holds_alternative<Heartbeat>(b.rec.messages[0].body));
+    EXPECT_TRUE(std::holds_alternative<core::Heartbeat>(b.rec.messages[0].body));
   }
   a.t->stop();
   b.t->stop();
@@ -1093,7 +1094,7 @@ TEST(Transport, LeaveSentJustBeforeStopIsDelivered) {
   // member it had no connection with yet (SWIM traffic goes over UDP, so that is common).
   Peer a("a", 1, kSecret);
   Peer b("b", 2, kSecret);
-  a.send("b", b.addr(), envelope("a", a.addr(), Leave{}));
+  a.send("b", b.addr(), envelope("a", a.addr(), core::Leave{}));
   a.t->stop();
   EXPECT_TRUE(b.rec.wait([&] { return !b.rec.messages.empty(); }))
       << "the Leave never arrived; A counted it sent: "
@@ -1128,12 +1129,12 @@ TEST(Transport, AMessageRoutedAsADatagramOpensNoConnection) {
   // A far member's heartbeat: if it went over TCP, the leader's death would wake this member.
   Peer a("a", 1, kSecret);
   Peer b("b", 2, kSecret);
-  a.send("b", b.addr(), heartbeat_env("a", a.addr()), Route::datagram);
+  a.send("b", b.addr(), heartbeat_env("a", a.addr()), core::Route::datagram);
   ASSERT_TRUE(b.rec.wait([&] { return b.rec.messages.size() == 1; }));
   EXPECT_EQ(a.t->stats().connections, 0u);
   EXPECT_EQ(b.t->stats().connections, 0u);
   // The same heartbeat on the stream route opens one.
-  a.send("b", b.addr(), heartbeat_env("a", a.addr()), Route::stream);
+  a.send("b", b.addr(), heartbeat_env("a", a.addr()), core::Route::stream);
   ASSERT_TRUE(b.rec.wait([&] { return b.rec.messages.size() == 2; }));
   EXPECT_EQ(a.t->stats().connections, 1u);
 }

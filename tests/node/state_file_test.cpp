@@ -45,8 +45,8 @@ class StateFile : public ::testing::Test {
   std::string path_;
 };
 
-DurableState sample() {
-  DurableState s;
+core::DurableState sample() {
+  core::DurableState s;
   s.term = 42;
   s.bound_until = from_ns(123'456'789'012);
   s.cluster_size = 5;
@@ -55,8 +55,8 @@ DurableState sample() {
 
 TEST_F(StateFile, AbsentFileIsAFirstStart) {
   const auto l = load();
-  EXPECT_EQ(l.past.recall, Recall::first_start);
-  EXPECT_EQ(l.past.state, DurableState{});
+  EXPECT_EQ(l.past.recall, core::Recall::first_start);
+  EXPECT_EQ(l.past.state, core::DurableState{});
   EXPECT_EQ(l.boot, 0U);
   EXPECT_TRUE(l.corrupt.empty());
 }
@@ -65,7 +65,7 @@ TEST_F(StateFile, SavedStateIsKeptOnTheSameBoot) {
   std::string err;
   ASSERT_TRUE(save_state(path_, sample(), 77, kBootId, err)) << err;
   const auto l = load();
-  EXPECT_EQ(l.past.recall, Recall::kept);
+  EXPECT_EQ(l.past.recall, core::Recall::kept);
   EXPECT_EQ(l.past.state, sample());
   EXPECT_EQ(l.boot, 77U);
   EXPECT_TRUE(l.corrupt.empty());
@@ -86,7 +86,7 @@ TEST_F(StateFile, AnotherBootKeepsTheTermAndSizeButNotTheBindings) {
   std::string err;
   ASSERT_TRUE(save_state(path_, sample(), 77, kBootId, err)) << err;
   const auto l = load("0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d");
-  EXPECT_EQ(l.past.recall, Recall::lost);
+  EXPECT_EQ(l.past.recall, core::Recall::lost);
   EXPECT_EQ(l.past.state.term, 42U);
   EXPECT_EQ(l.past.state.cluster_size, 5U);
   EXPECT_EQ(l.past.state.bound_until, Time{});
@@ -97,15 +97,15 @@ TEST_F(StateFile, AnotherBootKeepsTheTermAndSizeButNotTheBindings) {
 TEST_F(StateFile, WithoutABootIdNothingIsKept) {
   std::string err;
   ASSERT_TRUE(save_state(path_, sample(), 77, "", err)) << err;
-  EXPECT_EQ(load().past.recall, Recall::lost);
+  EXPECT_EQ(load().past.recall, core::Recall::lost);
   ASSERT_TRUE(save_state(path_, sample(), 77, kBootId, err)) << err;
-  EXPECT_EQ(load("").past.recall, Recall::lost);
+  EXPECT_EQ(load("").past.recall, core::Recall::lost);
 }
 
 TEST_F(StateFile, AnOldFileWithTermAndBootOnlyIsLostWithItsTerm) {
   write("term=9\nboot=1234\n");
   const auto l = load();
-  EXPECT_EQ(l.past.recall, Recall::lost);
+  EXPECT_EQ(l.past.recall, core::Recall::lost);
   EXPECT_EQ(l.past.state.term, 9U);
   EXPECT_EQ(l.boot, 1234U);
   EXPECT_TRUE(l.corrupt.empty());
@@ -115,7 +115,7 @@ TEST_F(StateFile, UnknownKeysAreIgnored) {
   write("term=3\nboot=5\ncluster_size=3\nbound_until_ns=100\nboot_id=" + kBootId +
         "\nfuture_key=anything\n");
   const auto l = load();
-  EXPECT_EQ(l.past.recall, Recall::kept);
+  EXPECT_EQ(l.past.recall, core::Recall::kept);
   EXPECT_EQ(l.past.state.bound_until, from_ns(100));
   EXPECT_TRUE(l.corrupt.empty());
 }
@@ -134,8 +134,8 @@ TEST_F(StateFile, CorruptContentIsLostAndSaysWhy) {
        }) {
     write(text);
     const auto l = load();
-    EXPECT_EQ(l.past.recall, Recall::lost) << text;
-    EXPECT_EQ(l.past.state, DurableState{}) << text;
+    EXPECT_EQ(l.past.recall, core::Recall::lost) << text;
+    EXPECT_EQ(l.past.state, core::DurableState{}) << text;
     EXPECT_NE(l.corrupt.find(path_), std::string::npos) << text << ": " << l.corrupt;
   }
 }

@@ -61,7 +61,7 @@ TEST(DefaultQuorum, TheKnownSizeSurvivesARestartAndALeave) {
   EXPECT_EQ(c.node("box3")->election().cluster_size(), 5u);
   EXPECT_EQ(c.node("box3")->election().quorum(), 3u);
   c.run_for(ms(8000));
-  EXPECT_EQ(c.node("box3")->role(), Role::follower);
+  EXPECT_EQ(c.node("box3")->role(), core::Role::follower);
   c.heal();
   // A member that fails still counts, and so does one that leaves: it may come back on the other
   // side of a partition that did not hear it leave.

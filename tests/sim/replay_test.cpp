@@ -23,7 +23,7 @@ std::vector<std::string> run(int nodes, std::uint64_t seed) {
   out.push_back("messages=" + std::to_string(c.stats().messages));
   for (const auto& [kind, n] : c.stats().by_kind) out.push_back(kind + "=" + std::to_string(n));
   for (const auto& name : c.names()) {
-    const NodeCore* n = c.node(name);
+    const core::NodeCore* n = c.node(name);
     if (!n) continue;
     std::string view = name + ":";
     for (const auto& m : n->members()) view += " " + m.name + "/" + to_string(m.status);

@@ -81,7 +81,7 @@ TEST(RestartAmnesia, AVoterThatLostItsStateKeepsQuietForTheLongestBinding) {
     run_schedule(c, true, restarted);
     EXPECT_TRUE(c.invariants().violations().empty())
         << "seed " << seed << ": " << c.invariants().violations().front();
-    const Election& box4 = c.node("box4")->election();
+    const core::Election& box4 = c.node("box4")->election();
     EXPECT_EQ(box4.quiet_until() - restarted, box4.timing().quiet_after_loss());
   }
 }

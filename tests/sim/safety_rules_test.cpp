@@ -56,8 +56,8 @@ TEST(SafetyRules, AnswersThatArriveAfterTheCampaignsDeadlineDoNotCount) {
     c.start_all();
     ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box1"); }, ms(5000)));
     c.crash("box1");  // box2, ranking next, campaigns at once
-    ASSERT_TRUE(c.run_until([&] { return c.node("box2")->election().role() == Role::candidate; },
-                            ms(1000)));
+    ASSERT_TRUE(c.run_until(
+        [&] { return c.node("box2")->election().role() == core::Role::candidate; }, ms(1000)));
     c.freeze("box2");
     ASSERT_TRUE(c.run_until([&] { return agreed_on(c, "box3"); }, ms(5000))) << "seed " << seed;
     const std::uint64_t acquired = c.acquisitions();

@@ -89,7 +89,7 @@ std::vector<std::string> freeze_leader_with_follower_clocks(std::int64_t rate_pp
   for (const char* n : {"box2", "box3"}) c.set_clock_rate(n, rate_ppm);
   c.run_for(ms(500));
   c.freeze("box1");
-  EXPECT_TRUE(c.run_until([&] { return c.node("box2")->role() == Role::leader; }, ms(3000)));
+  EXPECT_TRUE(c.run_until([&] { return c.node("box2")->role() == core::Role::leader; }, ms(3000)));
   c.run_for(ms(1000));
   return c.invariants().violations();
 }

@@ -12,9 +12,9 @@
 namespace elector {
 namespace {
 
-MemberUpdate upd(const std::string& name, std::uint32_t incarnation = 0,
-                 MemberStatus status = MemberStatus::alive) {
-  MemberUpdate u;
+core::MemberUpdate upd(const std::string& name, std::uint32_t incarnation = 0,
+                       core::MemberStatus status = core::MemberStatus::alive) {
+  core::MemberUpdate u;
   u.name = name;
   u.addr = name + ":1";
   u.boot = 1;
@@ -30,24 +30,24 @@ std::string numbered(int i) {
   return s;
 }
 
-std::vector<std::string> names(const std::vector<MemberUpdate>& v) {
+std::vector<std::string> names(const std::vector<core::MemberUpdate>& v) {
   std::vector<std::string> out;
   for (const auto& u : v) out.push_back(u.name);
   return out;
 }
 
 TEST(BroadcastQueue, StartsEmpty) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
   EXPECT_TRUE(q.empty());
   EXPECT_EQ(q.size(), 0u);
   EXPECT_TRUE(q.take(8, 4).empty());
 }
 
 TEST(BroadcastQueue, PushThenTakeReturnsTheUpdate) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
-  q.push(upd("a", 3, MemberStatus::suspect));
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
+  q.push(upd("a", 3, core::MemberStatus::suspect));
   EXPECT_FALSE(q.empty());
   EXPECT_EQ(q.size(), 1u);
   const auto got = q.take(8, 4);
@@ -55,24 +55,24 @@ TEST(BroadcastQueue, PushThenTakeReturnsTheUpdate) {
   EXPECT_EQ(got[0].name, "a");
   EXPECT_EQ(got[0].addr, "a:1");
   EXPECT_EQ(got[0].incarnation, 3u);
-  EXPECT_EQ(got[0].status, MemberStatus::suspect);
+  EXPECT_EQ(got[0].status, core::MemberStatus::suspect);
 }
 
 TEST(BroadcastQueue, NewerPushReplacesOlderForSameName) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
-  q.push(upd("a", 1, MemberStatus::alive));
-  q.push(upd("a", 2, MemberStatus::dead));
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
+  q.push(upd("a", 1, core::MemberStatus::alive));
+  q.push(upd("a", 2, core::MemberStatus::dead));
   EXPECT_EQ(q.size(), 1u);
   const auto got = q.take(8, 4);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].incarnation, 2u);
-  EXPECT_EQ(got[0].status, MemberStatus::dead);
+  EXPECT_EQ(got[0].status, core::MemberStatus::dead);
 }
 
 TEST(BroadcastQueue, ReplacementResetsTheTransmitCount) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
   q.push(upd("a", 1));
   ASSERT_EQ(q.take(8, 3).size(), 1u);
   ASSERT_EQ(q.take(8, 3).size(), 1u);
@@ -86,8 +86,8 @@ TEST(BroadcastQueue, ReplacementResetsTheTransmitCount) {
 }
 
 TEST(BroadcastQueue, TakenAtMostLimitTimesThenGone) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
   q.push(upd("a"));
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(q.take(8, 4).size(), 1u) << "take " << i;
@@ -98,8 +98,8 @@ TEST(BroadcastQueue, TakenAtMostLimitTimesThenGone) {
 }
 
 TEST(BroadcastQueue, LimitOneSendsOnce) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
   q.push(upd("a"));
   q.push(upd("b"));
   EXPECT_EQ(q.take(8, 1).size(), 2u);
@@ -107,8 +107,8 @@ TEST(BroadcastQueue, LimitOneSendsOnce) {
 }
 
 TEST(BroadcastQueue, LeastTransmittedFirst) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
   q.push(upd("a"));
   q.push(upd("b"));
   // Both sent once.
@@ -124,8 +124,8 @@ TEST(BroadcastQueue, LeastTransmittedFirst) {
 }
 
 TEST(BroadcastQueue, NewestFirstAmongEquallySent) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
   q.push(upd("a"));
   q.push(upd("b"));
   q.push(upd("c"));
@@ -134,8 +134,8 @@ TEST(BroadcastQueue, NewestFirstAmongEquallySent) {
 
 TEST(BroadcastQueue, EveryUpdateGetsItsTurn) {
   // With a small `max`, repeated takes spread the transmissions evenly.
-  MemberDirectory dir;
-  BroadcastQueue q(64, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(64, dir);
   for (int i = 0; i < 10; ++i) q.push(upd(numbered(i)));
   std::map<std::string, int> sent;
   for (int round = 0; round < 10; ++round) {
@@ -147,8 +147,8 @@ TEST(BroadcastQueue, EveryUpdateGetsItsTurn) {
 }
 
 TEST(BroadcastQueue, TakeReturnsAtMostMax) {
-  MemberDirectory dir;
-  BroadcastQueue q(64, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(64, dir);
   for (int i = 0; i < 20; ++i) q.push(upd(numbered(i)));
   const auto got = q.take(8, 4);
   EXPECT_EQ(got.size(), 8u);
@@ -161,8 +161,8 @@ TEST(BroadcastQueue, TakeReturnsAtMostMax) {
 }
 
 TEST(BroadcastQueue, CapEvictsOldestUnsentFirst) {
-  MemberDirectory dir;
-  BroadcastQueue q(3, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(3, dir);
   q.push(upd("a"));
   q.push(upd("b"));
   q.push(upd("c"));
@@ -173,8 +173,8 @@ TEST(BroadcastQueue, CapEvictsOldestUnsentFirst) {
 }
 
 TEST(BroadcastQueue, CapEvictsTheMostSent) {
-  MemberDirectory dir;
-  BroadcastQueue q(3, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(3, dir);
   q.push(upd("old"));
   ASSERT_EQ(q.take(1, 10).size(), 1u);  // "old" sent once
   q.push(upd("x"));
@@ -186,8 +186,8 @@ TEST(BroadcastQueue, CapEvictsTheMostSent) {
 }
 
 TEST(BroadcastQueue, CapNeverExceeded) {
-  MemberDirectory dir;
-  BroadcastQueue q(5, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(5, dir);
   for (int i = 0; i < 100; ++i) {
     q.push(upd(numbered(i)));
     EXPECT_LE(q.size(), 5u);
@@ -200,8 +200,8 @@ TEST(BroadcastQueue, CapNeverExceeded) {
 }
 
 TEST(BroadcastQueue, FreshUntilEverySentEagerTimes) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
   EXPECT_FALSE(q.fresh(2));
   q.push(upd("a"));
   q.push(upd("b"));
@@ -218,9 +218,9 @@ TEST(BroadcastQueue, FreshUntilEverySentEagerTimes) {
 }
 
 TEST(BroadcastQueue, TakenUpdatesCarryTheAccuserAndAge) {
-  MemberDirectory dir;
-  BroadcastQueue q(16, dir);
-  MemberUpdate u = upd("a", 4, MemberStatus::suspect);
+  core::MemberDirectory dir;
+  core::BroadcastQueue q(16, dir);
+  core::MemberUpdate u = upd("a", 4, core::MemberStatus::suspect);
   u.from = "c";
   u.age_ms = 1234;
   u.meta.priority = 9;
@@ -231,7 +231,7 @@ TEST(BroadcastQueue, TakenUpdatesCarryTheAccuserAndAge) {
   EXPECT_EQ(got[0].addr, "a:1");
   EXPECT_EQ(got[0].boot, 1u);
   EXPECT_EQ(got[0].incarnation, 4u);
-  EXPECT_EQ(got[0].status, MemberStatus::suspect);
+  EXPECT_EQ(got[0].status, core::MemberStatus::suspect);
   EXPECT_EQ(got[0].from, "c");
   EXPECT_EQ(got[0].age_ms, 1234);
   EXPECT_EQ(got[0].meta.priority, 9);

@@ -10,21 +10,21 @@ namespace {
 
 using namespace step;
 
-std::uint64_t ended(const CampaignCounts& c, CampaignRound round, CampaignOutcome outcome) {
+std::uint64_t ended(const core::CampaignCounts& c, CampaignRound round, CampaignOutcome outcome) {
   const auto r = c.ended.find(round);
   if (r == c.ended.end()) return 0;
   const auto o = r->second.find(outcome);
   return o == r->second.end() ? 0 : o->second;
 }
-std::uint64_t ended(const NodeCore& n, CampaignRound round, CampaignOutcome outcome) {
+std::uint64_t ended(const core::NodeCore& n, CampaignRound round, CampaignOutcome outcome) {
   return ended(n.election().campaign_counts(), round, outcome);
 }
 
-std::uint64_t refusals(const CampaignCounts& c, Refusal reason) {
+std::uint64_t refusals(const core::CampaignCounts& c, Refusal reason) {
   const auto it = c.refusals.find(reason);
   return it == c.refusals.end() ? 0 : it->second;
 }
-std::uint64_t refusals(const NodeCore& n, Refusal reason) {
+std::uint64_t refusals(const core::NodeCore& n, Refusal reason) {
   return refusals(n.election().campaign_counts(), reason);
 }
 
@@ -45,7 +45,7 @@ struct ThreeCluster : StepCluster {
 TEST(ElectionCounts, TheWinnerCountsEachRoundItWon) {
   ThreeCluster net;
   ASSERT_TRUE(net["a"].is_leader(net.now()));
-  const NodeCore& a = net["a"];
+  const core::NodeCore& a = net["a"];
   EXPECT_EQ(ended(a, CampaignRound::vote, CampaignOutcome::won), 1u);
   EXPECT_EQ(ended(a, CampaignRound::vote, CampaignOutcome::timed_out) +
                 ended(a, CampaignRound::vote, CampaignOutcome::refused),
@@ -58,9 +58,9 @@ TEST(ElectionCounts, TheWinnerCountsEachRoundItWon) {
 TEST(ElectionCounts, CampaignsThatCannotWinCountTheirEndAndTheirRefusals) {
   ThreeCluster net;
   ASSERT_TRUE(net["a"].is_leader(net.now()));
-  const NodeCore& b = net["b"];
+  const core::NodeCore& b = net["b"];
   // (b campaigned at its start, against a: those campaigns are counted already.)
-  const CampaignCounts before = b.election().campaign_counts();
+  const core::CampaignCounts before = b.election().campaign_counts();
   // b hears no one: it gives a up after its promise and campaigns into the void.
   net.isolate("b");
   net.run_for(ms(900));

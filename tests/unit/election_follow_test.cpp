@@ -23,10 +23,10 @@ struct JoinerCluster : FarCluster {
     run_for(ms(1500));  // past its quiet period, and a far heartbeat on
     for (const auto& m : message_log()) last[m.from] = m.msg.env;
   }
-  NodeCore& e() { return *node("e"); }
+  core::NodeCore& e() { return *node("e"); }
   /// A heartbeat as a leader of `term` sends it to a far member.
-  Envelope far_heartbeat(const std::string& from, std::uint64_t term) const {
-    Heartbeat hb;
+  core::Envelope far_heartbeat(const std::string& from, std::uint64_t term) const {
+    core::Heartbeat hb;
     hb.term = term;
     hb.seq = 1;
     hb.want_ack = false;
@@ -43,24 +43,24 @@ TEST(ElectionFollow, AFollowerRefusesACampaignForTheTermItsLeaderHolds) {
   const std::uint64_t term = net["a"].term();
   // b asks for a's own term (it began before it heard of a): that term has its leader. Even the
   // watcher, whom a far follower may back, is refused, and e keeps a.
-  const VoteResp r = net.answer("e", net.as("b", VoteReq{term, false}));
+  const core::VoteResp r = net.answer("e", net.as("b", core::VoteReq{term, false}));
   EXPECT_FALSE(r.granted);
   EXPECT_EQ(r.reason, Refusal::leader_of_term);
   EXPECT_EQ(net.e().leader(), std::optional<std::string>("a"));
   // A newer term from the watcher is backed as before (a may be frozen).
-  EXPECT_TRUE(net.answer("e", net.as("b", PreVoteReq{term + 1})).granted);
+  EXPECT_TRUE(net.answer("e", net.as("b", core::PreVoteReq{term + 1})).granted);
 }
 
 TEST(ElectionFollow, AVoterReleasedByALosingCandidateFollowsTheLeaderItRefused) {
   JoinerCluster net;
   const std::uint64_t next = net["a"].term() + 1;
-  ASSERT_TRUE(net.answer("e", net.as("b", VoteReq{next, false})).granted);
+  ASSERT_TRUE(net.answer("e", net.as("b", core::VoteReq{next, false})).granted);
   // d won that same term (in this story); its heartbeat reaches e while e is promised to b.
   net.deliver("e", net.far_heartbeat("d", next));
   EXPECT_FALSE(net.e().leader().has_value());
   // b lost and releases its voters: e follows d at once instead of campaigning against it.
   const std::size_t since = net.message_log().size();
-  net.deliver("e", net.as("b", Resign{next, "", false}));
+  net.deliver("e", net.as("b", core::Resign{next, "", false}));
   EXPECT_EQ(net.e().leader(), std::optional<std::string>("d"));
   EXPECT_EQ(net.e().term(), next);
   EXPECT_EQ(campaign_requests(net, "e", since), std::make_pair(0, 0));
@@ -69,7 +69,7 @@ TEST(ElectionFollow, AVoterReleasedByALosingCandidateFollowsTheLeaderItRefused) 
 TEST(ElectionFollow, AFarHeartbeatRefusedDuringAPromiseIsFollowedWhenThePromiseEnds) {
   JoinerCluster net;
   const std::uint64_t next = net["a"].term() + 1;
-  ASSERT_TRUE(net.answer("e", net.as("b", VoteReq{next, false})).granted);
+  ASSERT_TRUE(net.answer("e", net.as("b", core::VoteReq{next, false})).granted);
   net.deliver("e", net.far_heartbeat("d", next));
   EXPECT_FALSE(net.e().leader().has_value());
   // e's promise to b (4T) runs out with no word from b. d's heartbeat is 4T old by then, older

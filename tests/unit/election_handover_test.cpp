@@ -16,20 +16,20 @@ Config ranked(const std::string& name, int priority) {
   return c;
 }
 
-MemberStatus status_in(const NodeCore& viewer, const std::string& name) {
+core::MemberStatus status_in(const core::NodeCore& viewer, const std::string& name) {
   for (const auto& m : viewer.members()) {
     if (m.name == name) return m.status;
   }
-  return MemberStatus::dead;
+  return core::MemberStatus::dead;
 }
 
 /// The last message `from` sent, as a carrier of gossip only.
-Envelope gossip_from(const sim::Cluster& net, const std::string& from, MemberUpdate u) {
+core::Envelope gossip_from(const sim::Cluster& net, const std::string& from, core::MemberUpdate u) {
   const auto& log = net.message_log();
   for (auto it = log.rbegin(); it != log.rend(); ++it) {
     if (it->from != from) continue;
-    Envelope env = it->msg.env;
-    env.body = Gossip{};
+    core::Envelope env = it->msg.env;
+    env.body = core::Gossip{};
     env.gossip = {std::move(u)};
     return env;
   }
@@ -38,7 +38,7 @@ Envelope gossip_from(const sim::Cluster& net, const std::string& from, MemberUpd
 }
 
 /// `name`'s own record, as it last sent it.
-MemberUpdate record_of(const sim::Cluster& net, const std::string& name) {
+core::MemberUpdate record_of(const sim::Cluster& net, const std::string& name) {
   const auto& log = net.message_log();
   for (auto it = log.rbegin(); it != log.rend(); ++it) {
     if (it->from == name) return it->msg.env.header.self;
@@ -64,19 +64,19 @@ TEST(ElectionHandover, TheBestCandidateSuspectedAtTheReevaluationTakesOverOnceCl
   LedByB net;
   net.set_no_gossip_to("a", true);  // a does not hear of the suspicion, so it does not refute it
   net.add(ranked("a", 1));
-  MemberUpdate suspected = record_of(net, "a");
-  suspected.status = MemberStatus::suspect;
+  core::MemberUpdate suspected = record_of(net, "a");
+  suspected.status = core::MemberStatus::suspect;
   suspected.from = "c";
   net.deliver("b", gossip_from(net, "c", suspected));
-  ASSERT_EQ(status_in(net["b"], "a"), MemberStatus::suspect);
+  ASSERT_EQ(status_in(net["b"], "a"), core::MemberStatus::suspect);
   net.run_for(ms(300));  // b's re-evaluation, election_delay after the join, came and went
   ASSERT_TRUE(net["b"].is_leader(net.now()));
-  ASSERT_EQ(status_in(net["b"], "a"), MemberStatus::suspect);
+  ASSERT_EQ(status_in(net["b"], "a"), core::MemberStatus::suspect);
 
-  MemberUpdate cleared = record_of(net, "a");  // a refutes: a higher incarnation, alive
+  core::MemberUpdate cleared = record_of(net, "a");  // a refutes: a higher incarnation, alive
   cleared.incarnation = suspected.incarnation + 1;
   net.deliver("b", gossip_from(net, "a", cleared));
-  ASSERT_EQ(status_in(net["b"], "a"), MemberStatus::alive);
+  ASSERT_EQ(status_in(net["b"], "a"), core::MemberStatus::alive);
   net.run_for(ms(500));  // election_delay, then the handover
   EXPECT_TRUE(net["a"].is_leader(net.now()));
   EXPECT_FALSE(net["b"].is_leader(net.now()));
@@ -105,7 +105,7 @@ TEST(ElectionHandover, ASuccessorThatDidNotTakeOverIsHandedTheLeadershipAgainAft
     net.run_for(ms(10));
     ASSERT_FALSE(net["a"].is_leader(net.now())) << "handed over before the pause ended";
   }
-  ASSERT_EQ(status_in(net["b"], "a"), MemberStatus::alive);
+  ASSERT_EQ(status_in(net["b"], "a"), core::MemberStatus::alive);
   net.run_for(ms(600));  // the pause ends, then election_delay and the handover
   EXPECT_TRUE(net["a"].is_leader(net.now()));
   EXPECT_EQ(net["c"].leader(), std::optional<std::string>("a"));

@@ -108,11 +108,11 @@ TEST(ElectionInitiator, ALeaderThatReevaluatesTellsItsPreElectionHooksItLeads) {
   net.add(ranked("a", 1));
   net.add(ranked("b", 2));
   net.run_for(ms(1500));
-  NodeCore& a = net["a"];
+  core::NodeCore& a = net["a"];
   ASSERT_TRUE(a.is_leader(net.now()));
-  Ready r;
-  net.input("a", [&](NodeCore& core, Time now) {
-    ASSERT_EQ(core.elect(now), ElectOutcome::started);
+  core::Ready r;
+  net.input("a", [&](core::NodeCore& core, Time now) {
+    ASSERT_EQ(core.elect(now), core::ElectOutcome::started);
     r = core.take_ready();  // before the cluster takes it
   });
   std::vector<HookRequest> pre;

@@ -21,7 +21,7 @@ std::vector<std::uint64_t> campaign_lengths(const sim::Cluster& net, const std::
   const auto& log = net.message_log();
   for (std::size_t i = since; i < log.size(); ++i) {
     if (log[i].from != from) continue;
-    const auto* r = std::get_if<PreVoteReq>(&log[i].msg.env.body);
+    const auto* r = std::get_if<core::PreVoteReq>(&log[i].msg.env.body);
     if (r && (lengths.empty() || lengths.back() != r->campaign_ms)) {
       lengths.push_back(r->campaign_ms);
     }
@@ -63,21 +63,21 @@ TEST(ElectionLength, AVoteBindsItsVoterPastTheCampaignsDeadline) {
   ASSERT_TRUE(net["a"].is_leader(net.now()));
   const std::uint64_t next = net["a"].max_term() + 1;
   // A default campaign binds c for the 4T promise.
-  EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next, false, 0})).granted);
-  const VoteResp short_bind = net.answer("c", net.as("d", PreVoteReq{next + 1, 0}));
+  EXPECT_TRUE(net.answer("c", net.as("b", core::VoteReq{next, false, 0})).granted);
+  const core::VoteResp short_bind = net.answer("c", net.as("d", core::PreVoteReq{next + 1, 0}));
   EXPECT_FALSE(short_bind.granted);
   EXPECT_LE(short_bind.promise_left_ms, 401);
   // A campaign that waits 12T binds its voters for 13T: past its deadline, so the candidate has
   // stopped counting votes before a voter can back anyone else.
-  EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next + 2, false, 1200})).granted);
-  const VoteResp long_bind = net.answer("c", net.as("d", PreVoteReq{next + 3, 0}));
+  EXPECT_TRUE(net.answer("c", net.as("b", core::VoteReq{next + 2, false, 1200})).granted);
+  const core::VoteResp long_bind = net.answer("c", net.as("d", core::PreVoteReq{next + 3, 0}));
   EXPECT_FALSE(long_bind.granted);
   EXPECT_EQ(long_bind.reason, Refusal::promised);
   EXPECT_GT(long_bind.promise_left_ms, 1200);
   EXPECT_LE(long_bind.promise_left_ms, 1301);
   // A length beyond 24T is taken as 24T: a voter is never bound for longer than 25T.
-  EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next + 4, false, 1'000'000'000})).granted);
-  const VoteResp capped = net.answer("c", net.as("d", PreVoteReq{next + 5, 0}));
+  EXPECT_TRUE(net.answer("c", net.as("b", core::VoteReq{next + 4, false, 1'000'000'000})).granted);
+  const core::VoteResp capped = net.answer("c", net.as("d", core::PreVoteReq{next + 5, 0}));
   EXPECT_GT(capped.promise_left_ms, 2400);
   EXPECT_LE(capped.promise_left_ms, 2501);
 }

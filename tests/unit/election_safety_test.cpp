@@ -103,12 +103,13 @@ TEST(ElectionSafety, ALeaseFromALongCampaignsVotesEndsBeforeFastClocksFreeTheVot
 }
 
 /// The last heartbeat `leader` sent to `to`, with its header, ready to be sent again (changed).
-Envelope last_heartbeat(const sim::Cluster& net, const std::string& leader, const std::string& to) {
+core::Envelope last_heartbeat(const sim::Cluster& net, const std::string& leader,
+                              const std::string& to) {
   const auto& log = net.message_log();
   for (auto it = log.rbegin(); it != log.rend(); ++it) {
     if (it->from == leader && it->msg.to_name == to &&
-        std::holds_alternative<Heartbeat>(it->msg.env.body)) {
-      Envelope env = it->msg.env;
+        std::holds_alternative<core::Heartbeat>(it->msg.env.body)) {
+      core::Envelope env = it->msg.env;
       env.gossip.clear();
       return env;
     }
@@ -127,22 +128,22 @@ TEST(ElectionSafety, ABoundFollowerRefusesEvenTheLeadersWatchersUntilItsPromiseE
   ASSERT_TRUE(net["a"].is_leader(net.now()));
   const std::uint64_t next = net["a"].max_term() + 1;
   // c is made a watcher (it binds itself for 4T), then far again at once.
-  Envelope hb = last_heartbeat(net, "a", "c");
-  auto& body = std::get<Heartbeat>(hb.body);
+  core::Envelope hb = last_heartbeat(net, "a", "c");
+  auto& body = std::get<core::Heartbeat>(hb.body);
   body.watchers = {"b", "c"};
   net.receive("c", hb);
   body.watchers = {"b"};
   body.seq += 1;
   net.receive("c", hb);
   net.pump();
-  const VoteResp pre = net.answer("c", net.as("b", PreVoteReq{next}));
+  const core::VoteResp pre = net.answer("c", net.as("b", core::PreVoteReq{next}));
   EXPECT_FALSE(pre.granted);
   EXPECT_EQ(pre.reason, Refusal::promised);
   EXPECT_GT(pre.promise_left_ms, 300);  // until the 4T promise ends
-  EXPECT_FALSE(net.answer("c", net.as("b", VoteReq{next, false})).granted);
+  EXPECT_FALSE(net.answer("c", net.as("b", core::VoteReq{next, false})).granted);
   // Once the promise has ended, c, far, backs the watcher (that is what far members are for).
   net.run_for(ms(450));
-  EXPECT_TRUE(net.answer("c", net.as("b", PreVoteReq{next})).granted);
+  EXPECT_TRUE(net.answer("c", net.as("b", core::PreVoteReq{next})).granted);
 }
 // Rule: a leader refuses every vote while its lease holds, even to its own watcher, which may
 // campaign once it missed the leader for 4T (a watcher cut off and back): backing it would end a
@@ -151,10 +152,10 @@ TEST(ElectionSafety, ALeaderRefusesItsWatcherWhileItsLeaseHolds) {
   FarCluster net;  // a leads; b is its watcher
   ASSERT_TRUE(net["a"].is_leader(net.now()));
   const std::uint64_t next = net["a"].max_term() + 1;
-  const VoteResp pre = net.answer("a", net.as("b", PreVoteReq{next}));
+  const core::VoteResp pre = net.answer("a", net.as("b", core::PreVoteReq{next}));
   EXPECT_FALSE(pre.granted);
   EXPECT_EQ(pre.reason, Refusal::leader);
-  const VoteResp vote = net.answer("a", net.as("b", VoteReq{next, false}));
+  const core::VoteResp vote = net.answer("a", net.as("b", core::VoteReq{next, false}));
   EXPECT_FALSE(vote.granted);
   EXPECT_EQ(vote.reason, Refusal::leader);
   EXPECT_TRUE(net["a"].is_leader(net.now()));
@@ -166,13 +167,13 @@ TEST(ElectionSafety, ALeaderRefusesItsWatcherWhileItsLeaseHolds) {
 // it could make a second leader of the same term, the same fencing token.
 TEST(ElectionSafety, AVoterReleasedFromItsVoteRefusesTheSameTermToAnother) {
   FarCluster net;
-  NodeCore& a = net["a"];
+  core::NodeCore& a = net["a"];
   ASSERT_TRUE(a.is_leader(net.now()));
   const std::uint64_t term = a.term();
   // Who gave a its vote in that term.
   std::vector<std::string> voters;
   for (const auto& l : net.message_log()) {
-    const auto* r = std::get_if<VoteResp>(&l.msg.env.body);
+    const auto* r = std::get_if<core::VoteResp>(&l.msg.env.body);
     if (r && !r->pre && r->granted && r->term == term && l.msg.to_name == "a") {
       voters.push_back(l.from);
     }
@@ -183,11 +184,11 @@ TEST(ElectionSafety, AVoterReleasedFromItsVoteRefusesTheSameTermToAnother) {
   net.clear_leader("a");  // a resigns: every promise to it ends, and no one campaigns
   net.pump();
   ASSERT_FALSE(net[voter].leader().has_value());
-  const VoteResp r = net.answer(voter, net.as(other, VoteReq{term, false}));
+  const core::VoteResp r = net.answer(voter, net.as(other, core::VoteReq{term, false}));
   EXPECT_FALSE(r.granted);
   EXPECT_EQ(r.reason, Refusal::already_voted);
   // A later term it may grant.
-  EXPECT_TRUE(net.answer(voter, net.as(other, VoteReq{term + 1, false})).granted);
+  EXPECT_TRUE(net.answer(voter, net.as(other, core::VoteReq{term + 1, false})).granted);
 }
 
 // Rule: only a member that is up in the process (boot) that asks is voted for. A request from
@@ -196,10 +197,10 @@ TEST(ElectionSafety, AVoterReleasedFromItsVoteRefusesTheSameTermToAnother) {
 // one that can lead.
 TEST(ElectionSafety, ARequestFromAProcessThatRestartedSinceIsRefused) {
   FarCluster net;
-  NodeCore& a = net["a"];
+  core::NodeCore& a = net["a"];
   ASSERT_TRUE(a.is_leader(net.now()));
   const std::uint64_t next = a.max_term() + 1;
-  const Envelope old_request = net.as("c", VoteReq{next, false});
+  const core::Envelope old_request = net.as("c", core::VoteReq{next, false});
   net.clear_leader("a");  // no leader and no promise: only the rule under test refuses
   net.pump();
   const Config cfg = net["c"].config();
@@ -209,15 +210,15 @@ TEST(ElectionSafety, ARequestFromAProcessThatRestartedSinceIsRefused) {
   // b hears from c's new process (here its first message, as c sent it to its seed).
   ASSERT_GT(net.message_log().size(), since);
   ASSERT_EQ(net.message_log()[since].from, "c");
-  Envelope new_request = net.message_log()[since].msg.env;
+  core::Envelope new_request = net.message_log()[since].msg.env;
   new_request.gossip.clear();
-  new_request.body = Gossip{};
+  new_request.body = core::Gossip{};
   net.deliver("b", new_request);
-  const VoteResp r = net.answer("b", old_request);
+  const core::VoteResp r = net.answer("b", old_request);
   EXPECT_FALSE(r.granted);
   EXPECT_EQ(r.reason, Refusal::not_member);
   // The same request from c's new process is not refused for that reason.
-  new_request.body = VoteReq{next, false};
+  new_request.body = core::VoteReq{next, false};
   EXPECT_NE(net.answer("b", new_request).reason, Refusal::not_member);
 }
 
@@ -226,24 +227,24 @@ TEST(ElectionSafety, ARequestFromAProcessThatRestartedSinceIsRefused) {
 // against (a candidate with a longer interval would count the vote longer than it binds).
 TEST(ElectionSafety, ACandidateWithOtherElectionSettingsIsRefused) {
   FarCluster net;
-  NodeCore& a = net["a"];
+  core::NodeCore& a = net["a"];
   ASSERT_TRUE(a.is_leader(net.now()));
   const std::uint64_t next = a.max_term() + 1;
   net.clear_leader("a");
   net.pump();
-  Envelope req = net.as("c", VoteReq{next, false});
+  core::Envelope req = net.as("c", core::VoteReq{next, false});
   req.header.self.meta.settings_hash ^= 1;
-  const VoteResp r = net.answer("b", req);
+  const core::VoteResp r = net.answer("b", req);
   EXPECT_FALSE(r.granted);
   EXPECT_EQ(r.reason, Refusal::settings_mismatch);
 }
 
 /// The last message `from` sent, its body replaced: a message as `from` would send it now.
-Envelope as_sent_by(const sim::Cluster& net, const std::string& from, Body body) {
+core::Envelope as_sent_by(const sim::Cluster& net, const std::string& from, core::Body body) {
   const auto& log = net.message_log();
   for (auto it = log.rbegin(); it != log.rend(); ++it) {
     if (it->from != from) continue;
-    Envelope env = it->msg.env;
+    core::Envelope env = it->msg.env;
     env.body = std::move(body);
     env.gossip.clear();
     return env;
@@ -260,10 +261,10 @@ TEST(ElectionSafety, AFarMembersProofOfLifeDoesNotKeepTheLease) {
   StepCluster net({"a", "b", "c", "d", "e", "f", "g"});
   add_ranked(net, {"a", "b", "c", "d", "e", "f", "g"}, 4, 1);
   net.run_for(ms(1500));
-  NodeCore& a = net["a"];
+  core::NodeCore& a = net["a"];
   ASSERT_TRUE(a.is_leader(net.now()));
-  const Envelope hb = last_heartbeat(net, "a", "b");
-  const auto& watchers = std::get<Heartbeat>(hb.body).watchers;
+  const core::Envelope hb = last_heartbeat(net, "a", "b");
+  const auto& watchers = std::get<core::Heartbeat>(hb.body).watchers;
   std::string far;
   for (const auto& name : net.names()) {
     if (name != "a" && std::find(watchers.begin(), watchers.end(), name) == watchers.end()) {
@@ -276,8 +277,9 @@ TEST(ElectionSafety, AFarMembersProofOfLifeDoesNotKeepTheLease) {
   net.run_for(ms(300));
   ASSERT_TRUE(a.is_leader(net.now()));  // on the acknowledgements of 300 ms ago
   // The far member proves it is alive, answering the latest heartbeat.
-  const Heartbeat latest = std::get<Heartbeat>(last_heartbeat(net, "a", watchers.front()).body);
-  net.deliver("a", as_sent_by(net, far, HeartbeatResp{latest.term, latest.seq, true, true}));
+  const core::Heartbeat latest =
+      std::get<core::Heartbeat>(last_heartbeat(net, "a", watchers.front()).body);
+  net.deliver("a", as_sent_by(net, far, core::HeartbeatResp{latest.term, latest.seq, true, true}));
   net.run_for(ms(60));  // 3.6T after the last acknowledgement
   EXPECT_FALSE(a.is_leader(net.now()));
 }
@@ -293,7 +295,7 @@ TEST(ElectionSafety, ARestartedProcessAcknowledgesNoHeartbeatWhileQuiet) {
   ASSERT_TRUE(net["a"].is_leader(net.now()));
   const Config cfg = net["b"].config();
   net.crash("b", false);
-  NodeCore& b = net.add(cfg, 2);  // its saved promise to a binds it for a while yet
+  core::NodeCore& b = net.add(cfg, 2);  // its saved promise to a binds it for a while yet
   const Time quiet_end = b.election().quiet_until();
   ASSERT_GT(quiet_end, net.now() + ms(300));
   int acks_while_quiet = 0, acks_after = 0;
@@ -302,8 +304,8 @@ TEST(ElectionSafety, ARestartedProcessAcknowledgesNoHeartbeatWhileQuiet) {
     net.run_for(ms(1));
     for (; seen < net.message_log().size(); ++seen) {
       const std::string& from = net.message_log()[seen].from;
-      const Outgoing& m = net.message_log()[seen].msg;
-      const auto* r = std::get_if<HeartbeatResp>(&m.env.body);
+      const core::Outgoing& m = net.message_log()[seen].msg;
+      const auto* r = std::get_if<core::HeartbeatResp>(&m.env.body);
       if (from == "b" && r && r->ok && !r->alive_only)
         ++(net.now() < quiet_end ? acks_while_quiet : acks_after);
     }
@@ -317,29 +319,29 @@ TEST(ElectionSafety, ARestartedProcessAcknowledgesNoHeartbeatWhileQuiet) {
 // its lease counts (docs/design.md §7, claim 1, step 3).
 TEST(ElectionSafety, ALateResignForAnOlderTermReleasesNoNewerPromise) {
   FarCluster net;
-  NodeCore& a = net["a"];
+  core::NodeCore& a = net["a"];
   ASSERT_TRUE(a.is_leader(net.now()));
   const std::uint64_t old_term = a.term();
   std::size_t since = net.message_log().size();
   net.clear_leader("a");
   net.pump();
-  Envelope old_resign;
+  core::Envelope old_resign;
   for (std::size_t i = since; i < net.message_log().size(); ++i) {
     const std::string& from = net.message_log()[i].from;
-    const Outgoing& m = net.message_log()[i].msg;
-    if (from == "a" && m.to_name == "b" && std::holds_alternative<Resign>(m.env.body))
+    const core::Outgoing& m = net.message_log()[i].msg;
+    if (from == "a" && m.to_name == "b" && std::holds_alternative<core::Resign>(m.env.body))
       old_resign = m.env;
   }
-  ASSERT_TRUE(std::holds_alternative<Resign>(old_resign.body));
-  ASSERT_EQ(net.elect("a"), ElectOutcome::started);  // a wins again, in a newer term
+  ASSERT_TRUE(std::holds_alternative<core::Resign>(old_resign.body));
+  ASSERT_EQ(net.elect("a"), core::ElectOutcome::started);  // a wins again, in a newer term
   net.pump();
   net.run_for(ms(300));
   ASSERT_TRUE(a.is_leader(net.now()));
   ASSERT_GT(a.term(), old_term);
-  NodeCore& b = net["b"];
+  core::NodeCore& b = net["b"];
   net.deliver("b", old_resign);
   EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
-  const VoteResp r = net.answer("b", net.as("d", PreVoteReq{a.max_term() + 1}));
+  const core::VoteResp r = net.answer("b", net.as("d", core::PreVoteReq{a.max_term() + 1}));
   EXPECT_FALSE(r.granted);
   EXPECT_EQ(r.reason, Refusal::promised);
 }
@@ -355,14 +357,15 @@ TEST(ElectionSafety, AGoneSignalForAPreviousProcessReleasesNoPromiseToTheNewOne)
   net.add(cfg, 2);
   net.run_for(ms(3000));  // a, ranking first, leads again by handover
   ASSERT_TRUE(net["a"].is_leader(net.now()));
-  NodeCore& b = net["b"];
+  core::NodeCore& b = net["b"];
   ASSERT_EQ(b.leader(), std::optional<std::string>("a"));
   const auto changes = net.count<LeaderChanged>("b");
   net.peer_gone("b", "a", 1);  // the old process's connection, closing late
   net.pump();
   EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
   EXPECT_EQ(net.count<LeaderChanged>("b"), changes);
-  EXPECT_EQ(net.answer("b", net.as("d", PreVoteReq{b.max_term() + 1})).reason, Refusal::promised);
+  EXPECT_EQ(net.answer("b", net.as("d", core::PreVoteReq{b.max_term() + 1})).reason,
+            Refusal::promised);
 }
 
 }  // namespace

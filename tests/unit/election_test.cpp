@@ -13,7 +13,7 @@ TEST(Election, SingleNodeElectsItselfAfterElectionDelay) {
   StepCluster net({"a"});
   Config cfg = config("a");
   cfg.election_delay = ms(500);  // longer than the 4T quiet period after a start
-  NodeCore& a = net.add(cfg);
+  core::NodeCore& a = net.add(cfg);
   net.run_for(ms(490));
   EXPECT_FALSE(a.is_leader(net.now()));
   net.run_for(ms(20));
@@ -34,7 +34,7 @@ TEST(Election, NodeWithSeedsWaitsForItsJoinBeforeElectingItself) {
   how.seeds = std::vector<std::string>{"nowhere:1"};
   net.start("a", how);
   net.pump();
-  NodeCore& a = net["a"];
+  core::NodeCore& a = net["a"];
   net.run_for(ms(1050));  // election_delay (100 ms) passed long ago
   EXPECT_FALSE(a.is_leader(net.now()));
   EXPECT_EQ(net.count<LeadershipAcquired>("a"), 0);
@@ -43,14 +43,14 @@ TEST(Election, NodeWithSeedsWaitsForItsJoinBeforeElectingItself) {
   EXPECT_TRUE(a.is_leader(net.now()));
   // A node whose join is answered elects as soon as the others (covered by every test above);
   // one joining a led cluster follows.
-  NodeCore& b = net.add(config("b"));
+  core::NodeCore& b = net.add(config("b"));
   net.run_for(ms(300));
   EXPECT_EQ(b.leader(), std::optional<std::string>("a"));
 }
 
 TEST(Election, LeaseRunsOutWithoutAnyInput) {
   StepCluster net({"a"});
-  NodeCore& a = net.add(config("a"));
+  core::NodeCore& a = net.add(config("a"));
   net.run_for(ms(600));
   ASSERT_TRUE(a.is_leader(net.now()));
   const Time end = a.lease_end();
@@ -62,14 +62,14 @@ TEST(Election, LeaseRunsOutWithoutAnyInput) {
 
 TEST(Election, FollowerRefusesVotesWhileItsLeaderIsAlive) {
   StepCluster net({"a", "b", "c"});
-  NodeCore& a = net.add(config("a", 2));
-  NodeCore& b = net.add(config("b", 2));
+  core::NodeCore& a = net.add(config("a", 2));
+  core::NodeCore& b = net.add(config("b", 2));
   net.add(config("c", 2));
   net.run_for(ms(1000));
   ASSERT_TRUE(a.is_leader(net.now()));
   const std::uint64_t term = a.term();
   // c asks for an election itself: it is forwarded to the leader, who stays.
-  EXPECT_EQ(net.elect("c"), ElectOutcome::started);
+  EXPECT_EQ(net.elect("c"), core::ElectOutcome::started);
   net.pump();
   net.run_for(ms(300));
   EXPECT_TRUE(a.is_leader(net.now()));
@@ -79,8 +79,8 @@ TEST(Election, FollowerRefusesVotesWhileItsLeaderIsAlive) {
 
 TEST(Election, CutOffLeaderLosesLeaseAndOthersElectAboveItsTerm) {
   StepCluster net({"a", "b", "c"});
-  NodeCore& a = net.add(config("a", 2));
-  NodeCore& b = net.add(config("b", 2));
+  core::NodeCore& a = net.add(config("a", 2));
+  core::NodeCore& b = net.add(config("b", 2));
   net.add(config("c", 2));
   net.run_for(ms(1000));
   ASSERT_TRUE(a.is_leader(net.now()));
@@ -111,8 +111,8 @@ TEST(Election, RestartedNodeStaysQuietForOnePromisePeriod) {
   EXPECT_FALSE(net[other].is_leader(net.now()));
   // ...and once the quiet period is over, one leader again.
   net.run_for(ms(1000));
-  NodeCore& a = net["a"];
-  NodeCore& b = net["b"];
+  core::NodeCore& a = net["a"];
+  core::NodeCore& b = net["b"];
   EXPECT_NE(a.is_leader(net.now()), b.is_leader(net.now()));
   ASSERT_TRUE(a.leader().has_value());
   EXPECT_EQ(a.leader(), b.leader());
@@ -162,7 +162,7 @@ TEST(Election, PeerThatLearnsOfACrashLastFollowsTheNewLeaderAtOnce) {
   const auto [old_term, leader] = crash_a_seen_by_all_but(net, "e");
   ASSERT_FALSE(leader.empty());
   // e got the new leader's heartbeat while it still backed a, and refused it.
-  NodeCore& e = net["e"];
+  core::NodeCore& e = net["e"];
   EXPECT_EQ(e.leader(), std::optional<std::string>("a"));
   // Its own signal arrives: it follows the new leader at once, not one heartbeat later.
   net.peer_gone("e", "a", 1);
@@ -180,7 +180,7 @@ TEST(Election, ProcessGoneHeardFromAMemberReleasesThePromiseAsOwnSignalWould) {
   StepCluster net({"a", "b", "c", "d", "e"});
   const auto [old_term, leader] = crash_a_seen_by_all_but(net, "c");
   ASSERT_FALSE(leader.empty());
-  NodeCore& c = net["c"];
+  core::NodeCore& c = net["c"];
   EXPECT_EQ(c.leader(), std::optional<std::string>(leader)) << "c waited for its own signal";
   EXPECT_GT(c.term(), old_term);
   bool gone = false;
@@ -199,7 +199,7 @@ TEST(Election, FarFollowersAreHeartbeatedRarelyAndKeepTheLeader) {
   net.run_for(ms(2000));
   std::map<std::string, int> heartbeats;
   for (const auto& l : net.message_log()) {
-    if (l.from == "a" && std::holds_alternative<Heartbeat>(l.msg.env.body))
+    if (l.from == "a" && std::holds_alternative<core::Heartbeat>(l.msg.env.body))
       ++heartbeats[l.msg.to_name];
   }
   EXPECT_GE(heartbeats["b"], 19);  // the watcher: every T
@@ -218,18 +218,18 @@ TEST(Election, FarFollowerBacksOnlyTheLeadersWatchers) {
   ASSERT_TRUE(net["a"].is_leader(net.now()));
   const std::uint64_t next = net["a"].max_term() + 1;
   // d is not a watcher: while c believes a alive, it refuses d, so d cannot disrupt a.
-  const VoteResp to_d = net.answer("c", net.as("d", PreVoteReq{next}));
+  const core::VoteResp to_d = net.answer("c", net.as("d", core::PreVoteReq{next}));
   EXPECT_FALSE(to_d.granted);
   EXPECT_EQ(to_d.reason, Refusal::promised);
   EXPECT_GT(to_d.promise_left_ms, 400);  // until it gives a up, 4 far intervals on
   // b is the watcher: it campaigns only when it missed a for 4T, and c does not hold it up.
-  EXPECT_TRUE(net.answer("c", net.as("b", PreVoteReq{next})).granted);
+  EXPECT_TRUE(net.answer("c", net.as("b", core::PreVoteReq{next})).granted);
   // b itself is bound to a by its acknowledged heartbeats: it refuses d.
-  EXPECT_FALSE(net.answer("b", net.as("d", PreVoteReq{next})).granted);
+  EXPECT_FALSE(net.answer("b", net.as("d", core::PreVoteReq{next})).granted);
   // A real vote for the watcher: c gives a up and backs b alone.
-  EXPECT_TRUE(net.answer("c", net.as("b", VoteReq{next, false})).granted);
+  EXPECT_TRUE(net.answer("c", net.as("b", core::VoteReq{next, false})).granted);
   EXPECT_FALSE(net["c"].leader().has_value());
-  EXPECT_FALSE(net.answer("c", net.as("d", VoteReq{next, false})).granted);
+  EXPECT_FALSE(net.answer("c", net.as("d", core::VoteReq{next, false})).granted);
 }
 
 TEST(Election, CampaignAfterTheLeadersProcessEndedSkipsThePreVote) {
@@ -264,7 +264,7 @@ TEST(Election, WaitingCandidateHoldsOffOnceWhileABetterOneCampaigns) {
   FarCluster net;
   ASSERT_TRUE(net["a"].is_leader(net.now()));
   const std::uint64_t next = net["a"].max_term() + 1;
-  const Envelope b_asks = net.as("b", PreVoteReq{next});
+  const core::Envelope b_asks = net.as("b", core::PreVoteReq{next});
   net.cut("b");  // b's campaign never ends here: its answers are lost
   net.crash("a", false);
   for (const char* n : {"c", "d"}) net.peer_gone(n, "a", 1);
@@ -289,13 +289,14 @@ TEST(Election, WatcherCutOffAndBackChangesTheListWithoutDisruptingTheLeader) {
     for (const auto& m : net["a"].members()) {
       if (m.name == "b") return m.status;
     }
-    return MemberStatus::dead;
+    return core::MemberStatus::dead;
   };
   // b is cut off until a suspects it: c, ranking next among the alive, becomes the watcher.
   // Suspicion is no up/down transition, so no election round tells everyone.
   net.cut("b");
-  for (int i = 0; i < 100 && status_of_b() != MemberStatus::suspect; ++i) net.run_for(ms(100));
-  ASSERT_EQ(status_of_b(), MemberStatus::suspect);
+  for (int i = 0; i < 100 && status_of_b() != core::MemberStatus::suspect; ++i)
+    net.run_for(ms(100));
+  ASSERT_EQ(status_of_b(), core::MemberStatus::suspect);
   net.run_for(ms(300));
   // b is back and refutes: it ranks before c again, and c is dropped from the list (the leader
   // tells a dropped watcher at once: it expected a heartbeat every T).
@@ -327,13 +328,13 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
   std::set<std::string> hb_datagram, hb_stream, resp_datagram, resp_stream;
   for (const auto& l : net.message_log()) {
     const std::string& from = l.from;
-    const Outgoing& m = l.msg;
-    const bool datagram = m.route == Route::datagram;
-    if (const auto* r = std::get_if<HeartbeatResp>(&m.env.body); r && r->ok) {
+    const core::Outgoing& m = l.msg;
+    const bool datagram = m.route == core::Route::datagram;
+    if (const auto* r = std::get_if<core::HeartbeatResp>(&m.env.body); r && r->ok) {
       (r->alive_only ? alive : acked).insert(from);
       (datagram ? resp_datagram : resp_stream).insert(from);
     }
-    if (const auto* h = std::get_if<Heartbeat>(&m.env.body)) {
+    if (const auto* h = std::get_if<core::Heartbeat>(&m.env.body)) {
       near.insert(h->watchers.begin(), h->watchers.end());
       (datagram ? hb_datagram : hb_stream).insert(m.to_name);
     }
@@ -365,7 +366,7 @@ TEST(Election, VoteRequestFromANodeThatLeftIsRefused) {
   net.run_for(ms(1000));
   // A message c sent while it was a member, kept (delayed in the network, or replayed by c's
   // owner, who still has the secret).
-  Envelope kept;
+  core::Envelope kept;
   for (const auto& l : net.message_log()) {
     if (l.from == "c") kept = l.msg.env;
   }
@@ -377,15 +378,15 @@ TEST(Election, VoteRequestFromANodeThatLeftIsRefused) {
   net.pump();
   // b is alone now: whatever it held runs out, and it backs no one.
   net.run_for(ms(600));
-  NodeCore& b = net["b"];
+  core::NodeCore& b = net["b"];
   ASSERT_FALSE(b.leader().has_value());
   const std::uint64_t term = b.max_term();
-  kept.body = VoteReq{term + 100, false};
+  kept.body = core::VoteReq{term + 100, false};
   kept.gossip.clear();
   net.clear_message_log();
   net.deliver("b", kept);
   for (const auto& l : net.message_log()) {
-    const auto* resp = std::get_if<VoteResp>(&l.msg.env.body);
+    const auto* resp = std::get_if<core::VoteResp>(&l.msg.env.body);
     if (l.from == "b" && resp) {
       EXPECT_FALSE(resp->granted) << to_string(resp->reason);
     }

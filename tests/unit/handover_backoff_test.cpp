@@ -8,7 +8,7 @@ namespace {
 const Time t0 = Time(std::chrono::hours(1));
 
 TEST(HandoverBackoff, EachFailureDoublesThePauseUpToTheLongest) {
-  HandoverBackoff b(ms(1000), 5);
+  core::HandoverBackoff b(ms(1000), 5);
   EXPECT_EQ(b.pause(1), ms(1000));
   EXPECT_EQ(b.pause(2), ms(2000));
   EXPECT_EQ(b.pause(3), ms(4000));
@@ -25,7 +25,7 @@ TEST(HandoverBackoff, EachFailureDoublesThePauseUpToTheLongest) {
 }
 
 TEST(HandoverBackoff, AnEndedPauseIsReportedOnce) {
-  HandoverBackoff b(ms(1000), 8);
+  core::HandoverBackoff b(ms(1000), 8);
   EXPECT_EQ(b.next_end(), kNever);
   b.failed(t0, "b");
   b.failed(t0 + ms(100), "a");
@@ -43,7 +43,7 @@ TEST(HandoverBackoff, AnEndedPauseIsReportedOnce) {
 }
 
 TEST(HandoverBackoff, ForgettingStartsOver) {
-  HandoverBackoff b(ms(1000), 8);
+  core::HandoverBackoff b(ms(1000), 8);
   b.failed(t0, "a");
   b.failed(t0, "a");
   b.forget("a");

@@ -18,26 +18,26 @@ Time at(int ms_) {
 constexpr Duration kLease = ms(350);
 
 /// Every process named here is up; any other is not.
-Leadership::ProcessUp up(std::map<std::string, std::uint64_t> boots) {
+core::Leadership::ProcessUp up(std::map<std::string, std::uint64_t> boots) {
   return [boots = std::move(boots)](const std::string& name, std::uint64_t boot) {
     const auto it = boots.find(name);
     return it != boots.end() && it->second == boot;
   };
 }
 
-VoteTally granted(const std::map<std::string, std::uint64_t>& voters) {
-  VoteTally t(voters.size() + 1);
+core::VoteTally granted(const std::map<std::string, std::uint64_t>& voters) {
+  core::VoteTally t(voters.size() + 1);
   for (const auto& [name, boot] : voters) t.grant(name, boot);
   return t;
 }
 
 TEST(Leadership, AWonCampaignCountsItsVotersFromWhenItsRequestsLeft) {
   // q = 3: the leader and two voters, all counted from 100 ms.
-  Leadership l = Leadership::won(at(120), at(100), granted({{"b", 1}, {"c", 1}}));
+  core::Leadership l = core::Leadership::won(at(120), at(100), granted({{"b", 1}, {"c", 1}}));
   l.settle_lease(at(120), 3, kLease, up({{"b", 1}, {"c", 1}}));
   EXPECT_EQ(l.lease_end(), at(450));
   // One voter restarted since it voted: only two supporters remain, and q = 3 is out of reach.
-  Leadership m = Leadership::won(at(120), at(100), granted({{"b", 1}, {"c", 1}}));
+  core::Leadership m = core::Leadership::won(at(120), at(100), granted({{"b", 1}, {"c", 1}}));
   m.settle_lease(at(120), 3, kLease, up({{"b", 1}, {"c", 2}}));
   EXPECT_EQ(m.lease_end(), Time{}) << "a lease out of reach from the start is never held";
 }
@@ -56,7 +56,7 @@ TEST(Leadership, AcknowledgementsCountFromTheirHeartbeatsSendTime) {
       {"a process that is not up counts nothing", 2, 7, -1},
   };
   for (const auto& c : cases) {
-    Leadership l = Leadership::won(at(0), at(0), granted({}));
+    core::Leadership l = core::Leadership::won(at(0), at(0), granted({}));
     l.heartbeat_sent(at(100), 1, ms(100));
     l.heartbeat_sent(at(200), 2, ms(100));
     l.acknowledged("b", c.boot, c.acked_seq);
@@ -68,7 +68,7 @@ TEST(Leadership, AcknowledgementsCountFromTheirHeartbeatsSendTime) {
 }
 
 TEST(Leadership, AnOlderAcknowledgementNeverMovesSupportBack) {
-  Leadership l = Leadership::won(at(0), at(0), granted({}));
+  core::Leadership l = core::Leadership::won(at(0), at(0), granted({}));
   l.heartbeat_sent(at(100), 1, ms(100));
   l.heartbeat_sent(at(200), 2, ms(100));
   l.acknowledged("b", 1, 2);
@@ -85,7 +85,7 @@ TEST(Leadership, AnOlderAcknowledgementNeverMovesSupportBack) {
 }
 
 TEST(Leadership, OnlyTheLast16HeartbeatsAreRemembered) {
-  Leadership l = Leadership::won(at(0), at(0), granted({}));
+  core::Leadership l = core::Leadership::won(at(0), at(0), granted({}));
   for (std::uint64_t seq = 1; seq <= 17; ++seq) {
     l.heartbeat_sent(at(static_cast<int>(seq) * 10), seq, ms(10));
   }
@@ -109,7 +109,7 @@ TEST(Leadership, ForgettingAProcessTakesItsSupportOnlyForThatBoot) {
       {"another process of the same member", 2, false},
   };
   for (const auto& c : cases) {
-    Leadership l = Leadership::won(at(0), at(0), granted({{"b", 1}}));
+    core::Leadership l = core::Leadership::won(at(0), at(0), granted({{"b", 1}}));
     EXPECT_EQ(l.forget("b", c.boot), c.forgotten) << c.what;
     EXPECT_FALSE(l.forget("b", c.boot)) << c.what << ": nothing left to forget";
     EXPECT_FALSE(l.forget("x", 0)) << c.what;
@@ -117,7 +117,7 @@ TEST(Leadership, ForgettingAProcessTakesItsSupportOnlyForThatBoot) {
 }
 
 TEST(Leadership, SupportersRankByWhetherTheirSupportStillCounts) {
-  Leadership l = Leadership::won(at(0), at(0), granted({{"acked", 1}}));
+  core::Leadership l = core::Leadership::won(at(0), at(0), granted({{"acked", 1}}));
   l.set_watchers({"w", "fresh", "stale"}, 1, 10, at(0));
   l.set_watchers({"w", "fresh", "stale"}, 1, 10, at(300));  // "fresh" and "stale" keep at(0)
   l.set_watchers({"w", "fresh", "stale", "new"}, 1, 10, at(300));
@@ -145,7 +145,7 @@ TEST(Leadership, SupportersRankByWhetherTheirSupportStillCounts) {
 }
 
 TEST(Leadership, WatchersAreSortedAndNoneWhenEveryMemberIsOne) {
-  Leadership l = Leadership::won(at(0), at(0), granted({}));
+  core::Leadership l = core::Leadership::won(at(0), at(0), granted({}));
   l.set_watchers({"d", "b", "c"}, 3, 4, at(0));
   EXPECT_EQ(l.watchers(), (std::vector<std::string>{"b", "c", "d"}));
   EXPECT_EQ(l.take_watchers(), (std::vector<std::string>{"b", "c", "d"}));
@@ -155,7 +155,7 @@ TEST(Leadership, WatchersAreSortedAndNoneWhenEveryMemberIsOne) {
 }
 
 TEST(Leadership, ALostLeadershipEndsNoLaterThanItsLeaseAndNoEarlierThanItBegan) {
-  Leadership l = Leadership::won(at(100), at(50), granted({}));
+  core::Leadership l = core::Leadership::won(at(100), at(50), granted({}));
   l.settle_lease(at(100), 1, kLease, up({}));  // 50 + 350
   ASSERT_EQ(l.lease_end(), at(400));
   struct Case {

@@ -32,7 +32,7 @@ TEST(LeaseQuorum, TheQthLatestEnd) {
       {"q = 3 of five", 3, {500, 100, 400, 200, 300}, 300},
   };
   for (const auto& c : cases) {
-    LeaseQuorum l(c.q);
+    core::LeaseQuorum l(c.q);
     for (int e : c.ends_ms) l.add(at(e));
     EXPECT_EQ(l.end(), c.want_ms < 0 ? Time{} : at(c.want_ms)) << c.what;
   }
@@ -55,7 +55,8 @@ TEST(LeaseQuorum, ASettledLeaseNeverEndsBeforeNow) {
   };
   for (const auto& c : cases) {
     const Time computed = c.computed_ms < 0 ? Time{} : at(c.computed_ms);
-    EXPECT_EQ(settle_lease_end(computed, at(c.previous_ms), at(c.now_ms)), at(c.want_ms)) << c.what;
+    EXPECT_EQ(core::settle_lease_end(computed, at(c.previous_ms), at(c.now_ms)), at(c.want_ms))
+        << c.what;
   }
 }
 

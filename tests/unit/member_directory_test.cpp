@@ -10,8 +10,8 @@
 namespace elector {
 namespace {
 
-MemberUpdate who(const std::string& name, std::uint64_t boot = 1, std::string addr = "") {
-  MemberUpdate u;
+core::MemberUpdate who(const std::string& name, std::uint64_t boot = 1, std::string addr = "") {
+  core::MemberUpdate u;
   u.name = name;
   u.addr = addr.empty() ? name + ":1" : addr;
   u.boot = boot;
@@ -19,7 +19,7 @@ MemberUpdate who(const std::string& name, std::uint64_t boot = 1, std::string ad
 }
 
 TEST(MemberDirectory, IdsFollowTheOrderNamesAreFirstSeen) {
-  MemberDirectory d;
+  core::MemberDirectory d;
   EXPECT_EQ(d.id("zeta"), 0u);
   EXPECT_EQ(d.id("alpha"), 1u);
   EXPECT_EQ(d.id("zeta"), 0u);
@@ -31,11 +31,11 @@ TEST(MemberDirectory, IdsFollowTheOrderNamesAreFirstSeen) {
 }
 
 TEST(MemberDirectory, EqualIdentitiesAreStoredOnce) {
-  MemberDirectory d;
-  const MemberInfo* a = d.intern(who("a"));
-  MemberUpdate later = who("a");
+  core::MemberDirectory d;
+  const core::MemberInfo* a = d.intern(who("a"));
+  core::MemberUpdate later = who("a");
   later.incarnation = 7;  // not part of the identity
-  later.status = MemberStatus::suspect;
+  later.status = core::MemberStatus::suspect;
   later.age_ms = 99;
   EXPECT_EQ(d.intern(later), a);
   EXPECT_EQ(*a->name, "a");
@@ -44,13 +44,13 @@ TEST(MemberDirectory, EqualIdentitiesAreStoredOnce) {
 }
 
 TEST(MemberDirectory, ANewBootAddressOrMetadataIsANewIdentity) {
-  MemberDirectory d;
-  const MemberInfo* a1 = d.intern(who("a", 1));
-  const MemberInfo* a2 = d.intern(who("a", 2));
-  const MemberInfo* moved = d.intern(who("a", 2, "elsewhere:1"));
-  MemberUpdate prio = who("a", 2);
+  core::MemberDirectory d;
+  const core::MemberInfo* a1 = d.intern(who("a", 1));
+  const core::MemberInfo* a2 = d.intern(who("a", 2));
+  const core::MemberInfo* moved = d.intern(who("a", 2, "elsewhere:1"));
+  core::MemberUpdate prio = who("a", 2);
   prio.meta.priority = 5;
-  const MemberInfo* p = d.intern(prio);
+  const core::MemberInfo* p = d.intern(prio);
   EXPECT_NE(a1, a2);
   EXPECT_NE(a2, moved);
   EXPECT_NE(a2, p);
@@ -62,8 +62,8 @@ TEST(MemberDirectory, ANewBootAddressOrMetadataIsANewIdentity) {
 }
 
 TEST(MemberDirectory, StoredNamesDoNotMoveAsTheDirectoryGrows) {
-  MemberDirectory d;
-  const MemberInfo* first = d.intern(who("first"));
+  core::MemberDirectory d;
+  const core::MemberInfo* first = d.intern(who("first"));
   const std::string* name = first->name;
   for (int i = 0; i < 10000; ++i) {
     std::string n = "n";
@@ -76,11 +76,11 @@ TEST(MemberDirectory, StoredNamesDoNotMoveAsTheDirectoryGrows) {
 }
 
 TEST(MemberList, IteratesInDirectoryIdOrderWhateverTheInsertionOrder) {
-  MemberDirectory d;
+  core::MemberDirectory d;
   for (const char* n : {"c", "a", "b"}) d.id(n);  // ids: c=0, a=1, b=2
-  MemberList list;
+  core::MemberList list;
   for (const char* n : {"b", "c", "a"}) {
-    Member m;
+    core::Member m;
     m.info = d.intern(who(n));
     list.insert(m);
   }
@@ -101,16 +101,16 @@ TEST(MemberList, IteratesInDirectoryIdOrderWhateverTheInsertionOrder) {
 
 TEST(MemberList, AMemberIsSmall) {
   // The point of the compact view: 10,000 views of 10,000 members fit in a few GB.
-  EXPECT_LE(sizeof(Member), 32u);
+  EXPECT_LE(sizeof(core::Member), 32u);
 }
 
 TEST(MaybeTime, BehavesAsAnOptionalTime) {
-  MaybeTime none;
+  core::MaybeTime none;
   EXPECT_FALSE(none.has_value());
   EXPECT_FALSE(static_cast<bool>(none));
   const Time t = Time(std::chrono::hours(3));
   EXPECT_EQ(none.value_or(t), t);
-  MaybeTime some = t;
+  core::MaybeTime some = t;
   EXPECT_TRUE(some.has_value());
   EXPECT_EQ(*some, t);
   EXPECT_EQ(some.value_or(Time{}), t);

@@ -27,16 +27,16 @@ struct Node {
   std::string name;
   std::string addr;
   std::uint64_t boot = 1;
-  std::unique_ptr<Rng> rng;
-  std::unique_ptr<Membership> m;
-  Outbox out;
+  std::unique_ptr<core::Rng> rng;
+  std::unique_ptr<core::Membership> m;
+  core::Outbox out;
   std::vector<Event> events;
 };
 
 struct Delivered {
   std::string from;
   std::string to;
-  Envelope env;
+  core::Envelope env;
 };
 
 /// Membership instances that reach each other instantly (or not at all, when cut or crashed).
@@ -58,13 +58,13 @@ struct Net {
     n->boot = boot;
     std::uint64_t seed = boot * 7919;
     for (const char ch : name) seed = seed * 131 + static_cast<unsigned char>(ch);
-    n->rng = std::make_unique<Rng>(seed);
-    MemberUpdate self;
+    n->rng = std::make_unique<core::Rng>(seed);
+    core::MemberUpdate self;
     self.name = name;
     self.addr = n->addr;
     self.boot = boot;
     self.meta.settings_hash = 77;
-    n->m = std::make_unique<Membership>(tuning, self, now, *n->rng);
+    n->m = std::make_unique<core::Membership>(tuning, self, now, *n->rng);
     n->m->start(now, seeds, n->out);
     Node& ref = *n;
     nodes[name] = std::move(n);
@@ -81,11 +81,11 @@ struct Net {
     return n;
   }
   Node& node(const std::string& name) { return *nodes.at(name); }
-  Membership& m(const std::string& name) { return *nodes.at(name)->m; }
+  core::Membership& m(const std::string& name) { return *nodes.at(name)->m; }
 
   bool reachable(const std::string& name) const { return !cut.count(name) && !crashed.count(name); }
 
-  Node* target_of(const Outbox::Msg& msg) {
+  Node* target_of(const core::Outbox::Msg& msg) {
     if (!msg.to_name.empty()) {
       auto it = nodes.find(msg.to_name);
       return it == nodes.end() ? nullptr : it->second.get();
@@ -97,13 +97,13 @@ struct Net {
   }
 
   /// Turns `n`'s outbox into envelopes (header and gossip filled as NodeCore does).
-  std::vector<std::pair<Node*, Envelope>> drain(Node& n) {
-    std::vector<std::pair<Node*, Envelope>> res;
+  std::vector<std::pair<Node*, core::Envelope>> drain(Node& n) {
+    std::vector<std::pair<Node*, core::Envelope>> res;
     for (auto& e : n.out.events) n.events.push_back(std::move(e));
     n.out.events.clear();
     for (auto& msg : n.out.msgs) {
-      if (std::holds_alternative<PushPull>(msg.body)) ++push_pulls_to[msg.to_addr];
-      Envelope env;
+      if (std::holds_alternative<core::PushPull>(msg.body)) ++push_pulls_to[msg.to_addr];
+      core::Envelope env;
       env.header.self = n.m->self_record(now);
       env.body = std::move(msg.body);
       env.gossip = n.m->take_gossip();
@@ -115,7 +115,7 @@ struct Net {
 
   /// Delivers every pending message (and the ones they cause) at `now`.
   void flush() {
-    std::deque<std::tuple<std::string, Node*, Envelope>> q;
+    std::deque<std::tuple<std::string, Node*, core::Envelope>> q;
     auto collect = [&] {
       for (auto& [name, n] : nodes) {
         for (auto& [to, env] : drain(*n)) q.emplace_back(name, to, std::move(env));
@@ -178,8 +178,8 @@ std::vector<std::string> downs(const Node& n, const std::string& member) {
   return reasons;
 }
 
-std::optional<MemberStatus> status(const Membership& m, const std::string& member) {
-  const Member* x = m.find(member);
+std::optional<core::MemberStatus> status(const core::Membership& m, const std::string& member) {
+  const core::Member* x = m.find(member);
   if (!x) return std::nullopt;
   return x->status;
 }
@@ -200,14 +200,14 @@ TEST(Membership, SeedJoinSendsPushPullToTheSeedAddress) {
   const auto& msg = b.out.msgs[0];
   EXPECT_EQ(msg.to_name, "");
   EXPECT_EQ(msg.to_addr, addr_of("a"));
-  const auto* pp = std::get_if<PushPull>(&msg.body);
-  ASSERT_NE(pp, nullptr) << body_name(msg.body);
+  const auto* pp = std::get_if<core::PushPull>(&msg.body);
+  ASSERT_NE(pp, nullptr) << core::body_name(msg.body);
   EXPECT_TRUE(pp->join);
   EXPECT_TRUE(pp->want_reply);
   ASSERT_NE(pp->state, nullptr);
   ASSERT_FALSE(pp->state->empty());
   EXPECT_EQ(pp->state->front().name, "b");
-  EXPECT_EQ(pp->state->front().status, MemberStatus::alive);
+  EXPECT_EQ(pp->state->front().status, core::MemberStatus::alive);
 }
 
 TEST(Membership, OwnAddressAsSeedIsIgnored) {
@@ -227,7 +227,7 @@ std::vector<Time> push_pulls_to(Net& net, Node& n, const std::string& to_addr, i
     net.now += kStep;
     n.m->tick(net.now, n.out);
     for (const auto& msg : n.out.msgs) {
-      const auto* pp = std::get_if<PushPull>(&msg.body);
+      const auto* pp = std::get_if<core::PushPull>(&msg.body);
       if (pp && (pp->join || !joins_only) && msg.to_addr == to_addr) sent.push_back(net.now);
     }
     n.out.msgs.clear();
@@ -268,7 +268,7 @@ TEST(Membership, ASeedSendsItsListToAJoinerOncePerRetryLimit) {
   auto answers = [&] {
     int k = 0;
     for (const auto& d : net.log) {
-      const auto* pp = std::get_if<PushPull>(&d.env.body);
+      const auto* pp = std::get_if<core::PushPull>(&d.env.body);
       k += d.from == "a" && d.to == "b" && pp && pp->state && !pp->want_reply ? 1 : 0;
     }
     return k;
@@ -278,7 +278,7 @@ TEST(Membership, ASeedSendsItsListToAJoinerOncePerRetryLimit) {
     net.now += kStep;
     b.m->tick(net.now, b.out);
   }
-  std::vector<Envelope> joins;
+  std::vector<core::Envelope> joins;
   for (auto& [to, env] : net.drain(b)) {
     if (to && to->name == "a") joins.push_back(env);
   }
@@ -312,8 +312,8 @@ TEST(Membership, TwoNodesKnowEachOtherAfterJoin) {
   EXPECT_EQ(b.m->up_count(), 1u);
   EXPECT_EQ(ups(a, "b"), 1);
   EXPECT_EQ(ups(b, "a"), 1);
-  EXPECT_EQ(status(*a.m, "b"), MemberStatus::alive);
-  EXPECT_EQ(status(*b.m, "a"), MemberStatus::alive);
+  EXPECT_EQ(status(*a.m, "b"), core::MemberStatus::alive);
+  EXPECT_EQ(status(*b.m, "a"), core::MemberStatus::alive);
   ASSERT_NE(a.m->find("b"), nullptr);
   EXPECT_EQ(a.m->find("b")->addr(), addr_of("b"));
   EXPECT_EQ(a.m->find("b")->meta().settings_hash, 77u);
@@ -327,11 +327,11 @@ TEST(Membership, StartedIsTakenFromTheReportedAge) {
   net.add("a");
   net.now += ms(5000);
   Node& b = net.add("b", "a");
-  const Member* a_at_b = b.m->find("a");
+  const core::Member* a_at_b = b.m->find("a");
   ASSERT_NE(a_at_b, nullptr);
   ASSERT_TRUE(a_at_b->started.has_value());
   EXPECT_EQ(*a_at_b->started, kT0);
-  const Member* b_at_a = net.m("a").find("b");
+  const core::Member* b_at_a = net.m("a").find("b");
   ASSERT_NE(b_at_a, nullptr);
   ASSERT_TRUE(b_at_a->started.has_value());
   EXPECT_EQ(*b_at_a->started, kT0 + ms(5000));
@@ -358,13 +358,13 @@ TEST(Membership, ThirdNodeBecomesKnownToSecondThroughGossip) {
   Node& c = net.add("c", "a");
   // c learned everyone from a's join reply.
   EXPECT_EQ(c.m->up_count(), 2u);
-  EXPECT_EQ(status(*c.m, "b"), MemberStatus::alive);
+  EXPECT_EQ(status(*c.m, "b"), core::MemberStatus::alive);
   EXPECT_EQ(a.m->up_count(), 2u);
   EXPECT_EQ(b.m->find("c"), nullptr);
   // Well before the first push-pull (15 s), gossip carries c to b.
   const auto t = net.run_until([&] { return b.m->up_count() == 2; }, ms(3000));
   ASSERT_TRUE(t.has_value());
-  EXPECT_EQ(status(*b.m, "c"), MemberStatus::alive);
+  EXPECT_EQ(status(*b.m, "c"), core::MemberStatus::alive);
   EXPECT_EQ(ups(b, "c"), 1);
   net.run(ms(5000));
   for (Node* n : {&a, &b, &c}) EXPECT_EQ(n->m->up_count(), 2u) << n->name;
@@ -380,7 +380,7 @@ TEST(Membership, AntiEntropyPushPullRunsPeriodically) {
   std::vector<Time> asked;
   int replies = 0;
   for (const auto& d : net.log) {
-    const auto* pp = std::get_if<PushPull>(&d.env.body);
+    const auto* pp = std::get_if<core::PushPull>(&d.env.body);
     if (!pp || pp->join) continue;
     if (d.from == "a" && pp->want_reply) {
       asked.push_back(Time(kT0 + ms(d.env.header.self.age_ms)));
@@ -404,12 +404,12 @@ TEST(Membership, AnsweredPingsKeepAMemberAlive) {
   int pings = 0;
   int acks = 0;
   for (const auto& d : net.log) {
-    if (std::holds_alternative<Ping>(d.env.body) && d.from == "a" && d.to == "b") ++pings;
-    if (std::holds_alternative<Ack>(d.env.body) && d.from == "b" && d.to == "a") ++acks;
+    if (std::holds_alternative<core::Ping>(d.env.body) && d.from == "a" && d.to == "b") ++pings;
+    if (std::holds_alternative<core::Ack>(d.env.body) && d.from == "b" && d.to == "a") ++acks;
   }
   EXPECT_GE(pings, 2);
   EXPECT_EQ(pings, acks);
-  EXPECT_EQ(status(net.m("a"), "b"), MemberStatus::alive);
+  EXPECT_EQ(status(net.m("a"), "b"), core::MemberStatus::alive);
 }
 
 TEST(Membership, SilentMemberBecomesSuspectThenDead) {
@@ -429,8 +429,8 @@ TEST(Membership, SilentMemberBecomesSuspectThenDead) {
       [&] {
         for (Node* n : {&a, &b}) {
           const auto s = status(*n->m, "c");
-          if (s == MemberStatus::suspect && !first_suspect) first_suspect = net.now;
-          if (s == MemberStatus::dead && !down_at.count(n->name)) down_at[n->name] = net.now;
+          if (s == core::MemberStatus::suspect && !first_suspect) first_suspect = net.now;
+          if (s == core::MemberStatus::dead && !down_at.count(n->name)) down_at[n->name] = net.now;
         }
         return down_at.size() == 2;
       },
@@ -466,9 +466,9 @@ TEST(Membership, SuspicionConfirmedByOthersShrinksTowardsMinimum) {
         bool all = true;
         for (const char* n : {"a", "b", "c", "d"}) {
           const auto s = status(net.m(n), "e");
-          if (s == MemberStatus::suspect && !first_suspect) first_suspect = net.now;
-          if (s == MemberStatus::dead && !first_dead) first_dead = net.now;
-          all = all && s == MemberStatus::dead;
+          if (s == core::MemberStatus::suspect && !first_suspect) first_suspect = net.now;
+          if (s == core::MemberStatus::dead && !first_dead) first_dead = net.now;
+          all = all && s == core::MemberStatus::dead;
         }
         return all;
       },
@@ -491,7 +491,7 @@ TEST(Membership, PeerGoneMarksDeadAtOnce) {
   net.add("b", "a");
   ASSERT_EQ(a.m->up_count(), 1u);
   net.m("a").peer_gone(net.now, "b", 1, a.out);
-  EXPECT_EQ(status(*a.m, "b"), MemberStatus::dead);
+  EXPECT_EQ(status(*a.m, "b"), core::MemberStatus::dead);
   EXPECT_EQ(a.m->up_count(), 0u);
   net.flush();
   EXPECT_EQ(downs(a, "b"), std::vector<std::string>{"process_gone"});
@@ -515,15 +515,16 @@ TEST(Membership, PeerGoneSeenFirstHandRidesOnMessagesWithoutGossipOfItsOwn) {
   net.crashed.insert("c");
   net.run(ms(150));  // well within the probe period: nothing but gossip would leave a
   for (std::size_t i = since; i < net.log.size(); ++i) {
-    EXPECT_FALSE(net.log[i].from == "a" && std::holds_alternative<Gossip>(net.log[i].env.body));
+    EXPECT_FALSE(net.log[i].from == "a" &&
+                 std::holds_alternative<core::Gossip>(net.log[i].env.body));
   }
   // The next message a sends anyway carries it.
-  Envelope env;
+  core::Envelope env;
   env.header.self = a.m->self_record(net.now);
-  env.body = Ping{1, "b"};
+  env.body = core::Ping{1, "b"};
   env.gossip = a.m->take_gossip();
   net.node("b").m->on_envelope(net.now, env, 0, net.node("b").out);
-  EXPECT_NE(status(*net.node("b").m, "c"), MemberStatus::alive);
+  EXPECT_NE(status(*net.node("b").m, "c"), core::MemberStatus::alive);
   net.flush();
   EXPECT_EQ(downs(net.node("b"), "c"), std::vector<std::string>{"process_gone"});
 }
@@ -534,7 +535,7 @@ TEST(Membership, PeerGoneOfAnotherBootIsIgnored) {
   net.add("b", "a");
   a.m->peer_gone(net.now, "b", 2, a.out);
   net.flush();
-  EXPECT_EQ(status(*a.m, "b"), MemberStatus::alive);
+  EXPECT_EQ(status(*a.m, "b"), core::MemberStatus::alive);
   EXPECT_TRUE(downs(a, "b").empty());
   a.m->peer_gone(net.now, "nobody", 0, a.out);
   net.flush();
@@ -564,7 +565,7 @@ TEST(Membership, HigherBootReplacesTheMember) {
   EXPECT_EQ(seen, (std::vector<std::string>{"down:restarted", "up"}));
   ASSERT_NE(a.m->find("b"), nullptr);
   EXPECT_EQ(a.m->find("b")->boot(), 2u);
-  EXPECT_EQ(a.m->find("b")->status, MemberStatus::alive);
+  EXPECT_EQ(a.m->find("b")->status, core::MemberStatus::alive);
   EXPECT_EQ(a.m->up_count(), 1u);
 }
 
@@ -573,18 +574,18 @@ TEST(Membership, UpdateOfAnOlderBootIsIgnored) {
   Node& a = net.add("a");
   net.add("b", "a", 5);
   ASSERT_EQ(a.m->find("b")->boot(), 5u);
-  MemberUpdate old;
+  core::MemberUpdate old;
   old.name = "b";
   old.addr = addr_of("b");
   old.boot = 4;
   old.incarnation = 99;
-  old.status = MemberStatus::dead;
-  Envelope env;
+  old.status = core::MemberStatus::dead;
+  core::Envelope env;
   env.header.self = old;
-  env.body = Gossip{};
+  env.body = core::Gossip{};
   a.m->on_envelope(net.now, env, 0, a.out);
   net.flush();
-  EXPECT_EQ(status(*a.m, "b"), MemberStatus::alive);
+  EXPECT_EQ(status(*a.m, "b"), core::MemberStatus::alive);
   EXPECT_EQ(a.m->find("b")->boot(), 5u);
   EXPECT_TRUE(downs(a, "b").empty());
 }
@@ -595,25 +596,25 @@ TEST(Membership, SuspectedNodeRefutesWithHigherIncarnation) {
   Node& b = net.add("b", "a");
   ASSERT_EQ(b.m->self_record(net.now).incarnation, 0u);
   // a tells b that b is suspected (by a), at b's current incarnation.
-  MemberUpdate rumor = b.m->self_record(net.now);
-  rumor.status = MemberStatus::suspect;
+  core::MemberUpdate rumor = b.m->self_record(net.now);
+  rumor.status = core::MemberStatus::suspect;
   rumor.from = "a";
-  Envelope env;
+  core::Envelope env;
   env.header.self = a.m->self_record(net.now);
-  env.body = Gossip{};
+  env.body = core::Gossip{};
   env.gossip = {rumor};
   b.m->on_envelope(net.now, env, 0, b.out);
-  const MemberUpdate self = b.m->self_record(net.now);
+  const core::MemberUpdate self = b.m->self_record(net.now);
   EXPECT_EQ(self.incarnation, 1u);
-  EXPECT_EQ(self.status, MemberStatus::alive);
+  EXPECT_EQ(self.status, core::MemberStatus::alive);
   EXPECT_EQ(b.m->awareness(), 1);
   // The refutation is gossiped.
   const auto g = b.m->take_gossip();
   const auto it =
-      std::find_if(g.begin(), g.end(), [](const MemberUpdate& u) { return u.name == "b"; });
+      std::find_if(g.begin(), g.end(), [](const core::MemberUpdate& u) { return u.name == "b"; });
   ASSERT_NE(it, g.end());
   EXPECT_EQ(it->incarnation, 1u);
-  EXPECT_EQ(it->status, MemberStatus::alive);
+  EXPECT_EQ(it->status, core::MemberStatus::alive);
   // A stale rumor (older incarnation) is not refuted again.
   b.m->on_envelope(net.now, env, 0, b.out);
   EXPECT_EQ(b.m->self_record(net.now).incarnation, 1u);
@@ -626,21 +627,21 @@ TEST(Membership, SuspicionIsRefutedAcrossTheCluster) {
   Node& c = net.add("c", "a");
   net.run(ms(2000));
   // c (wrongly) suspects b and tells a.
-  MemberUpdate rumor = b.m->self_record(net.now);
-  rumor.status = MemberStatus::suspect;
+  core::MemberUpdate rumor = b.m->self_record(net.now);
+  rumor.status = core::MemberStatus::suspect;
   rumor.from = "c";
-  Envelope env;
+  core::Envelope env;
   env.header.self = c.m->self_record(net.now);
-  env.body = Gossip{};
+  env.body = core::Gossip{};
   env.gossip = {rumor};
   a.m->on_envelope(net.now, env, 0, a.out);
-  ASSERT_EQ(status(*a.m, "b"), MemberStatus::suspect);
+  ASSERT_EQ(status(*a.m, "b"), core::MemberStatus::suspect);
   // a spreads the suspicion; b hears it and refutes; everyone sees b alive at incarnation 1.
   const auto t = net.run_until(
       [&] {
         for (Node* n : {&a, &c}) {
-          const Member* x = n->m->find("b");
-          if (!x || x->status != MemberStatus::alive || x->incarnation != 1) return false;
+          const core::Member* x = n->m->find("b");
+          if (!x || x->status != core::MemberStatus::alive || x->incarnation != 1) return false;
         }
         return true;
       },
@@ -649,7 +650,7 @@ TEST(Membership, SuspicionIsRefutedAcrossTheCluster) {
   EXPECT_EQ(b.m->self_record(net.now).incarnation, 1u);
   net.run(ms(10000));
   for (Node* n : {&a, &c}) {
-    EXPECT_EQ(status(*n->m, "b"), MemberStatus::alive) << n->name;
+    EXPECT_EQ(status(*n->m, "b"), core::MemberStatus::alive) << n->name;
     EXPECT_TRUE(downs(*n, "b").empty()) << n->name;
   }
 }
@@ -658,17 +659,17 @@ TEST(Membership, NodeHearingItIsDeadRefutes) {
   Net net;
   Node& a = net.add("a");
   Node& b = net.add("b", "a");
-  MemberUpdate rumor = b.m->self_record(net.now);
-  rumor.status = MemberStatus::dead;
+  core::MemberUpdate rumor = b.m->self_record(net.now);
+  rumor.status = core::MemberStatus::dead;
   rumor.incarnation = 4;
   rumor.from = "a";
-  Envelope env;
+  core::Envelope env;
   env.header.self = a.m->self_record(net.now);
-  env.body = Gossip{};
+  env.body = core::Gossip{};
   env.gossip = {rumor};
   b.m->on_envelope(net.now, env, 0, b.out);
   EXPECT_EQ(b.m->self_record(net.now).incarnation, 5u);
-  EXPECT_EQ(b.m->self_record(net.now).status, MemberStatus::alive);
+  EXPECT_EQ(b.m->self_record(net.now).status, core::MemberStatus::alive);
 }
 
 TEST(Membership, LeaveInABigClusterTellsTheLeaderAndAFewAndGossipTellsTheRest) {
@@ -682,7 +683,7 @@ TEST(Membership, LeaveInABigClusterTellsTheLeaderAndAFewAndGossipTellsTheRest) {
   c.m->leave(net.now, {"n07"}, c.out);
   std::set<std::string> told;
   for (const auto& msg : c.out.msgs) {
-    if (std::holds_alternative<Leave>(msg.body)) told.insert(msg.to_name);
+    if (std::holds_alternative<core::Leave>(msg.body)) told.insert(msg.to_name);
   }
   EXPECT_TRUE(told.count("n07"));  // the leader it names
   EXPECT_GE(told.size(), 8u);
@@ -692,7 +693,7 @@ TEST(Membership, LeaveInABigClusterTellsTheLeaderAndAFewAndGossipTellsTheRest) {
   net.run(ms(2000));
   for (const auto& [name, n] : net.nodes) {
     if (name == "n29") continue;
-    EXPECT_EQ(status(*n->m, "n29"), MemberStatus::left) << name;
+    EXPECT_EQ(status(*n->m, "n29"), core::MemberStatus::left) << name;
     EXPECT_EQ(downs(*n, "n29"), std::vector<std::string>{"left"}) << name;
   }
 }
@@ -707,13 +708,13 @@ TEST(Membership, LeaveTellsEveryUpMemberAndTheyMarkItLeft) {
   c.m->leave(net.now, {}, c.out);
   std::set<std::string> told;
   for (const auto& msg : c.out.msgs) {
-    if (std::holds_alternative<Leave>(msg.body)) told.insert(msg.to_name);
+    if (std::holds_alternative<core::Leave>(msg.body)) told.insert(msg.to_name);
   }
   EXPECT_EQ(told, (std::set<std::string>{"a", "b"}));
-  EXPECT_EQ(c.m->self_record(net.now).status, MemberStatus::left);
+  EXPECT_EQ(c.m->self_record(net.now).status, core::MemberStatus::left);
   net.flush();
   for (Node* n : {&a, &b}) {
-    EXPECT_EQ(status(*n->m, "c"), MemberStatus::left) << n->name;
+    EXPECT_EQ(status(*n->m, "c"), core::MemberStatus::left) << n->name;
     EXPECT_EQ(downs(*n, "c"), std::vector<std::string>{"left"}) << n->name;
     EXPECT_EQ(n->m->up_count(), 1u) << n->name;
   }
@@ -721,7 +722,7 @@ TEST(Membership, LeaveTellsEveryUpMemberAndTheyMarkItLeft) {
   net.crashed.insert("c");
   net.run(ms(20000));
   for (Node* n : {&a, &b}) {
-    EXPECT_EQ(status(*n->m, "c"), MemberStatus::left) << n->name;
+    EXPECT_EQ(status(*n->m, "c"), core::MemberStatus::left) << n->name;
     EXPECT_EQ(downs(*n, "c").size(), 1u) << n->name;
   }
 }
@@ -732,7 +733,7 @@ TEST(Membership, DeadMemberIsForgottenAfterReap) {
   net.add("b", "a");
   net.crashed.insert("b");
   const auto dead =
-      net.run_until([&] { return status(*a.m, "b") == MemberStatus::dead; }, ms(20000));
+      net.run_until([&] { return status(*a.m, "b") == core::MemberStatus::dead; }, ms(20000));
   ASSERT_TRUE(dead.has_value());
   net.run(net.tuning.dead_reap - ms(100));
   EXPECT_NE(a.m->find("b"), nullptr);
@@ -748,7 +749,8 @@ TEST(Membership, PartitionHealsThroughReconnect) {
   net.cut.insert("b");
   const auto split = net.run_until(
       [&] {
-        return status(*a.m, "b") == MemberStatus::dead && status(*b.m, "a") == MemberStatus::dead;
+        return status(*a.m, "b") == core::MemberStatus::dead &&
+               status(*b.m, "a") == core::MemberStatus::dead;
       },
       ms(30000));
   ASSERT_TRUE(split.has_value());
@@ -757,7 +759,8 @@ TEST(Membership, PartitionHealsThroughReconnect) {
   net.cut.clear();
   const auto healed = net.run_until(
       [&] {
-        return status(*a.m, "b") == MemberStatus::alive && status(*b.m, "a") == MemberStatus::alive;
+        return status(*a.m, "b") == core::MemberStatus::alive &&
+               status(*b.m, "a") == core::MemberStatus::alive;
       },
       ms(10000));
   ASSERT_TRUE(healed.has_value());
@@ -779,7 +782,7 @@ TEST(Membership, ACrashedMemberGetsAboutOneReconnectPerIntervalFromTheWholeClust
   const auto dead = net.run_until(
       [&] {
         for (const auto& [name, n] : net.nodes) {
-          if (name != "m7" && status(*n->m, "m7") != MemberStatus::dead) return false;
+          if (name != "m7" && status(*n->m, "m7") != core::MemberStatus::dead) return false;
         }
         return true;
       },
@@ -814,7 +817,8 @@ TEST(Membership, IdleMemberWakesOnlyToProbeAndForAntiEntropy) {
   const auto push_pulls = static_cast<int>(window / net.tuning.push_pull_interval) + 1;
   std::map<std::string, int> pings;
   for (const auto& d : net.log) {
-    if (std::holds_alternative<Ping>(d.env.body) && d.env.header.self.name != "") ++pings[d.from];
+    if (std::holds_alternative<core::Ping>(d.env.body) && d.env.header.self.name != "")
+      ++pings[d.from];
   }
   for (const auto& [name, k] : wakes) {
     EXPECT_LE(k, probes + push_pulls) << name;
@@ -841,7 +845,7 @@ TEST(Membership, BigClusterProbesLessOften) {
   net.run(window);
   std::map<std::string, int> sent, received;
   for (const auto& d : net.log) {
-    if (!std::holds_alternative<Ping>(d.env.body)) continue;
+    if (!std::holds_alternative<core::Ping>(d.env.body)) continue;
     ++sent[d.from];
     ++received[d.to];
   }
@@ -866,14 +870,14 @@ TEST(Membership, ProbeDueSoonGoesOutWithAnIncomingMessage) {
   const Time due = a.m->next_wakeup();  // a's next probe: nothing else is pending in an idle pair
   ASSERT_LE(due, net.now + net.tuning.probe_interval * 3 / 2);
   auto ping_from_b = [&] {
-    Envelope env;
+    core::Envelope env;
     env.header.self = net.m("b").self_record(net.now);
-    env.body = Ping{9999, "a"};
+    env.body = core::Ping{9999, "a"};
     return env;
   };
   auto sent_pings = [&] {
     int k = 0;
-    for (const auto& m : a.out.msgs) k += std::holds_alternative<Ping>(m.body) ? 1 : 0;
+    for (const auto& m : a.out.msgs) k += std::holds_alternative<core::Ping>(m.body) ? 1 : 0;
     return k;
   };
 
@@ -920,7 +924,7 @@ TEST(Membership, NextWakeupIsAlwaysInTheFuture) {
     net.step();
     check("failure");
   }
-  EXPECT_EQ(status(net.m("a"), "d"), MemberStatus::dead);
+  EXPECT_EQ(status(net.m("a"), "d"), core::MemberStatus::dead);
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ TEST(SettingsMismatch, OnlyMessagesToAMismatchedMemberAndJoinsCarryTheSettings) 
   int to_c = 0;
   for (const auto& l : net.message_log()) {
     const std::string& from = l.from;
-    const Outgoing& m = l.msg;
+    const core::Outgoing& m = l.msg;
     const bool carries = m.env.header.settings.has_value();
     if (m.to_name.empty()) {
       EXPECT_TRUE(carries) << from << " joins through a seed without its settings";

@@ -51,7 +51,7 @@ struct StepCluster : sim::Cluster {
     set_tracing(true);
   }
   /// Starts `cfg.name` now as process `boot` (0: its next) with `cfg`, and pumps.
-  NodeCore& add(const Config& cfg, std::uint64_t boot = 0) {
+  core::NodeCore& add(const Config& cfg, std::uint64_t boot = 0) {
     sim::Boot how;
     how.boot = boot;
     how.config = cfg;
@@ -59,7 +59,7 @@ struct StepCluster : sim::Cluster {
     pump();
     return *node(cfg.name);
   }
-  NodeCore& operator[](const std::string& name) { return *node(name); }
+  core::NodeCore& operator[](const std::string& name) { return *node(name); }
   /// Frozen and cut off both ways (a SIGSTOPped process behind a broken link), or back.
   void cut(const std::string& name) {
     freeze(name);
@@ -70,7 +70,7 @@ struct StepCluster : sim::Cluster {
     thaw(name);
   }
   /// `name` receives `env` now, and the network is pumped until quiet.
-  void deliver(const std::string& name, const Envelope& env) {
+  void deliver(const std::string& name, const core::Envelope& env) {
     EXPECT_TRUE(receive(name, env)) << name << " does not run";
     pump();
   }
@@ -100,19 +100,20 @@ struct FarCluster : StepCluster {
     for (const auto& m : message_log()) last[m.from] = m.msg.env;
   }
   /// A request as `from` would send it (its last message's header, gossip removed).
-  Envelope as(const std::string& from, Body body) const {
-    Envelope env = last.at(from);
+  core::Envelope as(const std::string& from, core::Body body) const {
+    core::Envelope env = last.at(from);
     env.body = std::move(body);
     env.gossip.clear();
     return env;
   }
-  std::map<std::string, Envelope> last;
+  std::map<std::string, core::Envelope> last;
   /// The answer `voter` gives to `req`.
-  VoteResp answer(const std::string& voter, const Envelope& req) {
+  core::VoteResp answer(const std::string& voter, const core::Envelope& req) {
     clear_message_log();
     deliver(voter, req);
     for (const auto& m : message_log()) {
-      if (const auto* r = std::get_if<VoteResp>(&m.msg.env.body); r && m.from == voter) return *r;
+      if (const auto* r = std::get_if<core::VoteResp>(&m.msg.env.body); r && m.from == voter)
+        return *r;
     }
     ADD_FAILURE() << voter << " did not answer";
     return {};
@@ -133,8 +134,8 @@ inline std::pair<int, int> campaign_requests(const sim::Cluster& c, const std::s
   const auto& log = c.message_log();
   for (std::size_t i = since; i < log.size(); ++i) {
     if (log[i].from != from) continue;
-    pre += std::holds_alternative<PreVoteReq>(log[i].msg.env.body) ? 1 : 0;
-    real += std::holds_alternative<VoteReq>(log[i].msg.env.body) ? 1 : 0;
+    pre += std::holds_alternative<core::PreVoteReq>(log[i].msg.env.body) ? 1 : 0;
+    real += std::holds_alternative<core::VoteReq>(log[i].msg.env.body) ? 1 : 0;
   }
   return {pre, real};
 }

@@ -163,11 +163,11 @@ TEST(Strategy, CustomStrategyWorksThroughRanksBefore) {
   EXPECT_EQ(names, (std::vector<std::string>{"ccc", "aa", "dd", "a", "b"}));
 }
 
-std::int64_t rng_value(Rng& rng, std::uint64_t n) {
+std::int64_t rng_value(core::Rng& rng, std::uint64_t n) {
   return static_cast<std::int64_t>(rng.below(n));
 }
 
-void shuffle(std::vector<CandidateInfo>& v, Rng& rng) {
+void shuffle(std::vector<CandidateInfo>& v, core::Rng& rng) {
   for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);
 }
 
@@ -181,7 +181,7 @@ std::vector<std::string> sorted_names(std::vector<CandidateInfo> v, const Strate
 }
 
 TEST(Strategy, SortingThousandCandidatesIsDeterministic) {
-  Rng gen(12345);
+  core::Rng gen(12345);
   std::vector<CandidateInfo> v;
   for (int i = 0; i < 1000; ++i) {
     // Few distinct values, so many candidates tie on the strategy's criterion.
@@ -201,7 +201,7 @@ TEST(Strategy, SortingThousandCandidatesIsDeterministic) {
     for (std::size_t i = 1; i < sorted.size(); ++i) {
       ASSERT_TRUE(ranks_before(*s, sorted[i - 1], sorted[i])) << n << " at " << i;
     }
-    Rng perm(99);
+    core::Rng perm(99);
     for (int round = 0; round < 20; ++round) {
       std::vector<CandidateInfo> w = v;
       shuffle(w, perm);

@@ -13,7 +13,7 @@ const Duration kMin = ms(4000);
 const Duration kMax = ms(24000);
 
 TEST(Suspicion, NoExpectedConfirmationsUsesTheMinimumAtOnce) {
-  Suspicion s("a", 0, kMin, kMax, kT0);
+  core::Suspicion s("a", 0, kMin, kMax, kT0);
   EXPECT_EQ(s.deadline(), kT0 + kMin);
   EXPECT_EQ(s.confirmations(), 0);
   EXPECT_TRUE(s.confirm("b"));
@@ -22,13 +22,13 @@ TEST(Suspicion, NoExpectedConfirmationsUsesTheMinimumAtOnce) {
 }
 
 TEST(Suspicion, StartsAtTheMaximum) {
-  Suspicion s("a", 3, kMin, kMax, kT0);
+  core::Suspicion s("a", 3, kMin, kMax, kT0);
   EXPECT_EQ(s.deadline(), kT0 + kMax);
   EXPECT_EQ(s.confirmations(), 0);
 }
 
 TEST(Suspicion, ShrinksWithEachDistinctConfirmerDownToTheMinimum) {
-  Suspicion s("a", 3, kMin, kMax, kT0);
+  core::Suspicion s("a", 3, kMin, kMax, kT0);
   Time prev = s.deadline();
   for (const char* who : {"b", "c", "d"}) {
     ASSERT_TRUE(s.confirm(who)) << who;
@@ -47,7 +47,7 @@ TEST(Suspicion, ShrinksWithEachDistinctConfirmerDownToTheMinimum) {
 
 TEST(Suspicion, ShrinksLogarithmically) {
   // One of three confirmations: log(2)/log(4) = half of the span is removed.
-  Suspicion s("a", 3, kMin, kMax, kT0);
+  core::Suspicion s("a", 3, kMin, kMax, kT0);
   ASSERT_TRUE(s.confirm("b"));
   const Time expected = kT0 + kMax - (kMax - kMin) / 2;
   EXPECT_LE(s.deadline(), expected + ms(1));
@@ -55,7 +55,7 @@ TEST(Suspicion, ShrinksLogarithmically) {
 }
 
 TEST(Suspicion, SameAccuserTwiceChangesNothing) {
-  Suspicion s("a", 3, kMin, kMax, kT0);
+  core::Suspicion s("a", 3, kMin, kMax, kT0);
   ASSERT_TRUE(s.confirm("b"));
   const Time d = s.deadline();
   EXPECT_FALSE(s.confirm("b"));
@@ -68,20 +68,20 @@ TEST(Suspicion, SameAccuserTwiceChangesNothing) {
 }
 
 TEST(Suspicion, MaxBelowMinIsRaisedToMin) {
-  Suspicion s("a", 3, kMin, ms(1000), kT0);
+  core::Suspicion s("a", 3, kMin, ms(1000), kT0);
   EXPECT_EQ(s.deadline(), kT0 + kMin);
   ASSERT_TRUE(s.confirm("b"));
   EXPECT_EQ(s.deadline(), kT0 + kMin);
 }
 
 TEST(Suspicion, NegativeExpectedActsAsZero) {
-  Suspicion s("a", -2, kMin, kMax, kT0);
+  core::Suspicion s("a", -2, kMin, kMax, kT0);
   EXPECT_EQ(s.deadline(), kT0 + kMin);
 }
 
 TEST(Suspicion, DeadlineIsRelativeToStart) {
   const Time start = kT0 + ms(12345);
-  Suspicion s("a", 3, kMin, kMax, start);
+  core::Suspicion s("a", 3, kMin, kMax, start);
   EXPECT_EQ(s.deadline(), start + kMax);
   for (const char* who : {"b", "c", "d"}) ASSERT_TRUE(s.confirm(who));
   EXPECT_EQ(s.deadline(), start + kMin);

@@ -79,7 +79,7 @@ TEST(VoteTally, WonAndReachable) {
        1},
   };
   for (const auto& c : cases) {
-    VoteTally t(c.needed);
+    core::VoteTally t(c.needed);
     for (const auto& s : c.steps) {
       switch (s.kind) {
         case K::ask:
@@ -105,7 +105,7 @@ TEST(VoteTally, WonAndReachable) {
 }
 
 TEST(VoteTally, GrantedNamesTheProcesses) {
-  VoteTally t(3);
+  core::VoteTally t(3);
   t.grant("b", 4);
   t.grant("c", 9);
   EXPECT_TRUE(t.granted_by("b"));

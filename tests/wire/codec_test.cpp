@@ -14,13 +14,13 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-MemberUpdate update(const std::string& name, std::uint64_t n) {
-  MemberUpdate u;
+core::MemberUpdate update(const std::string& name, std::uint64_t n) {
+  core::MemberUpdate u;
   u.name = name;
   u.addr = "10.0.0." + std::to_string(n) + ":7946";
   u.boot = 1'700'000'000'000 + n;
   u.incarnation = 0xFFFF'FFF0u + static_cast<std::uint32_t>(n % 8);
-  u.status = static_cast<MemberStatus>(n % 4);
+  u.status = static_cast<core::MemberStatus>(n % 4);
   u.meta.priority = -static_cast<std::int64_t>(n) - 100;
   u.meta.candidate = n % 2 == 0;
   u.meta.settings_hash = 0x0123'4567'89AB'CDEFull ^ n;
@@ -30,7 +30,7 @@ MemberUpdate update(const std::string& name, std::uint64_t n) {
   return u;
 }
 
-void expect_same(const MemberUpdate& a, const MemberUpdate& b) {
+void expect_same(const core::MemberUpdate& a, const core::MemberUpdate& b) {
   EXPECT_EQ(a.name, b.name);
   EXPECT_EQ(a.addr, b.addr);
   EXPECT_EQ(a.boot, b.boot);
@@ -42,10 +42,10 @@ void expect_same(const MemberUpdate& a, const MemberUpdate& b) {
   EXPECT_EQ(a.gone, b.gone);
 }
 
-Envelope envelope(Body body) {
-  Envelope e;
+core::Envelope envelope(core::Body body) {
+  core::Envelope e;
   e.header.self = update("node-a", 3);
-  e.header.self.status = MemberStatus::alive;
+  e.header.self.status = core::MemberStatus::alive;
   e.header.self.meta.priority = 42;
   e.header.self.age_ms = -1;
   e.header.runtime_ms = -123456789;
@@ -55,14 +55,14 @@ Envelope envelope(Body body) {
   return e;
 }
 
-Envelope round_trip(const Envelope& in) {
+core::Envelope round_trip(const core::Envelope& in) {
   const Bytes bytes = encode(in);
   auto out = decode(bytes);
   if (auto* err = std::get_if<DecodeError>(&out)) {
     ADD_FAILURE() << "decode failed: " << to_string(*err);
     return {};
   }
-  const Envelope& env = std::get<Envelope>(out);
+  const core::Envelope& env = std::get<core::Envelope>(out);
   EXPECT_EQ(env.body.index(), in.body.index());
   expect_same(env.header.self, in.header.self);
   EXPECT_EQ(env.header.runtime_ms, in.header.runtime_ms);
@@ -76,36 +76,36 @@ Envelope round_trip(const Envelope& in) {
   return env;
 }
 
-std::shared_ptr<const std::vector<MemberUpdate>> state_of(std::size_t n) {
-  auto v = std::make_shared<std::vector<MemberUpdate>>();
+std::shared_ptr<const std::vector<core::MemberUpdate>> state_of(std::size_t n) {
+  auto v = std::make_shared<std::vector<core::MemberUpdate>>();
   for (std::size_t i = 0; i < n; ++i) v->push_back(update("member-" + std::to_string(i), i));
   return v;
 }
 
 // One message of every kind, each field away from its default.
-std::vector<Body> every_kind() {
-  std::vector<Body> v = {
-      Ping{77, "node-b"},
-      Ack{0x8000'0000'0000'0000ull},
-      Nack{300},
-      PingReq{9, "node-c", "10.1.2.3:7946"},
-      PushPull{state_of(3), true, true, "node-l", 12},
-      Leave{},
-      Gossip{},
-      PreVoteReq{5, 600},
-      VoteReq{6, true, 1200},
-      VoteResp{7, true, false, Refusal::promised, -2500, "node-l"},
-      Heartbeat{8, 99, 4, false, {"node-w1", "node-w2"}, 1000},
-      HeartbeatResp{8, 99, true},
-      Resign{9, "node-s", true},
-      ElectForward{true},
+std::vector<core::Body> every_kind() {
+  std::vector<core::Body> v = {
+      core::Ping{77, "node-b"},
+      core::Ack{0x8000'0000'0000'0000ull},
+      core::Nack{300},
+      core::PingReq{9, "node-c", "10.1.2.3:7946"},
+      core::PushPull{state_of(3), true, true, "node-l", 12},
+      core::Leave{},
+      core::Gossip{},
+      core::PreVoteReq{5, 600},
+      core::VoteReq{6, true, 1200},
+      core::VoteResp{7, true, false, Refusal::promised, -2500, "node-l"},
+      core::Heartbeat{8, 99, 4, false, {"node-w1", "node-w2"}, 1000},
+      core::HeartbeatResp{8, 99, true},
+      core::Resign{9, "node-s", true},
+      core::ElectForward{true},
   };
   return v;
 }
 
 TEST(Codec, EveryKindIsCovered) {
   const auto all = every_kind();
-  ASSERT_EQ(all.size(), std::variant_size_v<Body>);
+  ASSERT_EQ(all.size(), std::variant_size_v<core::Body>);
   for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].index(), i);
 }
 
@@ -115,21 +115,21 @@ TEST(Codec, KindByteIsTheVariantIndex) {
 }
 
 TEST(Codec, RoundTripPing) {
-  const auto env = round_trip(envelope(Ping{77, "node-b"}));
-  const auto& m = std::get<Ping>(env.body);
+  const auto env = round_trip(envelope(core::Ping{77, "node-b"}));
+  const auto& m = std::get<core::Ping>(env.body);
   EXPECT_EQ(m.seq, 77u);
   EXPECT_EQ(m.target, "node-b");
 }
 
 TEST(Codec, RoundTripAckNack) {
-  EXPECT_EQ(std::get<Ack>(round_trip(envelope(Ack{0x8000'0000'0000'0000ull})).body).seq,
+  EXPECT_EQ(std::get<core::Ack>(round_trip(envelope(core::Ack{0x8000'0000'0000'0000ull})).body).seq,
             0x8000'0000'0000'0000ull);
-  EXPECT_EQ(std::get<Nack>(round_trip(envelope(Nack{300})).body).seq, 300u);
+  EXPECT_EQ(std::get<core::Nack>(round_trip(envelope(core::Nack{300})).body).seq, 300u);
 }
 
 TEST(Codec, RoundTripPingReq) {
-  const auto env = round_trip(envelope(PingReq{9, "node-c", "10.1.2.3:7946"}));
-  const auto& m = std::get<PingReq>(env.body);
+  const auto env = round_trip(envelope(core::PingReq{9, "node-c", "10.1.2.3:7946"}));
+  const auto& m = std::get<core::PingReq>(env.body);
   EXPECT_EQ(m.seq, 9u);
   EXPECT_EQ(m.target, "node-c");
   EXPECT_EQ(m.target_addr, "10.1.2.3:7946");
@@ -137,10 +137,10 @@ TEST(Codec, RoundTripPingReq) {
 
 TEST(Codec, RoundTripPushPullWithMembersAndGossip) {
   const auto state = state_of(5);
-  const auto in = envelope(PushPull{state, true, false, "node-l", 12});
+  const auto in = envelope(core::PushPull{state, true, false, "node-l", 12});
   ASSERT_EQ(in.gossip.size(), 2u);
   const auto env = round_trip(in);
-  const auto& m = std::get<PushPull>(env.body);
+  const auto& m = std::get<core::PushPull>(env.body);
   ASSERT_NE(m.state, nullptr);
   ASSERT_EQ(m.state->size(), 5u);
   for (std::size_t i = 0; i < 5; ++i) expect_same((*m.state)[i], (*state)[i]);
@@ -149,42 +149,42 @@ TEST(Codec, RoundTripPushPullWithMembersAndGossip) {
   EXPECT_EQ(m.leader, "node-l");
   EXPECT_EQ(m.term, 12u);
   EXPECT_EQ(env.gossip[1].from, "suspector-6");
-  EXPECT_EQ(env.gossip[0].status, MemberStatus::suspect);  // 5 % 4
-  EXPECT_EQ(env.gossip[1].status, MemberStatus::dead);     // 6 % 4
+  EXPECT_EQ(env.gossip[0].status, core::MemberStatus::suspect);  // 5 % 4
+  EXPECT_EQ(env.gossip[1].status, core::MemberStatus::dead);     // 6 % 4
 
-  const auto other = round_trip(envelope(PushPull{state, false, true, "", 0}));
-  EXPECT_FALSE(std::get<PushPull>(other.body).join);
-  EXPECT_TRUE(std::get<PushPull>(other.body).want_reply);
+  const auto other = round_trip(envelope(core::PushPull{state, false, true, "", 0}));
+  EXPECT_FALSE(std::get<core::PushPull>(other.body).join);
+  EXPECT_TRUE(std::get<core::PushPull>(other.body).want_reply);
 }
 
 TEST(Codec, PushPullNullStateEncodesAsEmptyList) {
-  const auto null_state = encode(envelope(PushPull{nullptr, true, true, "x", 1}));
-  const auto empty_state =
-      encode(envelope(PushPull{std::make_shared<std::vector<MemberUpdate>>(), true, true, "x", 1}));
+  const auto null_state = encode(envelope(core::PushPull{nullptr, true, true, "x", 1}));
+  const auto empty_state = encode(envelope(
+      core::PushPull{std::make_shared<std::vector<core::MemberUpdate>>(), true, true, "x", 1}));
   EXPECT_EQ(null_state, empty_state);
-  const auto env = round_trip(envelope(PushPull{nullptr, true, true, "x", 1}));
-  const auto& m = std::get<PushPull>(env.body);
+  const auto env = round_trip(envelope(core::PushPull{nullptr, true, true, "x", 1}));
+  const auto& m = std::get<core::PushPull>(env.body);
   ASSERT_NE(m.state, nullptr);
   EXPECT_TRUE(m.state->empty());
 }
 
 TEST(Codec, RoundTripEmptyBodies) {
-  EXPECT_TRUE(std::holds_alternative<Leave>(round_trip(envelope(Leave{})).body));
-  EXPECT_TRUE(std::holds_alternative<Gossip>(round_trip(envelope(Gossip{})).body));
+  EXPECT_TRUE(std::holds_alternative<core::Leave>(round_trip(envelope(core::Leave{})).body));
+  EXPECT_TRUE(std::holds_alternative<core::Gossip>(round_trip(envelope(core::Gossip{})).body));
 }
 
 TEST(Codec, RoundTripElection) {
-  const auto pv = std::get<PreVoteReq>(round_trip(envelope(PreVoteReq{5, 600})).body);
+  const auto pv = std::get<core::PreVoteReq>(round_trip(envelope(core::PreVoteReq{5, 600})).body);
   EXPECT_EQ(pv.term, 5u);
   EXPECT_EQ(pv.campaign_ms, 600u);
 
-  const auto vr = std::get<VoteReq>(round_trip(envelope(VoteReq{6, true, 1200})).body);
+  const auto vr = std::get<core::VoteReq>(round_trip(envelope(core::VoteReq{6, true, 1200})).body);
   EXPECT_EQ(vr.term, 6u);
   EXPECT_TRUE(vr.designated);
   EXPECT_EQ(vr.campaign_ms, 1200u);
 
-  const auto resp = std::get<VoteResp>(
-      round_trip(envelope(VoteResp{7, true, true, Refusal::promised, -2500, "node-l"})).body);
+  const auto resp = std::get<core::VoteResp>(
+      round_trip(envelope(core::VoteResp{7, true, true, Refusal::promised, -2500, "node-l"})).body);
   EXPECT_EQ(resp.term, 7u);
   EXPECT_TRUE(resp.pre);
   EXPECT_TRUE(resp.granted);
@@ -192,34 +192,40 @@ TEST(Codec, RoundTripElection) {
   EXPECT_EQ(resp.promise_left_ms, -2500);
   EXPECT_EQ(resp.leader, "node-l");
 
-  const auto hb = std::get<Heartbeat>(round_trip(envelope(Heartbeat{8, 99, 4, false})).body);
+  const auto hb =
+      std::get<core::Heartbeat>(round_trip(envelope(core::Heartbeat{8, 99, 4, false})).body);
   EXPECT_EQ(hb.term, 8u);
   EXPECT_EQ(hb.seq, 99u);
   EXPECT_EQ(hb.election_round, 4u);
   EXPECT_FALSE(hb.want_ack);
   EXPECT_TRUE(hb.watchers.empty());  // every member is a watcher
-  EXPECT_TRUE(std::get<Heartbeat>(round_trip(envelope(Heartbeat{8, 99, 4, true})).body).want_ack);
-  const auto far = std::get<Heartbeat>(
-      round_trip(envelope(Heartbeat{8, 99, 4, true, {"node-w1", "", "node-w3"}, 1500})).body);
+  EXPECT_TRUE(std::get<core::Heartbeat>(round_trip(envelope(core::Heartbeat{8, 99, 4, true})).body)
+                  .want_ack);
+  const auto far = std::get<core::Heartbeat>(
+      round_trip(envelope(core::Heartbeat{8, 99, 4, true, {"node-w1", "", "node-w3"}, 1500})).body);
   EXPECT_EQ(far.watchers, (std::vector<std::string>{"node-w1", "", "node-w3"}));
   EXPECT_EQ(far.far_interval_ms, 1500);
 
-  const auto hr = std::get<HeartbeatResp>(round_trip(envelope(HeartbeatResp{8, 99, true})).body);
+  const auto hr =
+      std::get<core::HeartbeatResp>(round_trip(envelope(core::HeartbeatResp{8, 99, true})).body);
   EXPECT_EQ(hr.term, 8u);
   EXPECT_EQ(hr.seq, 99u);
   EXPECT_TRUE(hr.ok);
 
-  const auto rs = std::get<Resign>(round_trip(envelope(Resign{9, "node-s", true})).body);
+  const auto rs =
+      std::get<core::Resign>(round_trip(envelope(core::Resign{9, "node-s", true})).body);
   EXPECT_EQ(rs.term, 9u);
   EXPECT_EQ(rs.successor, "node-s");
   EXPECT_TRUE(rs.cleared);
 
-  EXPECT_TRUE(std::get<ElectForward>(round_trip(envelope(ElectForward{true})).body).clear);
-  EXPECT_FALSE(std::get<ElectForward>(round_trip(envelope(ElectForward{false})).body).clear);
+  EXPECT_TRUE(
+      std::get<core::ElectForward>(round_trip(envelope(core::ElectForward{true})).body).clear);
+  EXPECT_FALSE(
+      std::get<core::ElectForward>(round_trip(envelope(core::ElectForward{false})).body).clear);
 }
 
 TEST(Codec, ExtremeIntegers) {
-  Envelope e = envelope(VoteResp{~0ull, false, false, Refusal::none, INT64_MIN, ""});
+  core::Envelope e = envelope(core::VoteResp{~0ull, false, false, Refusal::none, INT64_MIN, ""});
   e.header.runtime_ms = INT64_MAX;
   e.header.self.age_ms = INT64_MIN;
   e.header.self.meta.priority = INT64_MAX;
@@ -227,14 +233,14 @@ TEST(Codec, ExtremeIntegers) {
   e.header.self.boot = ~0ull;
   e.header.self.incarnation = UINT32_MAX;
   const auto out = round_trip(e);
-  EXPECT_EQ(std::get<VoteResp>(out.body).promise_left_ms, INT64_MIN);
-  EXPECT_EQ(std::get<VoteResp>(out.body).term, ~0ull);
+  EXPECT_EQ(std::get<core::VoteResp>(out.body).promise_left_ms, INT64_MIN);
+  EXPECT_EQ(std::get<core::VoteResp>(out.body).term, ~0ull);
   EXPECT_EQ(out.header.self.incarnation, UINT32_MAX);
 }
 
 TEST(Codec, EncodeAppends) {
   Bytes out = {0xAA, 0xBB};
-  const auto env = envelope(Ack{1});
+  const auto env = envelope(core::Ack{1});
   encode(env, out);
   const auto alone = encode(env);
   ASSERT_EQ(out.size(), alone.size() + 2);
@@ -256,7 +262,7 @@ TEST(Codec, EveryTruncationFails) {
 }
 
 TEST(Codec, UnknownKind) {
-  Bytes b = encode(envelope(Ack{1}));
+  Bytes b = encode(envelope(core::Ack{1}));
   for (unsigned k : {14u, 15u, 200u, 255u}) {
     b[0] = static_cast<std::uint8_t>(k);
     const auto r = decode(b);
@@ -285,19 +291,20 @@ DecodeError error_of(const Bytes& b) {
 }
 
 TEST(Codec, OversizedString) {
-  EXPECT_EQ(error_of(encode(envelope(Ping{1, std::string(kMaxString + 1, 'x')}))),
+  EXPECT_EQ(error_of(encode(envelope(core::Ping{1, std::string(kMaxString + 1, 'x')}))),
             DecodeError::oversized);
   // At the limit it still decodes.
-  EXPECT_EQ(std::get<Ping>(round_trip(envelope(Ping{1, std::string(kMaxString, 'x')})).body)
-                .target.size(),
-            kMaxString);
-  Envelope e = envelope(Gossip{});
+  EXPECT_EQ(
+      std::get<core::Ping>(round_trip(envelope(core::Ping{1, std::string(kMaxString, 'x')})).body)
+          .target.size(),
+      kMaxString);
+  core::Envelope e = envelope(core::Gossip{});
   e.header.self.meta.control = std::string(kMaxString + 1, 'c');
   EXPECT_EQ(error_of(encode(e)), DecodeError::oversized);
 }
 
 TEST(Codec, OversizedGossip) {
-  Envelope e = envelope(Gossip{});
+  core::Envelope e = envelope(core::Gossip{});
   e.gossip.assign(kMaxGossip + 1, update("g", 1));
   EXPECT_EQ(error_of(encode(e)), DecodeError::oversized);
   e.gossip.resize(kMaxGossip);
@@ -306,8 +313,9 @@ TEST(Codec, OversizedGossip) {
 
 TEST(Codec, OversizedPushPullState) {
   // Members with empty strings keep the encoding small.
-  auto v = std::make_shared<std::vector<MemberUpdate>>(kMaxMembers + 1);
-  EXPECT_EQ(error_of(encode(envelope(PushPull{v, false, false, "", 0}))), DecodeError::oversized);
+  auto v = std::make_shared<std::vector<core::MemberUpdate>>(kMaxMembers + 1);
+  EXPECT_EQ(error_of(encode(envelope(core::PushPull{v, false, false, "", 0}))),
+            DecodeError::oversized);
 }
 
 // `b` with the `n` bytes at `at` replaced by `with`.
@@ -323,8 +331,8 @@ Bytes splice(const Bytes& b, std::size_t at, std::size_t n, const Bytes& with) {
 // one byte each), so with it the body starts at offset 22.
 constexpr std::size_t kBodyAt = 22;
 constexpr std::size_t kSettingsAt = 21;
-Bytes plain(Body body) {
-  Envelope e;
+Bytes plain(core::Body body) {
+  core::Envelope e;
   e.body = std::move(body);
   Bytes b = encode(e);
   EXPECT_EQ(b[5], 0u);  // status
@@ -334,7 +342,7 @@ Bytes plain(Body body) {
 
 TEST(Codec, HugeCountsFailWithoutAllocating) {
   // PushPull claiming 2^40 members: over the limit.
-  Bytes b = plain(PushPull{});
+  Bytes b = plain(core::PushPull{});
   ASSERT_EQ(b[kBodyAt], 0u);
   const Bytes huge = splice(b, kBodyAt, b.size() - kBodyAt, {0x80, 0x80, 0x80, 0x80, 0x80, 0x20});
   EXPECT_EQ(error_of(huge), DecodeError::oversized);
@@ -342,35 +350,35 @@ TEST(Codec, HugeCountsFailWithoutAllocating) {
   const Bytes short_list = splice(b, kBodyAt, b.size() - kBodyAt, {0xA0, 0x8D, 0x06});  // 100000
   EXPECT_EQ(error_of(short_list), DecodeError::truncated);
   // A string claiming 2^62 bytes.
-  Bytes s = plain(Ping{1, ""});
+  Bytes s = plain(core::Ping{1, ""});
   const Bytes long_str = splice(s, kBodyAt + 1, s.size() - kBodyAt - 1,
                                 {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40});
   EXPECT_EQ(error_of(long_str), DecodeError::oversized);
 }
 
 TEST(Codec, OversizedPayload) {
-  Bytes b = plain(Ack{1});
+  Bytes b = plain(core::Ack{1});
   b.resize(kMaxPayload + 1, 0);
   EXPECT_EQ(error_of(b), DecodeError::oversized);
 }
 
 TEST(Codec, BadBoolsAndStatus) {
-  Bytes b = plain(ElectForward{true});
+  Bytes b = plain(core::ElectForward{true});
   ASSERT_EQ(b[kBodyAt], 1u);
   b[kBodyAt] = 2;
   EXPECT_EQ(error_of(b), DecodeError::malformed);
 
-  Bytes c = plain(Ack{1});
+  Bytes c = plain(core::Ack{1});
   c[7] = 0xFF;  // candidate
   EXPECT_EQ(error_of(c), DecodeError::malformed);
 
   for (std::uint8_t s = 0; s < 4; ++s) {
-    Bytes d = plain(Ack{1});
+    Bytes d = plain(core::Ack{1});
     d[5] = s;
-    EXPECT_TRUE(std::holds_alternative<Envelope>(decode(d)));
+    EXPECT_TRUE(std::holds_alternative<core::Envelope>(decode(d)));
   }
   for (unsigned s : {4u, 5u, 0x80u, 0xFFu}) {
-    Bytes d = plain(Ack{1});
+    Bytes d = plain(core::Ack{1});
     d[5] = static_cast<std::uint8_t>(s);
     EXPECT_EQ(error_of(d), DecodeError::malformed);
   }
@@ -394,16 +402,17 @@ TEST(Codec, RefusalsTravelAsTheirStableCodes) {
       {Refusal::unknown, 12},
   };
   for (const auto& [why, code] : codes) {
-    const Bytes b = plain(VoteResp{7, false, false, why, 0, ""});
+    const Bytes b = plain(core::VoteResp{7, false, false, why, 0, ""});
     // term, pre, granted, then the refusal's code.
     EXPECT_EQ(b[kBodyAt + 3], code) << to_string(why);
-    EXPECT_EQ(
-        std::get<VoteResp>(round_trip(envelope(VoteResp{7, false, false, why, 0, ""})).body).reason,
-        why)
+    EXPECT_EQ(std::get<core::VoteResp>(
+                  round_trip(envelope(core::VoteResp{7, false, false, why, 0, ""})).body)
+                  .reason,
+              why)
         << to_string(why);
   }
   // A code this version does not know is malformed, as an unknown member status is.
-  EXPECT_EQ(error_of(plain(VoteResp{7, false, false, static_cast<Refusal>(13), 0, ""})),
+  EXPECT_EQ(error_of(plain(core::VoteResp{7, false, false, static_cast<Refusal>(13), 0, ""})),
             DecodeError::malformed);
 }
 
@@ -413,7 +422,7 @@ ElectionSettings some_settings() {
 }
 
 TEST(Codec, SettingsRideOnTheHeaderWhenGiven) {
-  Envelope e = envelope(PushPull{state_of(2), true, true, "", 0});
+  core::Envelope e = envelope(core::PushPull{state_of(2), true, true, "", 0});
   const std::size_t without = encode(e).size();
   e.header.settings = some_settings();
   EXPECT_EQ(round_trip(e).header.settings, some_settings());
@@ -428,16 +437,16 @@ TEST(Codec, SettingsRideOnTheHeaderWhenGiven) {
 }
 
 TEST(Codec, BadSettings) {
-  Bytes b = plain(Ack{1});
+  Bytes b = plain(core::Ack{1});
   ASSERT_EQ(b[kSettingsAt], 0u);
   b[kSettingsAt] = 2;  // neither absent nor present
   EXPECT_EQ(error_of(b), DecodeError::malformed);
 
-  Envelope e;
-  e.body = Ack{1};
+  core::Envelope e;
+  e.body = core::Ack{1};
   e.header.settings = some_settings();
   const Bytes good = encode(e);
-  ASSERT_TRUE(std::holds_alternative<Envelope>(decode(good)));
+  ASSERT_TRUE(std::holds_alternative<core::Envelope>(decode(good)));
   // hooks_execution and automatic_elections are the last two bytes before the body (Ack's seq)
   // and the empty gossip list.
   const std::size_t hooks_at = good.size() - 4;
@@ -456,35 +465,35 @@ TEST(Codec, BadSettings) {
 
 TEST(Codec, GoneRidesOnlyOnADeadRecord) {
   // The status byte's high bit: the process ended, as a transport saw.
-  Bytes d = plain(Ack{1});
+  Bytes d = plain(core::Ack{1});
   d[5] = 0x82;  // dead | gone
   const auto r = decode(d);
-  ASSERT_TRUE(std::holds_alternative<Envelope>(r));
-  EXPECT_EQ(std::get<Envelope>(r).header.self.status, MemberStatus::dead);
-  EXPECT_TRUE(std::get<Envelope>(r).header.self.gone);
+  ASSERT_TRUE(std::holds_alternative<core::Envelope>(r));
+  EXPECT_EQ(std::get<core::Envelope>(r).header.self.status, core::MemberStatus::dead);
+  EXPECT_TRUE(std::get<core::Envelope>(r).header.self.gone);
   for (unsigned s : {0x81u, 0x83u}) {  // suspect | gone, left | gone
-    Bytes e = plain(Ack{1});
+    Bytes e = plain(core::Ack{1});
     e[5] = static_cast<std::uint8_t>(s);
     EXPECT_EQ(error_of(e), DecodeError::malformed) << s;
   }
-  Envelope in = envelope(Ack{1});
+  core::Envelope in = envelope(core::Ack{1});
   in.gossip.push_back(update("x", 3));
-  in.gossip.back().status = MemberStatus::dead;
+  in.gossip.back().status = core::MemberStatus::dead;
   in.gossip.back().gone = true;
-  const Envelope out = round_trip(in);
+  const core::Envelope out = round_trip(in);
   ASSERT_EQ(out.gossip.size(), in.gossip.size());
   EXPECT_TRUE(out.gossip.back().gone);
   // On any other status the flag is not sent.
-  Envelope alive = envelope(Ack{1});
+  core::Envelope alive = envelope(core::Ack{1});
   alive.header.self.gone = true;
   const auto r2 = decode(encode(alive));
-  ASSERT_TRUE(std::holds_alternative<Envelope>(r2));
-  EXPECT_FALSE(std::get<Envelope>(r2).header.self.gone);
+  ASSERT_TRUE(std::holds_alternative<core::Envelope>(r2));
+  EXPECT_FALSE(std::get<core::Envelope>(r2).header.self.gone);
 }
 
 // Replaces Ack's one-byte seq with `v`.
 Bytes ack_with_seq(const Bytes& v) {
-  return splice(plain(Ack{0}), kBodyAt, 1, v);
+  return splice(plain(core::Ack{0}), kBodyAt, 1, v);
 }
 
 TEST(Codec, Varints) {
@@ -492,8 +501,8 @@ TEST(Codec, Varints) {
   Bytes max(9, 0xFF);
   max.push_back(0x01);
   auto ok = decode(ack_with_seq(max));
-  ASSERT_TRUE(std::holds_alternative<Envelope>(ok));
-  EXPECT_EQ(std::get<Ack>(std::get<Envelope>(ok).body).seq, ~0ull);
+  ASSERT_TRUE(std::holds_alternative<core::Envelope>(ok));
+  EXPECT_EQ(std::get<core::Ack>(std::get<core::Envelope>(ok).body).seq, ~0ull);
 
   Bytes overflow(9, 0xFF);
   overflow.push_back(0x02);  // bit 64
@@ -509,12 +518,12 @@ TEST(Codec, Varints) {
   cut.pop_back();  // ends inside the varint
   EXPECT_EQ(error_of(cut), DecodeError::truncated);
   auto small = decode(ack_with_seq({0xAC, 0x02}));
-  ASSERT_TRUE(std::holds_alternative<Envelope>(small));
-  EXPECT_EQ(std::get<Ack>(std::get<Envelope>(small).body).seq, 300u);
+  ASSERT_TRUE(std::holds_alternative<core::Envelope>(small));
+  EXPECT_EQ(std::get<core::Ack>(std::get<core::Envelope>(small).body).seq, 300u);
 }
 
 TEST(Codec, IncarnationBeyondU32IsMalformed) {
-  Bytes b = plain(Ack{0});
+  Bytes b = plain(core::Ack{0});
   ASSERT_EQ(b[4], 0u);                                                // incarnation
   const Bytes out = splice(b, 4, 1, {0x80, 0x80, 0x80, 0x80, 0x10});  // 2^32
   EXPECT_EQ(error_of(out), DecodeError::malformed);
@@ -534,7 +543,7 @@ TEST(Codec, RandomBytesNeverCrash) {
   std::size_t decoded = 0;
   const auto check = [&](const Bytes& b) {
     const auto r = decode(b);
-    if (const auto* env = std::get_if<Envelope>(&r)) {
+    if (const auto* env = std::get_if<core::Envelope>(&r)) {
       ++decoded;
       EXPECT_EQ(encode(*env), b);
     }

@@ -353,6 +353,8 @@ TEST(Node, ANodeThatCannotSaveItsStateNeitherVotesNorLeads) {
     ASSERT_TRUE(eventually([&] { return c.nodes[0]->status().state_saved; }));
     EXPECT_EQ(c.nodes[1]->elect(), ElectResult::started);
     ASSERT_TRUE(eventually([&] { return c.agree_on("u1") && c.nodes[0]->is_leader(); }));
+    // The callback runs on the node's callback thread, a moment after is_leader() turns true.
+    ASSERT_TRUE(eventually([&] { return u1_elected.load() > 0; }));
     EXPECT_EQ(u1_elected.load(), 1);
   }
   std::error_code ec;

@@ -9,8 +9,9 @@
 //
 // States:
 //   waiting   no command runs; the node is asked every `idle_poll` whether it leads.
-//   running   the command runs for `term`; the node is asked every lease_left/4 (at least every
-//             `min_poll`); each answer that still says "leads, same term" pushes the deadlines:
+//   running   the command runs for `term`; the node is asked every lease_left/4 (no more often
+//             than every `min_poll`); each answer that still says "leads, same term" pushes the
+//             deadlines:
 //               safe = send time + lease_left − margin   (SIGKILL at the latest here)
 //               stop = safe − grace                     (SIGTERM here unless renewed)
 //             Counting from the send time keeps `safe` no later than the lease's real end.

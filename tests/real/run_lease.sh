@@ -28,10 +28,18 @@ RUNLOG="$DIR/run.log"
 "$CTL" --control "$(control 1)" run --grace 100 --margin 100 -- \
   sh -c 'echo "$ELECTOR_TERM $$ $ELECTOR_NODE" >>"$0"; exec sleep 1000' "$TERMS" 2>"$RUNLOG" &
 RUNNER=$!
-EXTRA_PIDS+=("$RUNNER")
 
-has_lines() { [ "$(wc -l <"$TERMS")" -ge "$1" ]; }
-line() { sed -n "${1}p" "$TERMS"; }
+# Every command started (the last line is the one that may still run) dies by PID at exit, after
+# its runner.
+kill_commands() {
+  local t p n
+  [ -f "$TERMS" ] || return 0
+  while read -r t p n; do kill -9 "$p" 2>/dev/null || true; done <"$TERMS"
+}
+trap 'kill -9 "$RUNNER" 2>/dev/null || true; kill_commands; cleanup' EXIT
+
+last_term() { local t p n; read -r t p n < <(tail -n 1 "$TERMS") && echo "${t:-0}"; }
+newer_than() { [ "$(last_term)" -gt "$1" ]; }
 # alive PID: the process exists and is not a zombie.
 alive() {
   local stat
@@ -40,18 +48,21 @@ alive() {
   [ "${stat%% *}" != Z ]
 }
 gone() { ! alive "$1"; }
-start_line() {  # N: waits for the Nth start; sets TERM_N PID_N NODE_N
-  until_true 15000 has_lines "$1" || fail "the command did not start (start number $1)"
-  read -r TERM_N PID_N NODE_N <<<"$(line "$1")"
-  EXTRA_PIDS+=("$PID_N")
-  [ "$NODE_N" = box1 ] || fail "start $1: ELECTOR_NODE is '$NODE_N', not box1"
+# started_after TERM: waits until the command runs with a term newer than TERM; sets TERM_N and
+# PID_N from the latest start. (A start repeated in the same term, after a late renewal, is
+# allowed: the older one was gone first.)
+started_after() {
+  until_true 15000 newer_than "$1" || fail "the command did not start with a term newer than $1"
+  local node
+  read -r TERM_N PID_N node < <(tail -n 1 "$TERMS")
+  [ "$node" = box1 ] || fail "term $TERM_N: ELECTOR_NODE is '$node', not box1"
 }
 leads_in() {  # TERM: box1 leads in TERM
   "$CTL" --control "$(control 1)" is-leader >/dev/null &&
     [ "$("$CTL" --control "$(control 1)" term)" = "$1" ]
 }
 
-start_line 1
+started_after 0
 term1=$TERM_N pid1=$PID_N
 leads_in "$term1" || fail "the command started with term $term1, box1 does not lead in it"
 alive "$pid1" || fail "the command (pid $pid1) is not running"
@@ -60,6 +71,7 @@ alive "$pid1" || fail "the command (pid $pid1) is not running"
 # the command, before box2 or box3 leads in a newer term.
 box1=$(node_pid box1)
 kill -STOP "$box1"
+read -r _ pid1 _ < <(tail -n 1 "$TERMS")
 t0=$(now_ms)
 successor_seen=0
 while :; do
@@ -94,10 +106,10 @@ successor_leads() {
 until_true 10000 successor_leads || fail "no successor led while box1 was frozen"
 kill -CONT "$box1"
 # box1 takes the leadership back in a newer term: the command starts again with it.
-start_line 2
+started_after "$term1"
 term2=$TERM_N pid2=$PID_N
-[ "$term2" -gt "$term1" ] || fail "restarted with term $term2, not newer than $term1"
 until_true 5000 leads_in "$term2" || fail "the command runs with term $term2, box1 does not lead in it"
+read -r _ pid2 _ < <(tail -n 1 "$TERMS")
 
 # box1 drops the leadership (and wins it again when asked): the command stops, then starts with the new term.
 "$CTL" --control "$(control 1)" clear-leader >/dev/null
@@ -105,11 +117,12 @@ until_true 5000 gone "$pid2" || fail "the command (pid $pid2) survived the loss 
 grep -q "the node no longer leads" "$RUNLOG" || fail "the runner did not stop for the loss: $(cat "$RUNLOG")"
 # No election follows a clear by itself: ask for one; box1 (priority) wins it.
 "$CTL" --control "$(control 1)" elect --sync --timeout 10000 >/dev/null || fail "no election after the clear"
-start_line 3
-term3=$TERM_N pid3=$PID_N
-[ "$term3" -gt "$term2" ] || fail "restarted with term $term3, not newer than $term2"
+started_after "$term2"
+term3=$TERM_N
+echo "terms: $term1 (frozen), $term2 (thawed), $term3 (after the clear)"
 
 # SIGTERM to the runner: passed on; the runner exits with the command's status (sleep dies of it).
+read -r _ pid3 _ < <(tail -n 1 "$TERMS")
 kill -TERM "$RUNNER"
 until_true 5000 gone "$RUNNER" || fail "the runner did not exit after SIGTERM"
 rc=0

@@ -11,6 +11,7 @@
 #include "ctl/endpoint.hpp"
 #include "ctl/errors.hpp"
 #include "ctl/node_cmd.hpp"
+#include "ctl/run_cmd.hpp"
 
 #ifndef ELECTORCTL_VERSION
 #define ELECTORCTL_VERSION "unknown"
@@ -64,6 +65,23 @@ int run(int argc, char** argv) {
   watch->add_option("--duration", watch_duration, "stop after this many ms")
       ->check(CLI::NonNegativeNumber);
   auto* attach = node_command("attach", "interactive console on the node");
+  auto* run_sub = node_command(
+      "run", "run a command while this node leads, and only then: run [OPTIONS] -- CMD ARGS...");
+  ctl::RunOptions run_options;
+  int run_grace = static_cast<int>(run_options.settings.grace.count());
+  int run_margin = static_cast<int>(run_options.settings.margin.count());
+  run_sub
+      ->add_option("--grace", run_grace,
+                   "ms between SIGTERM and SIGKILL; SIGTERM comes this long before the safe "
+                   "deadline (default 100)")
+      ->check(CLI::Range(0, 3600 * 1000));
+  run_sub
+      ->add_option("--margin", run_margin,
+                   "ms kept off the lease's end: the command is gone this long before it "
+                   "(default 50)")
+      ->check(CLI::Range(0, 3600 * 1000));
+  run_sub->add_option("CMD", run_options.command, "the command and its arguments, after --")
+      ->required();
 
   // The local cluster.
   auto* cluster = app.add_subcommand("cluster", "run a local cluster of electord processes");
@@ -168,6 +186,11 @@ int run(int argc, char** argv) {
   if (attach->parsed()) {
     const auto endpoint = node();
     return ctl::run_console(endpoint, ctl::node_name(endpoint), console_io);
+  }
+  if (run_sub->parsed()) {
+    run_options.settings.grace = std::chrono::milliseconds(run_grace);
+    run_options.settings.margin = std::chrono::milliseconds(run_margin);
+    return ctl::cmd_run(node(), run_options, io);
   }
   if (up->parsed()) {
     up_options.dir = dir;

@@ -260,7 +260,7 @@ void ControlServer::leader_query(const std::shared_ptr<HttpExchange>& ex) {
   if (!timeout) {
     return ex->respond(
         error_reply(400, "bad value for wait: \"" + *wait +
-                             "\" (expected a duration such as 500ms, 5s or 2m, " + "at most " +
+                             "\" (expected a duration such as 500ms, 5s or 2m, at most " +
                              std::to_string(opts_.max_leader_wait.count() / 1000) + "s)"));
   }
   std::uint64_t after_term = 0;

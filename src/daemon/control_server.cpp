@@ -15,6 +15,8 @@
 #include "daemon/event_json.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/options.hpp"
+#include "daemon/probes.hpp"
+#include "daemon/stream_json.hpp"
 
 namespace elector::daemon {
 
@@ -27,11 +29,15 @@ Json optional_name(const std::optional<std::string>& s) {
   return s ? Json(*s) : Json(nullptr);
 }
 
+std::string dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 HttpResponse reply(int status, const Json& body) {
   HttpResponse r;
   r.status = status;
   r.content_type = kJson;
-  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  r.body = dump(body) + "\n";
   return r;
 }
 
@@ -60,6 +66,28 @@ std::string hex16(std::uint64_t v) {
 
 std::int64_t to_ms(elector::Duration d) {
   return elector::to_ms(d);
+}
+
+HttpResponse probe(const ProbeAnswer& a) {
+  auto r = reply(a.status, a.body);
+  // A probe's answer is about this instant.
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+/// "500ms", "5s", "2m": a whole number and a unit; nullopt when malformed or above `max`.
+std::optional<std::chrono::milliseconds> parse_wait(const std::string& s,
+                                                    std::chrono::milliseconds max) {
+  std::int64_t n = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || ptr == s.data() || n < 0) return std::nullopt;
+  const std::string_view unit(ptr, static_cast<std::size_t>(s.data() + s.size() - ptr));
+  std::int64_t per = 0;
+  if (unit == "ms") per = 1;
+  if (unit == "s") per = 1000;
+  if (unit == "m") per = 60'000;
+  if (per == 0 || n > max.count() / per) return std::nullopt;
+  return std::chrono::milliseconds(n * per);
 }
 
 HttpResponse wrong_method(const char* allow) {
@@ -106,8 +134,10 @@ HttpServerOptions http_options(const ControlServerOptions& o) {
 ControlServer::ControlServer(ControlBackend& backend, ControlServerOptions opts)
     : backend_(backend),
       opts_(std::move(opts)),
-      events_(EventBroadcaster::Options{opts_.event_queue, opts_.max_event_streams}),
+      events_(EventBroadcaster::Options{opts_.event_queue, opts_.max_event_streams,
+                                        opts_.event_history}),
       workers_(opts_.max_threads, opts_.idle_thread),
+      waiters_(opts_.max_leader_waiters),
       http_(http_options(opts_), [this](const std::shared_ptr<HttpExchange>& ex) { handle(ex); }) {}
 
 ControlServer::~ControlServer() {
@@ -148,6 +178,7 @@ void ControlServer::stop() {
   // Streams end with their last chunk while the server still runs.
   events_.close();
   http_.wake_streams();
+  waiters_.stop();
   // Requests waiting for an election answer first (their node is stopping); a sync election
   // asked for from now on is refused.
   workers_.shutdown();
@@ -157,6 +188,8 @@ void ControlServer::stop() {
 void ControlServer::publish(std::string_view event_name, std::string_view json) {
   events_.publish(event_name, json);
   http_.wake_streams();
+  // Every change of the leader's term comes with an event (leader_changed).
+  if (waiters_.waiting() > 0) waiters_.term_is(backend_.leader().term);
 }
 
 void ControlServer::handle(const std::shared_ptr<HttpExchange>& ex) {
@@ -170,7 +203,9 @@ void ControlServer::handle(const std::shared_ptr<HttpExchange>& ex) {
   const bool get = req.method == "GET" || req.method == "HEAD";
   const bool post = req.method == "POST";
   const auto& path = req.path;
-  if (path == "/v1/leader") return ex->respond(get ? leader() : wrong_method("GET"));
+  if (path == "/healthz") return ex->respond(get ? probe(liveness()) : wrong_method("GET"));
+  if (path == "/readyz") return ex->respond(get ? readyz(req) : wrong_method("GET"));
+  if (path == "/v1/leader") return get ? leader_query(ex) : ex->respond(wrong_method("GET"));
   if (path == "/v1/status") return ex->respond(get ? status() : wrong_method("GET"));
   if (path == "/v1/members") return ex->respond(get ? members() : wrong_method("GET"));
   if (path == "/metrics") {
@@ -192,14 +227,62 @@ void ControlServer::handle(const std::shared_ptr<HttpExchange>& ex) {
   ex->respond(error_reply(404, "no such endpoint: " + req.method + " " + path));
 }
 
-HttpResponse ControlServer::leader() {
+HttpResponse ControlServer::readyz(const HttpRequest& req) {
+  const auto* role = req.param("role");
+  if (role == nullptr) return probe(readiness(backend_.status()));
+  if (*role == "leader") return probe(leader_readiness(backend_.leader()));
+  return error_reply(400, "bad value for role: \"" + *role + "\" (expected leader)");
+}
+
+HttpResponse ControlServer::leader(std::optional<bool> timed_out) {
   const auto v = backend_.leader();
   Json j;
   j["leader"] = optional_name(v.leader);
   j["term"] = v.term;
   j["is_leader"] = v.is_leader;
   j["lease_left_ms"] = to_ms(v.lease_left);
+  if (timed_out) j["timed_out"] = *timed_out;
   return reply(200, j);
+}
+
+void ControlServer::leader_query(const std::shared_ptr<HttpExchange>& ex) {
+  const auto& req = ex->request();
+  const auto* wait = req.param("wait");
+  const auto* after = req.param("after_term");
+  if (wait == nullptr && after == nullptr) return ex->respond(leader());
+  if (wait == nullptr || after == nullptr) {
+    return ex->respond(
+        error_reply(400, std::string(wait == nullptr ? "after_term" : "wait") + " needs " +
+                             (wait == nullptr ? "wait" : "after_term") +
+                             ": a blocking query is GET /v1/leader?wait=DURATION&after_term=N"));
+  }
+  const auto timeout = parse_wait(*wait, opts_.max_leader_wait);
+  if (!timeout) {
+    return ex->respond(
+        error_reply(400, "bad value for wait: \"" + *wait +
+                             "\" (expected a duration such as 500ms, 5s or 2m, at most " +
+                             std::to_string(opts_.max_leader_wait.count() / 1000) + "s)"));
+  }
+  std::uint64_t after_term = 0;
+  const auto [ptr, ec] = std::from_chars(after->data(), after->data() + after->size(), after_term);
+  if (after->empty() || ec != std::errc() || ptr != after->data() + after->size()) {
+    return ex->respond(error_reply(
+        400, "bad value for after_term: \"" + *after + "\" (expected a term, an integer >= 0)"));
+  }
+  // Answered from the event path or the waiters' timer: no thread waits per request.
+  const bool added = waiters_.add(
+      after_term, TermWaiters::Clock::now() + *timeout, [this, ex](TermWaiters::Outcome o) {
+        if (o == TermWaiters::Outcome::stopped) {
+          return ex->respond(error_reply(503, "the control server is stopping"));
+        }
+        ex->respond(leader(o == TermWaiters::Outcome::timed_out));
+      });
+  if (!added) {
+    return ex->respond(error_reply(503, "too many blocking queries (at most " +
+                                            std::to_string(opts_.max_leader_waiters) + ")"));
+  }
+  // A term that changed before the wait was registered (or already differs) answers now.
+  waiters_.term_is(backend_.leader().term);
 }
 
 HttpResponse ControlServer::status() {
@@ -319,10 +402,23 @@ void ControlServer::events(const std::shared_ptr<HttpExchange>& ex) {
   head.content_type = "text/event-stream";
   head.headers.emplace_back("Cache-Control", "no-cache");
   if (ex->request().method == "HEAD") return ex->respond(std::move(head));
-  auto sub = events_.subscribe();
+  auto sub = events_.subscribe(ex->request().header("last-event-id"));
   if (!sub) {
     return ex->respond(error_reply(
         503, "too many event streams (at most " + std::to_string(opts_.max_event_streams) + ")"));
+  }
+  if (sub->start() != EventBroadcaster::Start::resumed) {
+    // Read after subscribing: an event between the two is both in the state and sent after it,
+    // which is harmless, while one before would otherwise be lost.
+    std::string first;
+    if (sub->start() == EventBroadcaster::Start::reset) {
+      Json r;
+      r["event"] = "reset";
+      r["last_event_id"] = *ex->request().header("last-event-id");
+      first += sse_frame("reset", dump(r), sub->start_id());
+    }
+    first += sse_frame("state", dump(state_json(backend_.status())), sub->start_id());
+    sub->put_first(first);
   }
   ex->stream(std::move(head), std::make_shared<EventSource>(std::move(sub)), opts_.keepalive,
              ": keepalive\n\n");

@@ -1,11 +1,14 @@
 // The local HTTP/JSON control API (docs/control-api.md): leader, status, members, elections,
-// Prometheus metrics and the event stream, served by http_server.hpp on TCP or a unix socket.
+// Prometheus metrics, the event stream and the probes (probes.hpp), served by http_server.hpp on
+// TCP or a unix socket.
 //
 // Lifecycle: construct, bind() (so that a busy address is reported before the node joins a
 // cluster), start() (serves on its own I/O thread), stop(). Requests are answered on the I/O
 // thread, except POST /v1/elect?sync=true, which waits for an election on a worker thread
 // (task_queue.hpp: started on demand, none while idle). Event streams hold no thread: publish()
-// wakes the I/O thread, which writes the new frames.
+// wakes the I/O thread, which writes the new frames. Blocking queries (GET /v1/leader?wait=)
+// hold no thread either: publish() answers those whose term changed, and one timer thread
+// (term_waiters.hpp) those whose wait is over.
 //
 // Thread safety: publish() and event_streams() may be called from any thread, concurrently with
 // requests. bind(), start() and stop() are for the owning thread; stop() is idempotent, returns
@@ -16,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +27,7 @@
 #include "daemon/event_stream.hpp"
 #include "daemon/http_server.hpp"
 #include "daemon/task_queue.hpp"
+#include "daemon/term_waiters.hpp"
 
 namespace elector::daemon {
 
@@ -43,12 +48,19 @@ struct ControlServerOptions {
   std::size_t max_event_streams = 8;
   /// Events waiting per stream before the oldest are dropped.
   std::size_t event_queue = 256;
+  /// Events kept for streams that resume (Last-Event-ID).
+  std::size_t event_history = 256;
   /// A comment line is sent on an idle event stream this often (also how soon a vanished client
-  /// is noticed, and how long a client may leave a write untaken).
+  /// is noticed, and how long a client may leave a write untaken). electord: the heartbeat
+  /// period (options.hpp, events_keepalive).
   std::chrono::milliseconds keepalive{15'000};
   /// Default and maximum wait of POST /v1/elect?sync=true.
   std::chrono::milliseconds elect_timeout{5'000};
   std::chrono::milliseconds max_elect_timeout{600'000};
+  /// Blocking queries (GET /v1/leader?wait=...) waiting at once (beyond: 503), and the longest
+  /// wait one may ask for.
+  std::size_t max_leader_waiters = 64;
+  std::chrono::milliseconds max_leader_wait{300'000};
   /// What a client on another host must send to be answered (control_access.hpp); empty: such
   /// clients are refused.
   std::string token;
@@ -79,10 +91,14 @@ class ControlServer {
   [[nodiscard]] std::size_t event_streams() const { return events_.subscribers(); }
   /// Connections open now.
   [[nodiscard]] std::size_t connections() const { return http_.connections(); }
+  /// Blocking queries waiting now.
+  [[nodiscard]] std::size_t leader_waiters() const { return waiters_.waiting(); }
 
  private:
   void handle(const std::shared_ptr<HttpExchange>& ex);
-  HttpResponse leader();
+  HttpResponse readyz(const HttpRequest& req);
+  HttpResponse leader(std::optional<bool> timed_out = std::nullopt);
+  void leader_query(const std::shared_ptr<HttpExchange>& ex);
   HttpResponse status();
   HttpResponse members();
   void elect(const std::shared_ptr<HttpExchange>& ex);
@@ -93,6 +109,7 @@ class ControlServer {
   ControlServerOptions opts_;
   EventBroadcaster events_;
   ElasticTaskQueue workers_;
+  TermWaiters waiters_;
   // Declared last: destroyed (stopped) first, while what its handlers use still exists.
   HttpServer http_;
   int port_ = -1;

@@ -27,6 +27,7 @@
 #include "daemon/node_backend.hpp"
 #include "daemon/options.hpp"
 #include "daemon/state_lock.hpp"
+#include "daemon/stream_json.hpp"
 #include "elector/node.hpp"
 
 #ifndef ELECTORD_VERSION
@@ -122,6 +123,7 @@ int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signa
   copts.host = s.control_addr.host;
   copts.port = s.control_addr.port;
   copts.token = s.control_token;
+  copts.keepalive = elector::daemon::events_keepalive(s);
   elector::daemon::ControlServer server(backend, copts);
   std::string bind_error;
   if (!server.bind(bind_error)) {
@@ -149,7 +151,8 @@ int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signa
   cb.event = [&](elector::Time at, const elector::Event& e) {
     const std::string line = elector::daemon::event_line(at, name, e);
     if (event_log) event_log->append(line);
-    server.publish(elector::event_name(e), line);
+    server.publish(elector::event_name(e),
+                   elector::daemon::stream_event_line(at, name, e, backend));
     spdlog::log(event_level(e), "{}", elector::daemon::event_text(e));
   };
 

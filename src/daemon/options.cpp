@@ -1,5 +1,6 @@
 #include "daemon/options.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -30,6 +31,13 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
     return std::nullopt;
   }
   return data;
+}
+
+std::chrono::milliseconds events_keepalive(const Settings& s) {
+  const auto d = s.events_keepalive > elector::Duration::zero() ? s.events_keepalive
+                                                                : s.node.heartbeat_interval;
+  return std::max(std::chrono::milliseconds(1),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(d));
 }
 
 std::map<std::string, std::string> elector_environment(char** envp) {

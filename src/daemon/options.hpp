@@ -14,6 +14,7 @@
 // Thread safety: load_options has no shared state; call it from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -54,6 +55,8 @@ struct Settings {
   std::vector<std::string> post_election_hooks;
 
   std::string event_log;
+  /// How often an idle event stream gets a keep-alive comment; zero: every heartbeat_interval.
+  elector::Duration events_keepalive{};
   /// Where event_log came from, for messages: "--event-log", "ELECTOR_EVENT_LOG", "event_log in
   /// node.toml". Empty when it was not given.
   std::string event_log_origin;
@@ -119,6 +122,11 @@ struct OptionsResult {
 /// Builds the settings from defaults, the TOML file, the environment and the command line,
 /// reads the secret, and checks everything (including elector::validate).
 OptionsResult load_options(const OptionsInput& in);
+
+/// The keep-alive period of the control API's event streams: events_keepalive, else the
+/// heartbeat period T (whole milliseconds, at least 1), so that a client that hears nothing for
+/// about 2T knows the stream is dead.
+std::chrono::milliseconds events_keepalive(const Settings& s);
 
 /// The ELECTOR_* entries of a process environment (`environ`).
 std::map<std::string, std::string> elector_environment(char** envp);

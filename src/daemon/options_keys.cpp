@@ -102,6 +102,11 @@ std::vector<OptionKey> make_keys() {
       {"event_log", Shape::value, "FILE", "Append one JSON object per event to this file",
        checked(parse_file_name,
                [](KeyTarget& t, std::string v) { t.settings.event_log = std::move(v); })},
+      {"events_keepalive", Shape::value, "MS",
+       "A keep-alive comment on an idle event stream (GET /v1/events) this often (default: "
+       "heartbeat_interval, so that a client notices a dead stream within about 2T)",
+       checked(parse_millis(1),
+               [](KeyTarget& t, elector::Duration v) { t.settings.events_keepalive = v; })},
       {"log_format", Shape::value, "text|json", "Log format on stderr (default text)",
        checked(parse_log_format, [](KeyTarget& t, LogFormat v) { t.settings.log_format = v; })},
       {"log_level", Shape::value, "LEVEL",

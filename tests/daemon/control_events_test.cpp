@@ -159,9 +159,10 @@ TEST(EventBroadcaster, SlowSubscriberLosesOldestAndIsTold) {
   b.publish("e", "3");
   std::string out;
   EXPECT_EQ(sub->next(0ms, out), EventBroadcaster::Subscription::Wait::frames);
-  EXPECT_EQ(out,
-            "event: dropped\ndata: {\"event\":\"dropped\",\"count\":1}\n\n"
-            "event: e\ndata: 2\n\nevent: e\ndata: 3\n\n");
+  const auto& e = b.epoch();
+  EXPECT_EQ(out, "id: " + e + "-1\nevent: dropped\ndata: {\"event\":\"dropped\",\"count\":1}\n\n" +
+                     "id: " + e + "-2\nevent: e\ndata: 2\n\nid: " + e +
+                     "-3\nevent: e\ndata: 3\n\n");
   out.clear();
   EXPECT_EQ(sub->next(1ms, out), EventBroadcaster::Subscription::Wait::timeout);
   b.close();

@@ -199,5 +199,32 @@ TEST(HostPort, Parse) {
   EXPECT_FALSE(is_loopback_host("10.1.2.3"));
 }
 
+TEST(Options, EventsKeepaliveDefaultsToTheHeartbeatPeriod) {
+  auto r = load(base());
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(events_keepalive(*r.settings), std::chrono::milliseconds(100));
+  r = load(base({"--heartbeat-interval", "40"}));
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(events_keepalive(*r.settings), std::chrono::milliseconds(40));
+}
+
+TEST(Options, EventsKeepaliveFromTheCommandLineOrToml) {
+  auto r = load(base({"--events-keepalive", "2500"}));
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(events_keepalive(*r.settings), std::chrono::milliseconds(2500));
+  r = load(base({"--config", "/c.toml"}), {}, {{"/c.toml", "events_keepalive = 700\n"}});
+  ASSERT_TRUE(r.settings) << joined(r.errors);
+  EXPECT_EQ(events_keepalive(*r.settings), std::chrono::milliseconds(700));
+}
+
+TEST(Options, BadEventsKeepaliveNamesTheKey) {
+  for (const char* bad : {"0", "-5", "1s", "x"}) {
+    const auto e = single_error(load(base({"--events-keepalive", bad})), "--events-keepalive", bad);
+    EXPECT_NE(e.find("milliseconds"), std::string::npos) << e;
+  }
+  single_error(load(base({"--config", "/c.toml"}), {}, {{"/c.toml", "events_keepalive = \"5\"\n"}}),
+               "events_keepalive in /c.toml", "5");
+}
+
 }  // namespace
 }  // namespace elector::daemon

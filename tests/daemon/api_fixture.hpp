@@ -16,44 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/control_server.hpp"
+#include "daemon/control_server_fixture.hpp"
 #include "daemon/daemon_test_util.hpp"
 
 namespace elector::daemon::testing {
-
-/// A node as the control API sees it; the test sets leader_view and node_status (under mu when
-/// the server may be reading them).
-class ApiBackend final : public ControlBackend {
- public:
-  [[nodiscard]] LeaderView leader() const override {
-    const std::lock_guard lock(mu);
-    return leader_view;
-  }
-  [[nodiscard]] elector::NodeStatus status() const override {
-    const std::lock_guard lock(mu);
-    return node_status;
-  }
-  [[nodiscard]] std::vector<elector::NodeMember> members() const override { return {}; }
-  [[nodiscard]] elector::TransportStats stats() const override { return {}; }
-  elector::ElectResult elect() override { return elector::ElectResult::started; }
-  elector::ElectSyncResult elect_sync(elector::Duration) override { return {}; }
-  void clear_leader() override {}
-
-  /// Sets the leader view, and the status to match it.
-  void set_leader(std::optional<std::string> leader, std::uint64_t term, bool is_leader,
-                  elector::Duration lease_left = {}) {
-    const std::lock_guard lock(mu);
-    leader_view = LeaderView{leader, term, is_leader, lease_left};
-    node_status.leader = std::move(leader);
-    node_status.term = term;
-    node_status.is_leader = is_leader;
-    node_status.role = is_leader ? elector::NodeRole::leader : elector::NodeRole::follower;
-    node_status.lease_left = lease_left;
-  }
-
-  mutable std::mutex mu;
-  LeaderView leader_view;
-  elector::NodeStatus node_status;
-};
 
 class ApiTest : public ::testing::Test {
  protected:
@@ -79,7 +45,7 @@ class ApiTest : public ::testing::Test {
 
   static nlohmann::json body(const httplib::Result& r) { return nlohmann::json::parse(r->body); }
 
-  ApiBackend backend;
+  FakeBackend backend;
   std::unique_ptr<ControlServer> server;
 };
 
@@ -100,12 +66,15 @@ class EventReader {
     });
   }
   ~EventReader() {
-    {
-      const std::lock_guard lock(mu_);
-      stop_ = true;
-    }
+    stop();
+    // Without this the reader would wait for the next keepalive to notice it should stop.
     client_.stop();
     thread_.join();
+  }
+  /// The reader takes nothing more once the next bytes arrive.
+  void stop() {
+    const std::lock_guard lock(mu_);
+    stop_ = true;
   }
   EventReader(const EventReader&) = delete;
   EventReader& operator=(const EventReader&) = delete;

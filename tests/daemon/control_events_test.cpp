@@ -15,6 +15,7 @@
 #include <thread>
 #include <utility>
 
+#include "daemon/api_fixture.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/control_server_fixture.hpp"
 #include "daemon/event_json.hpp"
@@ -25,60 +26,11 @@ namespace {
 using namespace std::chrono_literals;
 using namespace testing;
 
-/// Reads an event stream on its own thread until told to stop.
-class StreamReader {
- public:
-  StreamReader(int port, std::string path = "/v1/events") : client_("127.0.0.1", port) {
-    client_.set_read_timeout(30, 0);
-    thread_ = std::thread([this, path] {
-      auto r = client_.Get(path.c_str(), [&](const char* data, std::size_t len) {
-        const std::lock_guard lock(mu_);
-        text_.append(data, len);
-        return !stop_;
-      });
-      const std::lock_guard lock(mu_);
-      if (r) status_ = r->status;
-      ended_ = true;
-    });
-  }
-  ~StreamReader() {
-    stop();
-    // Without this the reader would wait for the next keepalive to notice it should stop.
-    client_.stop();
-    thread_.join();
-  }
-  void stop() {
-    const std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  std::string text() {
-    const std::lock_guard lock(mu_);
-    return text_;
-  }
-  bool ended() {
-    const std::lock_guard lock(mu_);
-    return ended_;
-  }
-  int status() {
-    const std::lock_guard lock(mu_);
-    return status_;
-  }
-
- private:
-  std::mutex mu_;
-  std::string text_;
-  bool stop_ = false;
-  bool ended_ = false;
-  int status_ = 0;
-  httplib::Client client_;
-  std::thread thread_;
-};
-
 TEST_F(ControlServerTest, EventStreamDeliversPublishedEvents) {
   ControlServerOptions o;
   o.keepalive = 100ms;
   start(o);
-  StreamReader reader(server->port());
+  EventReader reader(server->port());
   ASSERT_TRUE(testing::wait_until([&] { return server->event_streams() == 1; }));
   const auto line = event_line(elector::from_ns(123456789), "box2",
                                elector::LeaderChanged{std::string("box1"), 7});
@@ -100,8 +52,8 @@ TEST_F(ControlServerTest, EventStreamDeliversPublishedEvents) {
 }
 
 TEST_F(ControlServerTest, StopDoesNotHangOnOpenStreams) {
-  StreamReader a(server->port());
-  StreamReader b(server->port());
+  EventReader a(server->port());
+  EventReader b(server->port());
   ASSERT_TRUE(testing::wait_until([&] { return server->event_streams() == 2; }));
   const auto t0 = std::chrono::steady_clock::now();
   server->stop();
@@ -114,9 +66,9 @@ TEST_F(ControlServerTest, TooManyStreamsAreRefused) {
   ControlServerOptions o;
   o.max_event_streams = 1;
   start(o);
-  StreamReader first(server->port());
+  EventReader first(server->port());
   ASSERT_TRUE(testing::wait_until([&] { return server->event_streams() == 1; }));
-  StreamReader second(server->port());
+  EventReader second(server->port());
   ASSERT_TRUE(testing::wait_until([&] { return second.ended(); }));
   EXPECT_EQ(second.status(), 503);
   // Other requests are still served.

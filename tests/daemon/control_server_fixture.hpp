@@ -77,6 +77,17 @@ class FakeBackend final : public ControlBackend {
     const std::lock_guard lock(mu);
     ++clears;
   }
+  /// Sets the leader view, and the status to match it.
+  void set_leader(std::optional<std::string> leader, std::uint64_t term, bool is_leader,
+                  elector::Duration lease_left = {}) {
+    const std::lock_guard lock(mu);
+    leader_view = LeaderView{leader, term, is_leader, lease_left};
+    node_status.leader = std::move(leader);
+    node_status.term = term;
+    node_status.is_leader = is_leader;
+    node_status.role = is_leader ? elector::NodeRole::leader : elector::NodeRole::follower;
+    node_status.lease_left = lease_left;
+  }
 
   mutable std::mutex mu;
   std::condition_variable cv;

@@ -13,7 +13,7 @@ using nlohmann::json;
 using testing::ApiTest;
 
 /// A node that sees `up` of the `quorum` members it needs, itself included.
-void set_members(testing::ApiBackend& b, std::size_t up, std::size_t quorum) {
+void set_members(testing::FakeBackend& b, std::size_t up, std::size_t quorum) {
   const std::lock_guard lock(b.mu);
   b.node_status.quorum = quorum;
   b.node_status.quorum_met = up >= quorum;

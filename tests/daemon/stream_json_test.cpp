@@ -18,7 +18,7 @@ json line(const elector::Event& e, const ControlBackend& b) {
 }
 
 TEST(StreamJson, LeadershipAcquiredCarriesTheLeaseLeft) {
-  testing::ApiBackend b;
+  testing::FakeBackend b;
   b.set_leader("box2", 7, true, std::chrono::microseconds(399'900));
   EXPECT_EQ(line(elector::LeadershipAcquired{7}, b), (json{{"t_mono_ns", 123456789},
                                                            {"node", "box2"},
@@ -30,7 +30,7 @@ TEST(StreamJson, LeadershipAcquiredCarriesTheLeaseLeft) {
 }
 
 TEST(StreamJson, ALeaseOfAnotherTermOrNoneIsZero) {
-  testing::ApiBackend b;
+  testing::FakeBackend b;
   b.set_leader("box2", 8, true, elector::ms(400));
   // The event is about term 7, which ended before it was published.
   EXPECT_EQ(line(elector::LeadershipAcquired{7}, b).at("lease_left_ms"), 0);
@@ -39,7 +39,7 @@ TEST(StreamJson, ALeaseOfAnotherTermOrNoneIsZero) {
 }
 
 TEST(StreamJson, OtherEventsAreTheEventLogs) {
-  testing::ApiBackend b;
+  testing::FakeBackend b;
   b.set_leader("box2", 7, true, elector::ms(400));
   const elector::Event others[] = {
       elector::LeaderChanged{"box1", 7}, elector::LeaderChanged{std::nullopt, 7},

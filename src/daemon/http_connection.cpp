@@ -165,11 +165,11 @@ void HttpConnection::dispatch(HttpRequest request) {
 template <class Op, class Done>
 void HttpConnection::write(Op op, Done done) {
   writing_ = true;
-  // A stream's client has a whole keepalive interval to take each write.
   if (phase_ == Phase::streaming) arm_timer(keepalive_);
   op([self = shared_from_this(), done = std::move(done)](const error_code& ec,
                                                          std::size_t) mutable {
     self->writing_ = false;
+    self->stalled_intervals_ = 0;
     if (self->phase_ == Phase::closed) return;
     if (ec) return self->close();
     done();
@@ -252,8 +252,14 @@ void HttpConnection::on_timer() {
 }
 
 void HttpConnection::keepalive() {
-  // The write under way has waited a whole interval: the client does not read.
-  if (writing_) return close();
+  // A write still under way means the socket's send buffer is full: the client is not reading.
+  // It gets opts.stream_stall (or one interval, if longer) to take the write, so that a short
+  // keepalive interval, meant to show a dead stream quickly, does not also drop a reader that
+  // pauses for a moment.
+  if (writing_) {
+    if (++stalled_intervals_ * keepalive_ >= server_.opts.stream_stall) return close();
+    return arm_timer(keepalive_);
+  }
   std::string data;
   if (source_->pull(data) == StreamSource::Pull::end) return end_stream(std::move(data));
   if (data.empty()) data = keepalive_text_;

@@ -94,6 +94,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::string chunk_;
   std::shared_ptr<StreamSource> source_;
   std::chrono::milliseconds keepalive_{15'000};
+  // Keepalive intervals that passed while one write was under way (see keepalive()).
+  int stalled_intervals_ = 0;
   std::string keepalive_text_;
 };
 

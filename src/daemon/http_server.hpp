@@ -69,7 +69,8 @@ class HttpExchange {
   /// Sends `head` with chunked transfer coding, then what `source` yields, until the source ends,
   /// the client goes away or the server stops. When nothing was sent for `keepalive`,
   /// `keepalive_text` is sent (so that a vanished client is noticed and proxies keep the
-  /// connection); a client that has not taken a write within `keepalive` is disconnected.
+  /// connection); a client that has not taken a write within the options' `stream_stall` is
+  /// disconnected.
   void stream(HttpResponse head, std::shared_ptr<StreamSource> source,
               std::chrono::milliseconds keepalive, std::string keepalive_text);
 
@@ -88,6 +89,9 @@ struct HttpServerOptions {
   /// A connection waiting this long for (the rest of) a request is closed. Not applied while a
   /// request is handled or a stream is open.
   std::chrono::milliseconds idle_timeout{30'000};
+  /// A stream's client that leaves a write untaken this long (or one keepalive interval, if
+  /// longer) is dropped: its socket's send buffer has been full all that time.
+  std::chrono::milliseconds stream_stall{10'000};
   HttpLimits limits;
   /// Builds the answer to a request the server refuses itself (malformed, too large, too many
   /// connections, unanswered). Null: a text/plain message.

@@ -93,8 +93,8 @@ class QueueSource final : public StreamSource {
 /// An HttpServer on 127.0.0.1 with the test's handler, and raw client sockets to it.
 class HttpServerTest : public ::testing::Test {
  protected:
-  void serve(HttpHandler handler) {
-    server = std::make_unique<HttpServer>(HttpServerOptions{}, std::move(handler));
+  void serve(HttpHandler handler, HttpServerOptions opts = {}) {
+    server = std::make_unique<HttpServer>(std::move(opts), std::move(handler));
     std::string err;
     ASSERT_TRUE(server->listen_tcp("127.0.0.1", 0, err)) << err;
     server->start();
@@ -177,6 +177,29 @@ TEST_F(HttpServerTest, StopEndsAnOpenStreamWithTheLastChunk) {
   server->stop();
   EXPECT_EQ(read_until(fd, got, "0\r\n\r\n").substr(got.find("\r\n\r\n") + 4), "0\r\n\r\n");
   EXPECT_TRUE(peer_closed(fd));
+  ::close(fd);
+}
+
+TEST_F(HttpServerTest, AStreamClientThatStopsReadingIsDroppedAfterTheStallNotTheKeepalive) {
+  auto source = std::make_shared<QueueSource>();
+  HttpServerOptions opts;
+  opts.stream_stall = 400ms;
+  serve(
+      [&](const std::shared_ptr<HttpExchange>& ex) {
+        ex->stream(HttpResponse{}, source, 20ms, ": keepalive\n\n");
+      },
+      opts);
+  const int fd = send_request("GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::wait_until([&] { return source->pulled(); }));
+  // Far more than the sockets' buffers hold, so that the write stays under way: the client never
+  // reads another byte.
+  const auto t0 = std::chrono::steady_clock::now();
+  source->push(std::string(std::size_t{64} << 20, 'x'));
+  server->wake_streams();
+  ASSERT_TRUE(testing::wait_until([&] { return server->connections() == 0; }, 20s));
+  // A stuck write was given the stall, not one 20 ms keepalive interval.
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 400ms);
   ::close(fd);
 }
 

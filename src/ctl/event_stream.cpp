@@ -6,8 +6,10 @@
 namespace elector::ctl {
 
 namespace {
-// The node sends a keepalive comment every 15 s; twice that without a byte means it is gone
-// (frozen, or cut off without the connection closing).
+// The node sends a keepalive comment whenever it has sent nothing for its events_keepalive
+// period (T by default). 30 s without a byte means it is gone (frozen, or cut off without the
+// connection closing): generous, so that a node configured with a long period is not taken for
+// dead.
 constexpr auto kSilenceLimit = std::chrono::seconds(30);
 constexpr auto kConnectTimeout = std::chrono::seconds(1);
 }  // namespace

@@ -73,12 +73,12 @@ int run(int argc, char** argv) {
   run_sub
       ->add_option("--grace", run_grace,
                    "ms between SIGTERM and SIGKILL; SIGTERM comes this long before the safe "
-                   "deadline (default 100)")
+                   "deadline (default 50)")
       ->check(CLI::Range(0, 3600 * 1000));
   run_sub
       ->add_option("--margin", run_margin,
                    "ms kept off the lease's end: the command is gone this long before it "
-                   "(default 50)")
+                   "(default 30)")
       ->check(CLI::Range(0, 3600 * 1000));
   run_sub->add_option("CMD", run_options.command, "the command and its arguments, after --")
       ->required();

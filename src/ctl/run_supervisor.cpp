@@ -63,9 +63,14 @@ std::vector<RunAction> RunSupervisor::on_answer(RunInstant now, RunInstant sent,
     case State::done:
       break;
   }
+  // While running: four answers per lease, and at least two before the stop deadline, which a
+  // short lease (the leader recomputes it once per heartbeat, so lease_left can be as low as
+  // 1.5 heartbeats) puts well before the lease's end.
   const RunDuration period =
-      state_ == State::running ? std::max(settings_.min_poll, RunDuration(answer.lease_left_ms / 4))
-                               : settings_.idle_poll;
+      state_ == State::running
+          ? std::max(settings_.min_poll,
+                     std::min(RunDuration(answer.lease_left_ms / 4), (stop_at_ - now) / 2))
+          : settings_.idle_poll;
   schedule_poll(now + period);
   return settle(now, std::move(out));
 }

@@ -9,8 +9,9 @@
 //
 // States:
 //   waiting   no command runs; the node is asked every `idle_poll` whether it leads.
-//   running   the command runs for `term`; the node is asked every lease_left/4 (no more often
-//             than every `min_poll`); each answer that still says "leads, same term" pushes the
+//   running   the command runs for `term`; the node is asked every lease_left/4, or twice
+//             before the stop deadline if that is sooner (no more often than every `min_poll`);
+//             each answer that still says "leads, same term" pushes the
 //             deadlines:
 //               safe = send time + lease_left − margin   (SIGKILL at the latest here)
 //               stop = safe − grace                     (SIGTERM here unless renewed)
@@ -53,8 +54,8 @@ using RunInstant = std::chrono::milliseconds;  // since the caller's clock's epo
 using RunDuration = std::chrono::milliseconds;
 
 struct RunSettings {
-  RunDuration margin{50};      // kept off the lease's end: signal delivery, exit, clock rates
-  RunDuration grace{100};      // between SIGTERM and SIGKILL
+  RunDuration margin{30};      // kept off the lease's end: wake-up delay, signal delivery, exit
+  RunDuration grace{50};       // between SIGTERM and SIGKILL
   RunDuration idle_poll{100};  // poll period when not running the command, or after a failure
   RunDuration min_poll{10};    // floor of the poll period while running it
 };

@@ -148,6 +148,21 @@ TEST(RunSupervisor, WaitsWhileTheNodeDoesNotLead) {
   });
 }
 
+// The leader recomputes its lease once per heartbeat, so lease_left can be as low as 1.5
+// heartbeats: then the stop deadline is near, and the node must be asked twice before it, not
+// every lease_left/4.
+TEST(RunSupervisor, AShortLeaseIsAskedTwiceBeforeItsStopDeadline) {
+  play({
+      {"asks", Begin(0), {Poll()}, State::waiting},
+      {"leads with 200 left: stop at 50; asks at 5 + 45/2, not at 5 + 200/4",
+       Leads(5, 0, 7, 200),
+       {Start(7, 50), Wake(27)},
+       State::running},
+      {"asks", Timer(27), {Poll(), Wake(50)}, State::running},
+      {"renewed: stop at 77; asks at 30 + 47/2", Leads(30, 27, 7, 200), {Wake(53)}, State::running},
+  });
+}
+
 TEST(RunSupervisor, RenewalsPushTheDeadline) {
   play(leading_then({
       {"renewed: safe 455, stop 355; next poll at 110 + 100",

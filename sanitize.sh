@@ -28,7 +28,7 @@ done
 # simulator run (minutes even unsanitized), the 50-process cluster and the 60 s chaos run (many
 # instrumented daemons on 2 cores miss their timing bounds, which says nothing about memory or
 # threads). docs/testing.md has the list with the reasons.
-slow='sim_cli_1000_faults|real_cluster_50|chaos_60s'
+slow='sim_cli_1000_faults|real_cluster_50|chaos_60s|chaos_fenced_writer_60s'
 asan_exclude="^($slow)\$"
 # ThreadSanitizer covers the layers that run threads: the transport (tests/net), the library
 # (tests/node), the daemon (tests/daemon), electorctl (tests/ctl) and the real-process tests,

@@ -8,6 +8,7 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   jq procps gnuplot-nox curl
   iproute2 iptables clang libclang-rt-14-dev
+  postgresql libpq-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -41,6 +41,15 @@ int main(int argc, char** argv) {
   app.add_option("--base-port", o.base_port, "listen port (namespaces) or base port")
       ->check(CLI::Range(1024, 65000));
   app.add_option("--strategy", o.strategy, "election strategy of every node");
+  app.add_option("--workload", o.workload,
+                 "a shell command run by `electorctl run` next to every node; a freeze then "
+                 "stops the whole node (electord, runner, command) every other time");
+  app.add_option("--workload-grace", o.workload_grace_ms,
+                 "electorctl run --grace, ms (default: electorctl's)")
+      ->check(CLI::Range(0, 60000));
+  app.add_option("--workload-margin", o.workload_margin_ms,
+                 "electorctl run --margin, ms (default: electorctl's)")
+      ->check(CLI::Range(0, 60000));
   app.add_flag("--no-partitions", no_partitions, "no network namespaces, no partitions");
   app.add_flag("--print-schedule", print_schedule, "print the seed's schedule and exit");
   try {
@@ -69,6 +78,10 @@ int main(int argc, char** argv) {
   }
   if (!std::filesystem::exists(o.bin_dir + "/electord")) {
     std::fprintf(stderr, "chaos: no electord in %s\n", o.bin_dir.c_str());
+    return 2;
+  }
+  if (!o.workload.empty() && !std::filesystem::exists(o.bin_dir + "/electorctl")) {
+    std::fprintf(stderr, "chaos: --workload needs electorctl in %s\n", o.bin_dir.c_str());
     return 2;
   }
   struct sigaction sa {};

@@ -1,8 +1,6 @@
 #include "harness.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,7 +19,11 @@
 #include "fault_log.hpp"
 #include "network.hpp"
 #include "quorum.hpp"
+#include "reboot.hpp"
+#include "rng.hpp"
 #include "schedule.hpp"
+#include "spawn.hpp"
+#include "workload.hpp"
 
 namespace chaos {
 
@@ -42,6 +44,8 @@ struct Node {
   std::int64_t term_at = 0;        // when SIGTERM was sent
   bool restart_when_down = false;  // a restart came while it was still stopping
   bool lose_bindings = false;      // the next start finds its state file as after a reboot
+  bool whole_frozen = false;       // the freeze stopped its workload too
+  bool command_first = false;      // ... which runs again before the runner after the thaw
 };
 
 void sleep_until(std::int64_t t) {
@@ -121,6 +125,19 @@ class Harness {
                 {"netns", net_ != nullptr},
                 {"scheduled_actions", schedule.size()}});
     for (int i = 0; i < o_.nodes; ++i) start(i);
+    if (!o_.workload.empty()) {
+      std::vector<std::string> node_names, controls, netns;
+      for (int i = 0; i < o_.nodes; ++i) {
+        node_names.push_back(nodes_[static_cast<std::size_t>(i)].name);
+        controls.push_back(control(i));
+        netns.push_back(netns_path(i));
+      }
+      work_ = std::make_unique<Workloads>(
+          WorkloadOptions{o_.workload, o_.bin_dir + "/electorctl", o_.dir + "/logs",
+                          o_.workload_grace_ms, o_.workload_margin_ms},
+          node_names, controls, netns, log_);
+      work_->start_all();
+    }
     note_quorum();
 
     const std::int64_t final_at = t0_ + (o_.duration_s - o_.quiet_s) * 1'000'000'000;
@@ -131,7 +148,10 @@ class Harness {
       const auto now = mono_ns();
       housekeeping(now);
       if (now >= final_at) break;
-      while (next < schedule.size() && at(schedule[next]) <= mono_ns()) apply(schedule[next++]);
+      while (next < schedule.size() && at(schedule[next]) <= mono_ns()) {
+        apply(schedule[next], next);
+        ++next;
+      }
       if (now >= next_progress) {
         std::printf("chaos: %3lld s, %zu/%zu actions\n",
                     static_cast<long long>((now - t0_) / 1'000'000'000), next, schedule.size());
@@ -158,6 +178,7 @@ class Harness {
       housekeeping(mono_ns());
       sleep_until(std::min(mono_ns() + 5'000'000, grace));
     }
+    if (work_) work_->shutdown(o_.stop_timeout_ms);
     shutdown();
     net_.reset();
     log_.write(mono_ns(), "shutdown_done");
@@ -176,42 +197,54 @@ class Harness {
                 : "127.0.0.1:" + std::to_string(o_.base_port + i + 1);
   }
 
+  std::string netns_path(int i) const { return net_ ? "/run/netns/" + net_->netns(i) : ""; }
+
+  // A unix socket needs no port and is reachable from outside the namespace; but electorctl
+  // speaks TCP only, so with a workload its runner reaches the node on the namespace's loopback
+  // (or, without namespaces, on a port of its own).
+  std::string control(int i) const {
+    if (!o_.workload.empty()) {
+      return "127.0.0.1:" + std::to_string(net_ ? o_.base_port + 1 : o_.base_port + 101 + i);
+    }
+    const std::string path = o_.dir + "/" + nodes_[static_cast<std::size_t>(i)].name + ".sock";
+    return path.size() < 100 ? "unix:" + path : "127.0.0.1:0";
+  }
+
   std::vector<std::string> electord_args(int i) const {
     const auto& n = nodes_[static_cast<std::size_t>(i)];
     std::string seeds;
     for (int j = 0; j < o_.nodes; ++j) {
       if (j != i) seeds += (seeds.empty() ? "" : ",") + listen(j);
     }
-    const std::string control = o_.dir + "/" + n.name + ".sock";
     std::vector<std::string> quorum;
     if (o_.quorum_size > 0) quorum = {"--quorum-size", std::to_string(o_.quorum_size)};
-    std::vector<std::string> args{
-        o_.bin_dir + "/electord", "--name", n.name, "--listen", listen(i), "--seeds", seeds,
-        // A unix socket needs no port and is reachable from outside the namespace.
-        "--control", control.size() < 100 ? "unix:" + control : "127.0.0.1:0", "--cookie-file",
-        cookie_, "--strategy", o_.strategy, "--priority", std::to_string(i + 1),
-        "--heartbeat-interval", std::to_string(o_.heartbeat_ms), "--election-delay",
-        std::to_string(o_.election_delay_ms), "--event-log", o_.dir + "/" + event_log(n),
-        "--state-file", o_.dir + "/state/" + n.name, "--log-level", "info"};
+    std::vector<std::string> args{o_.bin_dir + "/electord",
+                                  "--name",
+                                  n.name,
+                                  "--listen",
+                                  listen(i),
+                                  "--seeds",
+                                  seeds,
+                                  "--control",
+                                  control(i),
+                                  "--cookie-file",
+                                  cookie_,
+                                  "--strategy",
+                                  o_.strategy,
+                                  "--priority",
+                                  std::to_string(i + 1),
+                                  "--heartbeat-interval",
+                                  std::to_string(o_.heartbeat_ms),
+                                  "--election-delay",
+                                  std::to_string(o_.election_delay_ms),
+                                  "--event-log",
+                                  o_.dir + "/" + event_log(n),
+                                  "--state-file",
+                                  o_.dir + "/state/" + n.name,
+                                  "--log-level",
+                                  "info"};
     args.insert(args.end(), quorum.begin(), quorum.end());
     return args;
-  }
-
-  // Rewrites the node's state file as a reboot of the machine leaves it: the boot id no longer
-  // matches, so the saved instants mean nothing to the next process. False when there is no
-  // file yet (the process never saved: a first start).
-  bool forget_bindings(const Node& n) {
-    const std::string path = o_.dir + "/state/" + n.name;
-    std::ifstream in(path);
-    if (!in) return false;
-    std::string text, line;
-    while (std::getline(in, line)) {
-      if (line.rfind("boot_id=", 0) == 0) line = "boot_id=before-a-reboot";
-      text += line + "\n";
-    }
-    in.close();
-    std::ofstream(path, std::ios::trunc) << text;
-    return true;
   }
 
   static std::string event_log(const Node& n) {
@@ -221,39 +254,12 @@ class Harness {
   void start(int i) {
     auto& n = nodes_[static_cast<std::size_t>(i)];
     ++n.incarnation;
-    const bool lost = n.lose_bindings && forget_bindings(n);
+    const bool lost = n.lose_bindings && forget_bindings(o_.dir + "/state/" + n.name);
     n.lose_bindings = false;
-    const auto args = electord_args(i);
-    const std::string netns_path = net_ ? "/run/netns/" + net_->netns(i) : "";
     const std::string out =
         o_.dir + "/logs/" + n.name + "." + std::to_string(n.incarnation) + ".log";
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    const pid_t parent = getpid();
     const auto t = mono_ns();
-    const pid_t pid = fork();
-    if (pid == 0) {
-      // Dies with the harness, whatever kills it; its own process group keeps a terminal's ^C
-      // away from it (the harness stops it).
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(1);
-      setpgid(0, 0);
-      if (!netns_path.empty()) {
-        const int fd = ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(126);
-      }
-      const int null_fd = ::open("/dev/null", O_RDONLY);
-      const int log_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(null_fd, 0);
-      dup2(log_fd, 1);
-      dup2(log_fd, 2);
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
+    const pid_t pid = spawn(electord_args(i), netns_path(i), out);
     if (pid < 0) {
       log_.write(t, "skipped", {{"action", "start"}, {"node", n.name}, {"why", "fork failed"}});
       return;
@@ -280,7 +286,26 @@ class Harness {
     log_.write(mono_ns(), "skipped", {{"action", describe(a)}, {"why", why}});
   }
 
-  void apply(const Action& a) {
+  // Whether the freeze at schedule index `index` stops the whole node, and what runs first after
+  // its thaw: drawn from the seed and the index alone, so that the schedule itself (and every run
+  // without a workload) stays as it was.
+  void draw_whole_node(Node& n, std::size_t index) const {
+    Rng r(o_.seed ^ (0xf4ee2e00ULL + index * 0x9e3779b97f4a7c15ULL));
+    n.whole_frozen =
+        work_ && o_.whole_node_freeze_one_in > 0 && r.between(1, o_.whole_node_freeze_one_in) == 1;
+    n.command_first = r.chance(50);
+  }
+
+  void thaw_node(Node& n, int i, const std::string& why = "") {
+    const Json extra = why.empty() ? Json::object() : Json{{"why", why}};
+    if (n.whole_frozen && n.command_first) work_->thaw(i, true);
+    send(n, SIGCONT, "thaw", extra);
+    if (n.whole_frozen && !n.command_first) work_->thaw(i, false);
+    n.whole_frozen = false;
+    n.state = State::running;
+  }
+
+  void apply(const Action& a, std::size_t index) {
     if (a.kind == ActionKind::partition || a.kind == ActionKind::heal) {
       if (!net_) return skip(a, "no network namespaces");
       if (a.kind == ActionKind::partition) return cut(a.group);
@@ -297,13 +322,19 @@ class Harness {
         break;
       case ActionKind::freeze:
         if (n.state != State::running) return skip(a, "not running");
-        send(n, SIGSTOP, "freeze");
+        draw_whole_node(n, index);
+        if (n.whole_frozen) {
+          // As a paused machine: the runner and its command stop with electord.
+          const auto pids = work_->freeze(a.node);
+          send(n, SIGSTOP, "freeze", {{"whole_node", true}, {"workload_pids", pids}});
+        } else {
+          send(n, SIGSTOP, "freeze");
+        }
         n.state = State::frozen;
         break;
       case ActionKind::thaw:
         if (n.state != State::frozen) return skip(a, "not frozen");
-        send(n, SIGCONT, "thaw");
-        n.state = State::running;
+        thaw_node(n, a.node);
         break;
       case ActionKind::stop:
         if (n.state != State::running) return skip(a, "not running");
@@ -357,6 +388,7 @@ class Harness {
 
   // Reaps what ended, restarts what waited for that, kills what would not stop.
   void housekeeping(std::int64_t now) {
+    if (work_) work_->housekeeping(now);
     for (int i = 0; i < o_.nodes; ++i) {
       auto& n = nodes_[static_cast<std::size_t>(i)];
       if (n.pid <= 0) continue;
@@ -411,8 +443,7 @@ class Harness {
     for (int i = 0; i < o_.nodes; ++i) {
       auto& n = nodes_[static_cast<std::size_t>(i)];
       if (n.state == State::frozen) {
-        send(n, SIGCONT, "thaw");
-        n.state = State::running;
+        thaw_node(n, i);
       } else if (n.state == State::down) {
         start(i);
       } else if (n.state == State::stopping) {
@@ -461,6 +492,7 @@ class Harness {
   int log_fd_ = -1;
   std::string cookie_;
   std::unique_ptr<Network> net_;
+  std::unique_ptr<Workloads> work_;
   std::vector<Node> nodes_;
   std::optional<std::vector<int>> cut_;
   bool quorum_ = false;

@@ -28,6 +28,12 @@ struct HarnessOptions {
   bool partitions = true;  // false: no namespaces, no partitions
   std::int64_t stop_timeout_ms = 10000;
   std::string strategy = "priority";
+  // Non-empty: `electorctl run -- sh -c workload` next to every node (workload.hpp), and a freeze
+  // stops the whole node (electord, runner, command) one time in whole_node_freeze_one_in.
+  std::string workload;
+  int workload_grace_ms = -1;   // electorctl run --grace; -1: its default
+  int workload_margin_ms = -1;  // electorctl run --margin; -1: its default
+  int whole_node_freeze_one_in = 2;
 };
 
 /// Runs the whole chaos run; 0 when it ran to its end (violations are the checker's to find),

@@ -110,6 +110,17 @@ struct NodeMember {
   bool self = false;
 };
 
+/// The leadership as this node sees it, read at one instant under one lock: what leader(),
+/// term() and is_leader() say, plus the lease left. Cheap (no member list): for callers that ask
+/// often, such as a control API polled by a supervisor.
+struct NodeLeadership {
+  std::optional<std::string> leader;
+  std::uint64_t term = 0;
+  bool is_leader = false;
+  /// Time left on this node's lease as leader (zero when not leader).
+  Duration lease_left{};
+};
+
 struct NodeStatus {
   std::string name;
   std::string listen;
@@ -188,6 +199,8 @@ class Node {
   [[nodiscard]] bool is_leader() const;
   /// The fencing token: the term of the leadership this node follows or holds.
   [[nodiscard]] std::uint64_t term() const;
+  /// leader(), term(), is_leader() and the lease left, read together (see NodeLeadership).
+  [[nodiscard]] NodeLeadership leadership() const;
   [[nodiscard]] std::vector<NodeMember> members() const;
   [[nodiscard]] NodeStatus status() const;
   [[nodiscard]] TransportStats stats() const;

@@ -14,9 +14,10 @@ class NodeBackend final : public ControlBackend {
   void attach(elector::Node& node) { node_ = &node; }
 
   [[nodiscard]] LeaderView leader() const override {
-    // One snapshot, so that is_leader and the lease left were read at the same instant.
-    const auto st = node_->status();
-    return LeaderView{st.leader, st.term, st.is_leader, st.lease_left};
+    // One snapshot, so that is_leader and the lease left were read at the same instant; without
+    // the member list, which a poll every few milliseconds should not pay for.
+    const auto l = node_->leadership();
+    return LeaderView{l.leader, l.term, l.is_leader, l.lease_left};
   }
   [[nodiscard]] elector::NodeStatus status() const override { return node_->status(); }
   [[nodiscard]] std::vector<elector::NodeMember> members() const override {

@@ -166,6 +166,9 @@ bool Node::is_leader() const {
 std::uint64_t Node::term() const {
   return impl_->term();
 }
+NodeLeadership Node::leadership() const {
+  return impl_->leadership();
+}
 std::vector<NodeMember> Node::members() const {
   return impl_->members();
 }

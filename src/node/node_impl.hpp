@@ -44,6 +44,7 @@ class Node::Impl {
   bool is_leader() const;
   std::uint64_t term() const;
   std::vector<NodeMember> members() const;
+  NodeLeadership leadership() const;
   NodeStatus status() const;
   TransportStats stats() const;
   NodeConfig config() const;

@@ -23,6 +23,18 @@ std::uint64_t Node::Impl::term() const {
   return core_ ? core_->term() : 0;
 }
 
+NodeLeadership Node::Impl::leadership() const {
+  std::lock_guard lk(mu_);
+  NodeLeadership l;
+  if (!core_) return l;
+  const Time now = Now::read().core;
+  l.leader = core_->leader();
+  l.term = core_->term();
+  l.is_leader = state_ == State::running && core_->is_leader(now);
+  l.lease_left = l.is_leader ? core_->lease_end() - now : Duration::zero();
+  return l;
+}
+
 std::vector<NodeMember> Node::Impl::members() const {
   std::lock_guard lk(mu_);
   return members_locked();

@@ -124,6 +124,18 @@ TEST(Node, StatusReportsRolesAndMemberStates) {
     return c.nodes[1]->status().role == NodeRole::follower &&
            c.nodes[2]->status().role == NodeRole::follower;
   }));
+  // leadership(): the same leader and term as status(), a lease on the leader only, within it.
+  const auto lead = c.nodes[0]->leadership();
+  EXPECT_EQ(lead.leader, std::optional<std::string>("r1"));
+  EXPECT_EQ(lead.term, c.nodes[0]->term());
+  EXPECT_TRUE(lead.is_leader);
+  EXPECT_GT(lead.lease_left, Duration::zero());
+  EXPECT_LE(lead.lease_left, 4 * c.nodes[0]->config().heartbeat_interval);
+  const auto follow = c.nodes[1]->leadership();
+  EXPECT_EQ(follow.leader, std::optional<std::string>("r1"));
+  EXPECT_EQ(follow.term, lead.term);
+  EXPECT_FALSE(follow.is_leader);
+  EXPECT_EQ(follow.lease_left, Duration::zero());
   const auto alive = c.nodes[1]->status().members_by_status;
   EXPECT_EQ(alive, (std::map<MemberState, std::size_t>{{MemberState::alive, 3},
                                                        {MemberState::suspect, 0},

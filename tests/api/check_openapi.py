@@ -204,7 +204,8 @@ def open_stream(ch, box, last_id=None):
 def read_event(ch, r):
     """The next event of the stream (keep-alives skipped), its data checked against the
     description: (id, name, data)."""
-    media = ch.spec.operation("GET", "/v1/events")["responses"]["200"]["content"]["text/event-stream"]
+    answer = ch.spec.operation("GET", "/v1/events")["responses"]["200"]
+    media = answer["content"]["text/event-stream"]
     ev = {}
     while True:
         line = r.readline()

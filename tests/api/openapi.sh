@@ -8,4 +8,5 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cluster_up 3 --strategy priority >/dev/null || fail "cluster up"
 cluster_wait --timeout 20000 --expect box1 >/dev/null || fail "no leader box1"
 "$PYTHON" "$root/tests/api/check_openapi.py" "$root/docs/openapi.yaml" \
-  "$root/src/daemon/control_server.cpp" "$CTL" "$DIR" "$BASE" || fail "the description and the server disagree"
+  "$root/src/daemon/control_server.cpp" "$CTL" "$DIR" "$BASE" ||
+  fail "the description and the server disagree"

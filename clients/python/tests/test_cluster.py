@@ -1,7 +1,8 @@
-"""elector_client against a real electord cluster on 127.0.0.1, started by cluster.sh: three boxes,
-strategy priority (box1 leads), control ports BASE+10001..10003. The environment names them:
-ELECTOR_TEST_BASE, ELECTOR_TEST_DIR (the cluster's directory), ELECTOR_TEST_CTL (electorctl),
-ELECTOR_TEST_ELECTORD. Every process a test starts itself is stopped by PID."""
+"""elector_client against real electord processes, started and stopped by cluster.sh: three boxes
+on 127.0.0.1, strategy priority (box1 leads), control ports BASE+10001..10003, and a node alone,
+`solo`, whose control API is a unix socket. The environment names them: ELECTOR_TEST_BASE,
+ELECTOR_TEST_DIR (the cluster's directory), ELECTOR_TEST_CTL (electorctl), ELECTOR_TEST_SOCKET
+(solo's socket)."""
 
 import os
 import queue
@@ -29,7 +30,7 @@ def env(name):
 BASE = int(env("ELECTOR_TEST_BASE"))
 DIR = env("ELECTOR_TEST_DIR")
 CTL = env("ELECTOR_TEST_CTL")
-ELECTORD = env("ELECTOR_TEST_ELECTORD")
+SOCKET = env("ELECTOR_TEST_SOCKET")
 
 
 def box(k, **kw):
@@ -319,35 +320,19 @@ class WatchTest(unittest.TestCase):
 
 class UnixSocketTest(unittest.TestCase):
     def test_a_node_on_a_unix_socket(self):
-        path = os.path.join(DIR, "solo.sock")
-        log = open(os.path.join(DIR, "solo.log"), "w")
-        self.addCleanup(log.close)
-        p = subprocess.Popen([ELECTORD, "--name", "solo", "--listen", f"127.0.0.1:{BASE + 50}",
-                              "--control", f"unix:{path}", "--insecure",
-                              "--state-dir", os.path.join(DIR, "solo-state")],
-                             stdout=log, stderr=subprocess.STDOUT)
+        c = ec.Client(f"unix:{SOCKET}")
 
-        def stop():
-            p.terminate()
+        def leads():
             try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(10)
-
-        self.addCleanup(stop)
-        c = ec.Client(f"unix:{path}")
-
-        def answers():
-            try:
-                return c.leader()
+                v = c.leader()
             except ec.ElectorError:
                 return None
+            return v if v.is_leader else None
 
-        until("solo answers on its socket", answers)
-        self.assertEqual(c.status()["name"], "solo")
-        v = until("solo leads itself", lambda: (lambda v: v if v.is_leader else None)(c.leader()))
+        v = until("solo leads itself, answering on its socket", leads)
+        self.assertEqual(v.leader, "solo")
         self.assertIsNotNone(v.safe_deadline())
+        self.assertEqual(c.status()["control"], f"unix:{SOCKET}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.parse
 
 import jsonschema
 import yaml
@@ -169,8 +170,23 @@ class Checker:
         self.samples[(path, status)] = value
         return value
 
+    def check_query(self, method, path, query, status):
+        """Every parameter sent is described; on a 2xx answer its value matches its schema."""
+        described = self.spec.operation(method, path).get("parameters", [])
+        params = {p["name"]: p for p in map(self.spec.deref, described) if p["in"] == "query"}
+        for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+            if name not in params:
+                fail(f"{method} {path}: query parameter {name} is not described")
+            schema = params[name]["schema"]
+            if schema.get("type") == "integer" and re.fullmatch(r"-?[0-9]+", value):
+                value = int(value)
+            if 200 <= status < 300 and self.spec.errors(schema, value):
+                fail(f"{method} {path}: {name}={value} was answered {status} but does not match "
+                     f"{schema}")
+
     def call(self, box, method, path, query="", expect=None, headers=None):
         status, resp, body = self.request(box, method, path, query, headers)
+        self.check_query(method, path, query, status)
         value = self.check_answer(method, path, status, resp, body)
         if expect is not None and status != expect:
             fail(f"{method} {path}?{query} on box{box}: {status}, expected {expect}: {body!r}")
@@ -359,7 +375,7 @@ def main():
 
     check_events(ch)
     # The leader was cleared: elect it again.
-    v = ch.call(2, "POST", "/v1/elect", "sync=true", expect=200)
+    v = ch.call(2, "POST", "/v1/elect", "sync=true&timeout_ms=10000", expect=200)
     if "leader" not in v:
         fail(f"a sync election without its leader: {v}")
     ch.call(1, "POST", "/v1/elect", expect=200)

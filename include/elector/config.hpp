@@ -45,8 +45,14 @@ struct MembershipTuning {
 
 struct Config {
   std::string name;
-  /// Address peers reach this node at; opaque to the core (the transport gives it meaning).
+  /// Address this node listens on (HOST:PORT, an IPv6 host in brackets; port 0: any free one).
+  /// Opaque to the core (the transport gives it meaning).
   std::string listen;
+  /// Address the members are told to reach this node at, when it is not `listen`: `listen` binds
+  /// every address (0.0.0.0, [::]), or the node is behind NAT or in a container. Port 0: the port
+  /// `listen` bound. Empty: `listen` as bound. Never an address that names every address: the
+  /// members could not reach it (validate() says so).
+  std::string advertise;
   std::vector<std::string> seeds;
   /// The address of this node's control API, gossiped so that tools can reach every member's
   /// API. Opaque to the protocol; empty if there is none.
@@ -99,6 +105,10 @@ struct ConfigError {
 
 /// Checks values and their combinations. Empty when the config is usable.
 std::vector<ConfigError> validate(const Config& c);
+
+/// The address the members are told to reach this node at, once `listen` is bound to `bound`
+/// (HOST:PORT): `advertise`, with a port 0 replaced by the bound port; `bound` when it is empty.
+std::string advertised_address(const Config& c, const std::string& bound);
 
 /// The strategy `c` names (custom one first). Null when the name is unknown (validate says so).
 std::shared_ptr<const Strategy> strategy_of(const Config& c);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <string>
+#include <string_view>
 
 namespace elector {
 
@@ -22,7 +23,40 @@ std::uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
+/// "HOST:PORT" split at its last ':' (brackets of an IPv6 host removed); false when malformed.
+bool split_address(std::string_view addr, std::string_view& host, std::string_view& port) {
+  const auto colon = addr.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == addr.size()) return false;
+  host = addr.substr(0, colon);
+  port = addr.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return false;  // an IPv6 host must be in brackets
+  }
+  if (host.empty() || port.size() > 5) return false;
+  for (const char ch : port) {
+    if (ch < '0' || ch > '9') return false;
+  }
+  return std::stoul(std::string(port)) <= 65535;
+}
+
+/// A host that names every address of the machine: it can be listened on, not reached.
+bool names_every_address(std::string_view host) {
+  return host == "0.0.0.0" || host == "::" || host == "0:0:0:0:0:0:0:0";
+}
+
 }  // namespace
+
+std::string advertised_address(const Config& c, const std::string& bound) {
+  if (c.advertise.empty()) return bound;
+  std::string_view host, port, bound_host, bound_port;
+  if (split_address(c.advertise, host, port) && std::stoul(std::string(port)) == 0 &&
+      split_address(bound, bound_host, bound_port)) {
+    return c.advertise.substr(0, c.advertise.rfind(':') + 1) + std::string(bound_port);
+  }
+  return c.advertise;
+}
 
 const char* to_string(HooksExecution h) {
   return h == HooksExecution::local ? "local" : "global";
@@ -57,6 +91,20 @@ std::vector<ConfigError> validate(const Config& c) {
   if (c.name.empty()) err("name", "", "must not be empty");
   // The wire format carries the name in a length byte (wire/auth.hpp).
   if (c.name.size() > 255) err("name", c.name.substr(0, 32) + "...", "longer than 255 bytes");
+  std::string_view host, port;
+  if (!c.advertise.empty()) {
+    if (!split_address(c.advertise, host, port)) {
+      err("advertise", c.advertise, "expected HOST:PORT (an IPv6 host in brackets)");
+    } else if (names_every_address(host)) {
+      err("advertise", c.advertise,
+          "names every address of this host, which the members cannot reach: advertise the one "
+          "they should use");
+    }
+  } else if (split_address(c.listen, host, port) && names_every_address(host)) {
+    err("listen", c.listen,
+        "binds every address of this host, which the members cannot be told to reach: set "
+        "advertise (electord: --advertise HOST:PORT) to the one they should use");
+  }
   if (!strategy_of(c)) {
     err("strategy", c.strategy,
         "unknown strategy (expected uptime_high, uptime_low, runtime_high, runtime_low or "

@@ -31,6 +31,11 @@ std::vector<OptionKey> make_keys() {
       {"listen", Shape::value, "HOST:PORT", "Address the cluster reaches this node at (required)",
        checked(parse_listen,
                [](KeyTarget& t, std::string v) { t.settings.node.listen = std::move(v); })},
+      {"advertise", Shape::value, "HOST:PORT",
+       "Address the members are told to reach this node at, when it is not --listen (which "
+       "binds 0.0.0.0, or sits behind NAT); port 0: the listen port. Default: --listen",
+       checked(parse_advertise,
+               [](KeyTarget& t, std::string v) { t.settings.node.advertise = std::move(v); })},
       {"seeds", Shape::list, "HOST:PORT,...", "Addresses of members to join through (repeatable)",
        checked(parse_seeds, [](KeyTarget& t, Strings v) { t.settings.node.seeds = std::move(v); })},
       {"control", Shape::value, "HOST:PORT|unix:PATH",

@@ -131,6 +131,13 @@ Parsed<std::string> parse_listen(const RawValue& r) {
   return *v;
 }
 
+Parsed<std::string> parse_advertise(const RawValue& r) {
+  const auto v = as_string(r);
+  const auto hp = v ? parse_host_port(*v) : std::nullopt;
+  if (!hp) return Why{"expected HOST:PORT (port 0: the listen port)"};
+  return *v;
+}
+
 Parsed<std::vector<std::string>> parse_seeds(const RawValue& r) {
   const auto v = as_list(r, true);
   if (!v) return Why{"expected HOST:PORT[,HOST:PORT...]"};

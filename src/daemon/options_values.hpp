@@ -75,6 +75,7 @@ struct ControlAddress {
 // expects when the value does not fit.
 Parsed<std::string> parse_name(const RawValue& r);
 Parsed<std::string> parse_listen(const RawValue& r);
+Parsed<std::string> parse_advertise(const RawValue& r);
 Parsed<std::vector<std::string>> parse_seeds(const RawValue& r);
 Parsed<ControlAddress> parse_control(const RawValue& r);
 /// Any string, the empty one included (it unsets the file).

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "net/transport.hpp"
+#include "net/host_port.hpp"
 
 namespace elector::net {
 
@@ -23,6 +23,11 @@ bool split_host_port(const std::string& addr, std::string& host, std::uint16_t& 
   host = std::move(h);
   port = static_cast<std::uint16_t>(p);
   return true;
+}
+
+std::string join_host_port(const std::string& host, std::uint16_t port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
 }
 
 std::optional<tcp::endpoint> endpoint_of(boost::asio::io_context& io, const std::string& host,

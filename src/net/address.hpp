@@ -4,7 +4,7 @@
 // through the resolver (which may block on DNS). AddressBook does that once per address text and
 // remembers the answer, a failure included (logged once), so that a send resolves nothing after
 // the first one to an address; it forgets everything once it holds 100,000 addresses.
-// split_host_port() itself is declared in net/transport.hpp (part of the transport's API).
+// split_host_port() and join_host_port() are declared in net/host_port.hpp.
 //
 // Thread safety: endpoint_of() from any thread that may use `io`; AddressBook on the loop thread.
 #pragma once

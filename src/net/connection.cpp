@@ -1,5 +1,7 @@
 #include "net/connection.hpp"
 
+#include "net/host_port.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -19,7 +21,7 @@ std::string Connection::remote() const {
   boost::system::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   if (ec) return key_.empty() ? std::string("?") : key_;
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
+  return join_host_port(ep.address().to_string(), ep.port());
 }
 
 void Connection::start() {

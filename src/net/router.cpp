@@ -122,7 +122,7 @@ void Router::on_datagram(std::span<const std::uint8_t> p,
   auto opened = open(p);
   if (const auto* drop = std::get_if<Drop>(&opened)) {
     if (*drop == Drop::unauthenticated) {
-      const std::string where = from.address().to_string() + ":" + std::to_string(from.port());
+      const std::string where = join_host_port(from.address().to_string(), from.port());
       log_.warn_limited("auth:" + where,
                         "dropped a datagram from " + where +
                             " that failed authentication (another cluster secret?)",

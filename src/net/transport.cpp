@@ -54,7 +54,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     udp_.open(bound, opt_.udp_receive_buffer, opt_.listen);
     {
       std::lock_guard lk(addr_mu_);
-      local_ = host + ":" + std::to_string(bound.port());
+      local_ = join_host_port(host, bound.port());
     }
     tcp_.accept();
     udp_.receive(

@@ -33,6 +33,7 @@
 #include "elector/log.hpp"
 #include "elector/time.hpp"
 #include "elector/transport_stats.hpp"
+#include "net/host_port.hpp"
 
 namespace elector::net {
 
@@ -103,9 +104,6 @@ struct TransportHandlers {
   /// Unset: they are dropped.
   LogSink on_log;
 };
-
-/// "host:port" split and checked; false if it is not of that form with a port in 0..65535.
-bool split_host_port(const std::string& addr, std::string& host, std::uint16_t& port);
 
 class Transport {
  public:

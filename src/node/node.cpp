@@ -48,19 +48,23 @@ void Node::Impl::start() {
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.replay_window).count();
   transport_ = std::make_unique<net::Transport>(std::move(topt), handlers());
   transport_->start();
-  // With port 0 the real port is known only now; members must be told the real one.
+  // With port 0 the real port is known only now; members must be told the real one, or the
+  // address to advertise instead.
   cfg_.listen = transport_->local_addr();
+  Config core_cfg = cfg_;
+  core_cfg.listen = advertised_address(cfg_, cfg_.listen);
 
   const Now now = Now::read();
   started_at_ = now.core;
   const std::uint64_t name_hash = std::hash<std::string>{}(cfg_.name);
   const auto pid = static_cast<std::uint32_t>(::getpid());
   const std::uint64_t seed = boot_ ^ (name_hash * std::uint64_t{0x9E3779B97F4A7C15}) ^ pid;
-  core_.emplace(cfg_, boot_, seed, now.core, past);
+  core_.emplace(core_cfg, boot_, seed, now.core, past);
   dispatcher_.start(cb_.log);
   state_ = State::running;
   cb_.log(LogLevel::info,
-          cfg_.name + ": listening on " + cfg_.listen + " (" +
+          cfg_.name + ": listening on " + cfg_.listen +
+              (core_cfg.listen != cfg_.listen ? ", advertised as " + core_cfg.listen : "") + " (" +
               (cfg_.cookie.empty() ? "INSECURE: messages not authenticated" : "authenticated") +
               "), strategy " +
               std::string(cfg_.custom_strategy ? cfg_.custom_strategy->name()

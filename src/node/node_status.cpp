@@ -96,7 +96,7 @@ std::vector<NodeMember> Node::Impl::members_locked() const {
     v.push_back(NodeMember{m.name, m.addr, m.control, m.status, m.priority, m.candidate,
                            m.settings_match, false});
   }
-  v.push_back(NodeMember{cfg_.name, cfg_.listen, cfg_.control, MemberState::alive, cfg_.priority,
+  v.push_back(NodeMember{cfg_.name, core_->addr(), cfg_.control, MemberState::alive, cfg_.priority,
                          cfg_.candidate_node, true, true});
   std::sort(v.begin(), v.end(),
             [](const NodeMember& a, const NodeMember& b) { return a.name < b.name; });

@@ -78,6 +78,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{{"--listen", "nohostport"}, "--listen", "nohostport", "HOST:PORT"},
         BadValue{{"--listen", "127.0.0.1:0"}, "--listen", "127.0.0.1:0", "1..65535"},
         BadValue{{"--listen", "127.0.0.1:70000"}, "--listen", "127.0.0.1:70000", "HOST:PORT"},
+        BadValue{{"--listen", "0.0.0.0:7946"}, "--listen", "0.0.0.0:7946", "--advertise"},
+        BadValue{{"--listen", "[::]:7946"}, "--listen", "[::]:7946", "--advertise"},
+        BadValue{{"--advertise", "10.0.0.5"}, "--advertise", "10.0.0.5", "HOST:PORT"},
+        BadValue{
+            {"--advertise", "0.0.0.0:7946"}, "--advertise", "0.0.0.0:7946", "names every address"},
         BadValue{{"--seeds", "127.0.0.1:1,bad"}, "--seeds", "127.0.0.1:1,bad", "\"bad\""},
         BadValue{{"--control", "localhost"}, "--control", "localhost", "HOST:PORT"},
         BadValue{{"--control", "unix:"}, "--control", "unix:", "unix:PATH"},

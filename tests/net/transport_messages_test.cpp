@@ -329,5 +329,35 @@ TEST(SplitHostPort, AcceptsHostPortOnly) {
   EXPECT_FALSE(split_host_port("h:8x", host, port));
 }
 
+TEST(JoinHostPort, BracketsAnIPv6AddressAndReadsBack) {
+  EXPECT_EQ(join_host_port("127.0.0.1", 7946), "127.0.0.1:7946");
+  EXPECT_EQ(join_host_port("node1.example", 7946), "node1.example:7946");
+  EXPECT_EQ(join_host_port("::1", 7946), "[::1]:7946");
+  EXPECT_EQ(join_host_port("fe80::1", 80), "[fe80::1]:80");
+  std::string host;
+  std::uint16_t port = 0;
+  ASSERT_TRUE(split_host_port(join_host_port("2001:db8::7", 65535), host, port));
+  EXPECT_EQ(host, "2001:db8::7");
+  EXPECT_EQ(port, 65535);
+}
+
+// A transport on IPv6 loopback names itself with brackets, as members will be told.
+TEST(Transport, AnIPv6ListenAddressIsReportedInBrackets) {
+  TransportOptions o;
+  o.listen = "[::1]:0";
+  o.name = "v6";
+  o.insecure = true;
+  Transport t(std::move(o), TransportHandlers{});
+  t.start();
+  const std::string addr = t.local_addr();
+  t.stop();
+  ASSERT_TRUE(addr.starts_with("[::1]:")) << addr;
+  std::string host;
+  std::uint16_t port = 0;
+  ASSERT_TRUE(split_host_port(addr, host, port)) << addr;
+  EXPECT_EQ(host, "::1");
+  EXPECT_GT(port, 0);
+}
+
 }  // namespace
 }  // namespace elector::net

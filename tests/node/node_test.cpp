@@ -155,6 +155,35 @@ TEST(Node, StatusReportsRolesAndMemberStates) {
   EXPECT_EQ(after.at(MemberState::left), 1U);
 }
 
+// A node that listens on every address is known to the members by the address it advertises.
+TEST(Node, MembersKnowANodeByTheAddressItAdvertises) {
+  NodeConfig a = config("a1", 1, "k");
+  a.listen = "0.0.0.0:0";
+  a.advertise = "127.0.0.1:0";  // port 0: the port listen bound
+  Node na(std::move(a));
+  na.start();
+  const std::string bound = na.status().listen;
+  ASSERT_TRUE(bound.starts_with("0.0.0.0:")) << bound;
+  const auto self = na.members();
+  ASSERT_EQ(self.size(), 1U);
+  EXPECT_EQ(self[0].addr, "127.0.0.1:" + bound.substr(8));
+
+  NodeConfig b = config("a2", 2, "k");
+  b.seeds = {self[0].addr};
+  Node nb(std::move(b));
+  nb.start();
+  const auto a1_seen_by_b = [&]() -> std::string {
+    for (const auto& m : nb.members()) {
+      if (m.name == "a1" && m.status == MemberState::alive) return m.addr;
+    }
+    return "";
+  };
+  ASSERT_TRUE(eventually([&] { return !a1_seen_by_b().empty() && nb.leader() == "a1"; }));
+  EXPECT_EQ(a1_seen_by_b(), self[0].addr);
+  nb.stop();
+  na.stop();
+}
+
 TEST(Node, ConfigMayBeReadWhileStartRuns) {
   Node node(config("g1", 1, "k"));
   EXPECT_EQ(node.config().listen, "127.0.0.1:0");

@@ -74,6 +74,41 @@ TEST(Config, UnknownStrategyIsReportedWithItsValue) {
   EXPECT_EQ(e.value, "fastest");
 }
 
+// Members are told one address to reach a node at: one that names every address of the host
+// cannot be it.
+TEST(Config, AnAddressForEveryInterfaceIsNeverAdvertised) {
+  for (const char* any : {"0.0.0.0:7946", "[::]:7946"}) {
+    Config c = named();
+    c.listen = any;
+    EXPECT_EQ(only_error(c, "listen").value, any);
+    c.advertise = "10.0.0.5:7946";
+    EXPECT_TRUE(validate(c).empty()) << any;
+    c.advertise = any;
+    EXPECT_EQ(only_error(c, "advertise").value, any);
+  }
+  Config c = named();
+  c.listen = "127.0.0.1:7946";
+  for (const char* bad : {"10.0.0.5", "::1:7946", "h:x", "h:70000", ":7946"}) {
+    c.advertise = bad;
+    EXPECT_EQ(only_error(c, "advertise").value, bad);
+  }
+  for (const char* good : {"10.0.0.5:7946", "[fe80::1]:7946", "node1.example:0"}) {
+    c.advertise = good;
+    EXPECT_TRUE(validate(c).empty()) << good;
+  }
+}
+
+TEST(Config, TheAdvertisedAddressTakesTheBoundPortForPortZero) {
+  Config c = named();
+  EXPECT_EQ(advertised_address(c, "127.0.0.1:4242"), "127.0.0.1:4242");
+  c.advertise = "10.0.0.5:7946";
+  EXPECT_EQ(advertised_address(c, "0.0.0.0:4242"), "10.0.0.5:7946");
+  c.advertise = "10.0.0.5:0";
+  EXPECT_EQ(advertised_address(c, "0.0.0.0:4242"), "10.0.0.5:4242");
+  c.advertise = "[fe80::1]:0";
+  EXPECT_EQ(advertised_address(c, "[::]:4242"), "[fe80::1]:4242");
+}
+
 TEST(Config, EveryBuiltinStrategyIsAccepted) {
   for (const char* s : {"uptime_high", "uptime_low", "runtime_high", "runtime_low", "priority"}) {
     Config c = named();

@@ -51,7 +51,7 @@ run_idle_check() {
   run_runners_up "$dir" "$n" term
   sleep "$secs"
   run_runners_down "$dir"
-  starts=$(grep -c . "$dir/starts$lk" || true)
+  starts=$(grep -c "started the command" "$dir/run$lk.log" || true)
   stops=$(grep -c "stopping the command .*: the lease was not renewed in time" "$dir/run$lk.log" || true)
   jq -nc --argjson s "$secs" --argjson starts "$starts" --argjson stops "$stops" \
     '{window_s: $s, grace_ms: 100, margin_ms: 50, command_starts: $starts, deadline_stops: $stops}'
@@ -224,8 +224,8 @@ scenario_run() {
   fi
   for how in $kinds; do
     case "$how" in
-      term) label="cmd obeys TERM" ;;
-      ignore) label="cmd ignores TERM" ;;
+      term) label="obeys TERM" ;;
+      ignore) label="ignores TERM" ;;
       *) die "BENCH_RUN_COMMANDS: \"$how\" is neither term nor ignore" ;;
     esac
     # shellcheck disable=SC2086 # BENCH_ELECTORD_OPTS is a list of options
@@ -235,10 +235,10 @@ scenario_run() {
       leader=$(wait_leader "$dir" 60000 box1 2>/dev/null) || die "run: box1 did not lead in $dir"
       log "run: $n nodes, electorctl run's defaults (--grace 100 --margin 50), $idle_s s without a fault"
       idle=$(run_idle_check "$dir" "$n" "$leader" "$idle_s")
-      row run "run defaults, no fault: command starts in $idle_s s" \
+      row run "defaults 100/50, no fault: starts in $idle_s s" \
         "$(jq -r '"\(.command_starts) (\(.deadline_stops) stopped for the deadline)"' <<<"$idle")" "1"
     fi
-    log "run: $n nodes, electorctl run --grace $grace --margin $margin each ($label), $reps freezes of the leader"
+    log "run: $n nodes, electorctl run --grace $grace --margin $margin each (command $label), $reps freezes of the leader"
     run_runners_up "$dir" "$n" "$how" --grace "$grace" --margin "$margin"
     series="$BENCH_WORK/run-$how.series.jsonl"
     : >"$series"
@@ -246,13 +246,13 @@ scenario_run() {
     bench_cluster_down "$dir"
     runs+=("$(run_series_json "$series" "$reps" "$how" | jq -c .)")
     json="${runs[-1]}"
-    row run "$label: freeze to command gone p50 / p99 / max" \
+    row run "$label: freeze to gone p50 / p99 / max" \
       "$(jq -r '.freeze_to_stopped | "\(.p50_ms) / \(.p99_ms) / \(.max_ms) ms"' <<<"$json")"
-    row run "$label: freeze to successor leads p50 / min" \
+    row run "$label: freeze to successor p50 / min" \
       "$(jq -r '.freeze_to_successor | "\(.p50_ms) / \(.min_ms) ms"' <<<"$json")"
-    row run "$label: gone before the successor, min margin" \
+    row run "$label: gone to successor, min margin" \
       "$(jq -r '"\(.stopped_to_successor_margin.min_ms // "-") ms"' <<<"$json")" "> 0"
-    row run "$label: rounds with the command not gone first" \
+    row run "$label: exceptions (not gone first)" \
       "$(jq -r '"\(.exceptions) of \(.rounds) (not stopped \(.not_stopped), no successor \(.no_successor))"' <<<"$json")" "0"
   done
   json=$(printf '%s\n' "${runs[@]}" | jq -s --argjson n "$n" --arg opts "${BENCH_ELECTORD_OPTS:-}" \

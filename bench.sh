@@ -74,14 +74,19 @@ finish() {
 trap finish EXIT
 trap 'echo "bench.sh: interrupted" >&2; exit 130' INT TERM
 # If this script is killed outright (SIGKILL runs no trap), a watcher in its own session stops the
-# clusters it started, and the runners of `run`, once its PID is gone: the same cleanup as finish,
-# by pid files.
+# clusters it started, and the runners of `run` with their commands, once its PID is gone: the same
+# cleanup as finish, by pid files.
 # shellcheck disable=SC2016 # expanded by the watcher
 setsid bash -c '
   while kill -0 "$1" 2>/dev/null; do sleep 2; done
   for f in "$2"/*/cluster.json; do
     [ -f "$f" ] || continue
     d=$(dirname "$f")
+    # The runners first, by SIGTERM, which each passes on to its command.
+    for p in "$d"/run*.pid; do
+      read -r pid <"$p" 2>/dev/null || continue
+      grep -qa -- "$d/" "/proc/$pid/cmdline" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+    done
     "$3" cluster down --dir "$d" >/dev/null 2>&1 || true
     for p in "$d"/run*.pid "$d"/box*/pid; do
       read -r pid <"$p" 2>/dev/null || continue

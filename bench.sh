@@ -3,18 +3,19 @@
 #
 #   ./bench.sh [--smoke] [--no-build] [--no-plot] [scenario...]
 #
-# Scenarios: crash freeze start scale sim floor (default: all, in that order except that floor
-# runs first). Installs missing packages, builds Release into build-bench/, runs the scenarios,
-# writes bench/results/<scenario>.json and prints a table; plots docs/bench-*.png with gnuplot.
-# --smoke: crash with 3 repetitions, sim at N = 100 and floor, in about 20 s, results in
-# bench/results/smoke/; exits non-zero only when the machinery breaks (no result, bad JSON).
+# Scenarios: crash freeze run start scale sim floor (default: all, in that order except that
+# floor runs first). Installs missing packages, builds Release into build-bench/, runs the
+# scenarios, writes bench/results/<scenario>.json and prints a table; plots docs/bench-*.png with
+# gnuplot. --smoke: crash with 3 repetitions, run with 3 freezes, sim at N = 100 and floor, in
+# about 30 s, results in bench/results/smoke/; exits non-zero only when the machinery breaks (no
+# result, bad JSON).
 # Benchmarks are not pass/fail: a missed target is a figure in the table, not an exit code.
 # docs/benchmarks.md describes every scenario and field.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(pwd)"
 
-all=(floor crash freeze start sim scale)
+all=(floor crash freeze run start sim scale)
 smoke=0 build=1 plot=1 scenarios=()
 for arg in "$@"; do
   case "$arg" in
@@ -25,7 +26,7 @@ for arg in "$@"; do
       sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
-    crash | freeze | start | scale | sim | floor) scenarios+=("$arg") ;;
+    crash | freeze | run | start | scale | sim | floor) scenarios+=("$arg") ;;
     *)
       echo "bench.sh: unknown scenario or option \"$arg\" (scenarios: ${all[*]}; options: --smoke --no-build --no-plot)" >&2
       exit 2
@@ -33,7 +34,7 @@ for arg in "$@"; do
   esac
 done
 if ((${#scenarios[@]} == 0)); then
-  if ((smoke)); then scenarios=(floor crash sim); else scenarios=("${all[@]}"); fi
+  if ((smoke)); then scenarios=(floor crash run sim); else scenarios=("${all[@]}"); fi
 fi
 
 export BENCH_ROOT="$ROOT" BENCH_SMOKE="$smoke"
@@ -73,15 +74,21 @@ finish() {
 trap finish EXIT
 trap 'echo "bench.sh: interrupted" >&2; exit 130' INT TERM
 # If this script is killed outright (SIGKILL runs no trap), a watcher in its own session stops the
-# clusters it started once its PID is gone: the same cleanup as finish, by pid files.
+# clusters it started, and the runners of `run` with their commands, once its PID is gone: the same
+# cleanup as finish, by pid files.
 # shellcheck disable=SC2016 # expanded by the watcher
 setsid bash -c '
   while kill -0 "$1" 2>/dev/null; do sleep 2; done
   for f in "$2"/*/cluster.json; do
     [ -f "$f" ] || continue
     d=$(dirname "$f")
+    # The runners first, by SIGTERM, which each passes on to its command.
+    for p in "$d"/run*.pid; do
+      read -r pid <"$p" 2>/dev/null || continue
+      grep -qa -- "$d/" "/proc/$pid/cmdline" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+    done
     "$3" cluster down --dir "$d" >/dev/null 2>&1 || true
-    for p in "$d"/box*/pid; do
+    for p in "$d"/run*.pid "$d"/box*/pid; do
       read -r pid <"$p" 2>/dev/null || continue
       grep -qa -- "$d/" "/proc/$pid/cmdline" 2>/dev/null && kill -9 "$pid" 2>/dev/null
     done

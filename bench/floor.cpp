@@ -6,6 +6,12 @@
 //   now                            prints CLOCK_MONOTONIC in ns
 //   kill SIGNAL PID                prints CLOCK_MONOTONIC in ns, then at once sends SIGNAL
 //                                  (KILL, STOP, CONT, TERM or a number) to PID
+//   kill-watch [--timeout-ms MS] SIGNAL PID WATCHED_PID
+//                                  sends SIGNAL to PID as kill does, then waits (pidfd, up to
+//                                  MS, default 10000) until WATCHED_PID has exited; prints
+//                                  {"fault_ns","gone","gone_ns","gone_ms"} (CLOCK_MONOTONIC read
+//                                  right before kill(2) and right after the pidfd woke). Exit 0
+//                                  when it exited, 1 on timeout, 3 if it had exited before
 //   run JSONFILE CMD [ARG...]      runs CMD (stdout and stderr passed through), then writes
 //                                  {"wall_s","user_s","sys_s","max_rss_kb","exit_code"} to
 //                                  JSONFILE; exits with CMD's exit code
@@ -67,7 +73,7 @@ std::int64_t to_int(const std::string& s, const char* what) {
 
 int main(int argc, char** argv) {
   using namespace elector::bench_floor;
-  if (argc < 2) usage("usage: elector-bench-floor rtt|now|kill|run|starttime|agree ...");
+  if (argc < 2) usage("usage: elector-bench-floor rtt|now|kill|kill-watch|run|starttime|agree ...");
   const std::string cmd = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
   if (cmd == "rtt") return cmd_rtt(args);
@@ -76,8 +82,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "kill") return cmd_kill(args);
+  if (cmd == "kill-watch") return cmd_kill_watch(args);
   if (cmd == "starttime") return cmd_starttime(args);
   if (cmd == "run") return cmd_run(args);
   if (cmd == "agree") return cmd_agree(args);
-  usage("unknown command \"" + cmd + "\" (rtt, now, kill, run, starttime, agree)");
+  usage("unknown command \"" + cmd + "\" (rtt, now, kill, kill-watch, run, starttime, agree)");
 }

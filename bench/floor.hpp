@@ -30,6 +30,8 @@ std::int64_t to_int(const std::string& s, const char* what);
 int cmd_rtt(const std::vector<std::string>& args);
 /// kill SIGNAL PID (floor_process.cpp).
 int cmd_kill(const std::vector<std::string>& args);
+/// kill-watch [--timeout-ms MS] SIGNAL PID WATCHED_PID (floor_process.cpp).
+int cmd_kill_watch(const std::vector<std::string>& args);
 /// starttime PID... (floor_process.cpp).
 int cmd_starttime(const std::vector<std::string>& args);
 /// run JSONFILE CMD [ARG...] (floor_process.cpp).

@@ -1,6 +1,8 @@
-// elector-bench-floor kill, starttime and run: signalling, dating and timing other processes,
-// every instant on CLOCK_MONOTONIC.
+// elector-bench-floor kill, kill-watch, starttime and run: signalling, dating and timing other
+// processes, every instant on CLOCK_MONOTONIC.
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,6 +72,53 @@ int cmd_kill(const std::vector<std::string>& args) {
   if (::kill(pid, sig) != 0) die("kill " + args[1]);
   std::printf("%lld\n", static_cast<long long>(t));
   return 0;
+}
+
+int cmd_kill_watch(const std::vector<std::string>& args) {
+  std::int64_t timeout_ms = 10000;
+  std::vector<std::string> rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--timeout-ms" && i + 1 < args.size()) {
+      timeout_ms = to_int(args[++i], "--timeout-ms");
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  if (rest.size() != 3) usage("kill-watch [--timeout-ms MS] SIGNAL PID WATCHED_PID");
+  const int sig = signal_number(rest[0]);
+  const auto pid = static_cast<pid_t>(to_int(rest[1], "PID"));
+  const auto watched = static_cast<pid_t>(to_int(rest[2], "WATCHED_PID"));
+  if (pid <= 1 || watched <= 1) usage("kill-watch: refusing pid 1 or below");
+  // A pidfd becomes readable once the process has exited (its memory and descriptors released),
+  // whoever its parent is, and it names that process even if the pid is reused meanwhile.
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, watched, 0));
+  if (fd < 0 && errno != ESRCH) die("pidfd_open " + rest[2]);
+  pollfd pfd{fd, POLLIN, 0};
+  if (fd < 0 || ::poll(&pfd, 1, 0) > 0) {
+    std::fprintf(stderr, "elector-bench-floor: kill-watch: %s has already exited\n",
+                 rest[2].c_str());
+    return 3;
+  }
+  const std::int64_t t = mono_ns();
+  if (::kill(pid, sig) != 0) die("kill " + rest[1]);
+  std::int64_t gone = 0;
+  for (;;) {
+    const std::int64_t left_ms = timeout_ms - (mono_ns() - t) / 1000000;
+    if (left_ms <= 0) break;
+    const int n = ::poll(&pfd, 1, static_cast<int>(left_ms));
+    if (n > 0) {
+      gone = mono_ns();
+      break;
+    }
+    if (n < 0 && errno != EINTR) die("poll");
+  }
+  json out{{"fault_ns", t}, {"gone", gone != 0}};
+  if (gone != 0) {
+    out["gone_ns"] = gone;
+    out["gone_ms"] = static_cast<double>(gone - t) / 1e6;
+  }
+  std::printf("%s\n", out.dump().c_str());
+  return gone != 0 ? 0 : 1;
 }
 
 int cmd_starttime(const std::vector<std::string>& args) {

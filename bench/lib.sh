@@ -101,7 +101,11 @@ bench_cluster_up() {
 
 bench_cluster_down() {
   local dir="$1" f pid
+  # Processes a scenario started next to the cluster (DIR/run*.pid: `electorctl run`, whose
+  # command line names DIR): SIGTERM first, which each passes on to its command.
+  bench_dir_signal "$dir" TERM "$dir"/run*.pid
   if [ -f "$dir/cluster.json" ]; then "$CTL" cluster down --dir "$dir" >/dev/null 2>&1 || true; fi
+  bench_dir_signal "$dir" KILL "$dir"/run*.pid
   for f in "$dir"/box*/pid; do
     [ -f "$f" ] || continue
     pid=$(cat "$f" 2>/dev/null || true)
@@ -112,6 +116,20 @@ bench_cluster_down() {
       kill -9 "$pid" 2>/dev/null || true
     fi
   done
+}
+
+# bench_dir_signal DIR SIGNAL PIDFILE...: SIGNAL to each pid file's process whose command line
+# still names DIR.
+bench_dir_signal() {
+  local dir="$1" sig="$2" f pid
+  shift 2
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f" 2>/dev/null || true)
+    [ -n "$pid" ] || continue
+    if grep -qa -- "$dir/" "/proc/$pid/cmdline" 2>/dev/null; then kill "-$sig" "$pid" 2>/dev/null || true; fi
+  done
+  return 0
 }
 
 # Every cluster ever started under $BENCH_WORK (bench_cluster_up often runs in a subshell, so

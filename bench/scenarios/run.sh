@@ -54,7 +54,7 @@ run_idle_check() {
   starts=$(grep -c "started the command" "$dir/run$lk.log" || true)
   stops=$(grep -c "stopping the command .*: the lease was not renewed in time" "$dir/run$lk.log" || true)
   jq -nc --argjson s "$secs" --argjson starts "$starts" --argjson stops "$stops" \
-    '{window_s: $s, grace_ms: 100, margin_ms: 50, command_starts: $starts, deadline_stops: $stops}'
+    '{window_s: $s, grace_ms: 50, margin_ms: 30, command_starts: $starts, deadline_stops: $stops}'
 }
 
 # run_alive PID: the process exists and is not a zombie.
@@ -215,7 +215,7 @@ run_series_json() {
 
 scenario_run() {
   local reps="${BENCH_RUN_REPS:-30}" n=3 how label kinds base=15400 dir series runs=() json
-  local grace="${BENCH_RUN_GRACE:-30}" margin="${BENCH_RUN_MARGIN:-20}" idle_s=10 idle=null leader
+  local grace="${BENCH_RUN_GRACE:-50}" margin="${BENCH_RUN_MARGIN:-30}" idle_s=10 idle=null leader
   kinds="${BENCH_RUN_COMMANDS:-term ignore}"
   if [ "$BENCH_SMOKE" = 1 ]; then
     reps="${BENCH_RUN_REPS:-3}"
@@ -233,9 +233,9 @@ scenario_run() {
     base=$((base + 10))
     if [ "$idle" = null ]; then
       leader=$(wait_leader "$dir" 60000 box1 2>/dev/null) || die "run: box1 did not lead in $dir"
-      log "run: $n nodes, electorctl run's defaults (--grace 100 --margin 50), $idle_s s without a fault"
+      log "run: $n nodes, electorctl run's defaults (--grace 50 --margin 30), $idle_s s without a fault"
       idle=$(run_idle_check "$dir" "$n" "$leader" "$idle_s")
-      row run "defaults 100/50, no fault: starts in $idle_s s" \
+      row run "defaults 50/30, no fault: starts in $idle_s s" \
         "$(jq -r '"\(.command_starts) (\(.deadline_stops) stopped for the deadline)"' <<<"$idle")" "1"
     fi
     log "run: $n nodes, electorctl run --grace $grace --margin $margin each (command $label), $reps freezes of the leader"

@@ -6,7 +6,7 @@ pkgs=(
   libboost-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcpp-httplib-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  jq procps gnuplot-nox curl
+  jq procps gnuplot-nox curl prometheus
   iproute2 iptables clang libclang-rt-14-dev
 )
 missing=()

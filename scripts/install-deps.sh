@@ -6,7 +6,7 @@ pkgs=(
   libboost-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcpp-httplib-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  jq procps gnuplot-nox curl python3 python3-jsonschema python3-yaml
+  jq procps gnuplot-nox curl python3 python3-jsonschema python3-yaml prometheus
   iproute2 iptables clang libclang-rt-14-dev
   postgresql libpq-dev
 )

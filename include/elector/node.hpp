@@ -96,6 +96,10 @@ struct NodeCallbacks {
   std::function<void(Time at, const Event& e)> event;
   /// The node's own diagnostics (log.hpp says on which thread). Unset: log_to_stderr.
   LogSink log;
+  /// On a follower that gave up its leader as gone (its heartbeats stopped or its process ended;
+  /// ElectionStarted's reason leader_lost): the time from the last heartbeat it heard from that
+  /// leader to then. After that step's events.
+  std::function<void(Duration since_last_heartbeat)> leader_loss_detected;
 };
 
 /// One member as this node sees it.

@@ -212,7 +212,9 @@ void ControlServer::handle(const std::shared_ptr<HttpExchange>& ex) {
     if (!get) return ex->respond(wrong_method("GET"));
     HttpResponse r;
     r.content_type = kMetricsContentType;
-    r.body = render_metrics(backend_.status(), backend_.stats());
+    r.body = render_metrics(backend_.status(), backend_.stats(),
+                            opts_.metrics_record ? opts_.metrics_record->snapshot() : Recorded{},
+                            read_process_stats());
     return ex->respond(std::move(r));
   }
   if (path == "/v1/events") return get ? events(ex) : ex->respond(wrong_method("GET"));

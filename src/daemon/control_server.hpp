@@ -26,6 +26,7 @@
 #include "daemon/control_backend.hpp"
 #include "daemon/event_stream.hpp"
 #include "daemon/http_server.hpp"
+#include "daemon/metrics_record.hpp"
 #include "daemon/task_queue.hpp"
 #include "daemon/term_waiters.hpp"
 
@@ -64,6 +65,9 @@ struct ControlServerOptions {
   /// What a client on another host must send to be answered (control_access.hpp); empty: such
   /// clients are refused.
   std::string token;
+  /// What the daemon counts itself for GET /metrics (hook runs, durations); must outlive the
+  /// server. Null: those metrics show no observations.
+  const MetricsRecord* metrics_record = nullptr;
 };
 
 class ControlServer {

@@ -24,6 +24,7 @@
 #include "daemon/event_log.hpp"
 #include "daemon/hook_runner.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/metrics_record.hpp"
 #include "daemon/node_backend.hpp"
 #include "daemon/options.hpp"
 #include "daemon/state_lock.hpp"
@@ -119,7 +120,9 @@ int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signa
     }
   }
   elector::daemon::NodeBackend backend;
+  elector::daemon::MetricsRecord metrics_record;
   elector::daemon::ControlServerOptions copts;
+  copts.metrics_record = &metrics_record;
   copts.host = s.control_addr.host;
   copts.port = s.control_addr.port;
   copts.token = s.control_token;
@@ -136,6 +139,9 @@ int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signa
   elector::daemon::HookRunnerOptions hopts;
   hopts.node_name = name;
   hopts.timeout = s.node.hook_timeout;
+  hopts.on_result = [&metrics_record](const elector::daemon::HookResult& r) {
+    metrics_record.hook_ran(r);
+  };
   elector::daemon::HookRunner hooks(hopts);
 
   const auto pre_hooks = s.pre_election_hooks;
@@ -148,7 +154,13 @@ int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signa
   cb.post_election = [&hooks, &post_hooks](const elector::HookRequest& r) {
     hooks.enqueue(r, post_hooks);
   };
+  cb.leader_loss_detected = [&metrics_record](elector::Duration d) {
+    metrics_record.leader_loss_detected(d);
+  };
   cb.event = [&](elector::Time at, const elector::Event& e) {
+    if (const auto* f = std::get_if<elector::ElectionFinished>(&e)) {
+      metrics_record.election_finished(f->took);
+    }
     const std::string line = elector::daemon::event_line(at, name, e);
     if (event_log) event_log->append(line);
     server.publish(elector::event_name(e),

@@ -98,6 +98,12 @@ class Node::Impl {
   bool holding_ = false;
   std::uint64_t hold_gen_ = 0;
   Time hold_end_ = kNever;
+  /// The leader this node follows as its events said, and the leader it last heard a heartbeat
+  /// from and when (CLOCK_MONOTONIC): how long it took to notice that leader gone
+  /// (NodeCallbacks::leader_loss_detected).
+  std::optional<std::string> followed_;
+  std::optional<std::string> heard_leader_;
+  Time heard_leader_at_{};
 };
 
 }  // namespace elector

@@ -2,6 +2,7 @@
 // timers), and how each step of the core is drained (node_impl.hpp).
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -18,6 +19,11 @@ net::TransportHandlers Node::Impl::handlers() {
     if (state_ != State::running) return;
     const Now now = input_now_locked();
     core_->receive(now.core, env);
+    if (std::holds_alternative<core::Heartbeat>(env.body) &&
+        core_->leader() == env.header.self.name) {
+      heard_leader_ = env.header.self.name;
+      heard_leader_at_ = now.mono;
+    }
     flush_locked(now);
   };
   h.on_peer_gone = [this](const std::string& name, std::uint64_t boot) {
@@ -111,8 +117,16 @@ void Node::Impl::release_held(std::uint64_t gen) {
 /// end once handed over.
 bool Node::Impl::post_events_locked(const Now& now, core::Ready& r, std::uint64_t hold) {
   bool wake = false;
+  bool dropped_heard_leader = false;
+  bool leader_lost = false;
   for (auto& e : r.events) {
-    if (const auto* f = std::get_if<ElectionFinished>(&e)) {
+    if (const auto* lc = std::get_if<LeaderChanged>(&e)) {
+      dropped_heard_leader =
+          dropped_heard_leader || (!lc->leader && followed_ && followed_ == heard_leader_);
+      followed_ = lc->leader;
+    } else if (const auto* es = std::get_if<ElectionStarted>(&e)) {
+      leader_lost = leader_lost || es->reason == ElectionReason::leader_lost;
+    } else if (const auto* f = std::get_if<ElectionFinished>(&e)) {
       ++elections_finished_;
       if (f->leader) {
         ++finished_with_leader_;
@@ -123,20 +137,28 @@ bool Node::Impl::post_events_locked(const Now& now, core::Ready& r, std::uint64_
       ll->effective = now.to_mono(ll->effective);
     }
   }
+  // A follower that gave up the leader it heard (its heartbeats stopped, or its process ended):
+  // how long since the last heartbeat, as seen from here.
+  std::optional<Duration> loss_detected;
+  if (dropped_heard_leader && leader_lost) {
+    loss_detected = now.mono - heard_leader_at_;
+    heard_leader_.reset();
+  }
   // One task per step, not one per event: a step often yields several events (a crashed
   // leader's follower reports member_down, leader_changed and election_started at once), and
   // each task posted would wake the event thread, a context switch, on its own.
   if (!r.events.empty() || !r.hooks.empty()) {
-    dispatcher_.post(
-        [this, at = now.mono, hold, evs = std::move(r.events), hooks = std::move(r.hooks)] {
-          for (const auto& ev : evs) deliver(at, ev);
-          for (const auto& req : hooks) {
-            const auto& fn =
-                req.phase == HookRequest::Phase::pre ? cb_.pre_election : cb_.post_election;
-            if (fn) fn(req);
-          }
-          if (hold != 0) release_held(hold);
-        });
+    dispatcher_.post([this, at = now.mono, hold, loss_detected, evs = std::move(r.events),
+                      hooks = std::move(r.hooks)] {
+      for (const auto& ev : evs) deliver(at, ev);
+      if (loss_detected && cb_.leader_loss_detected) cb_.leader_loss_detected(*loss_detected);
+      for (const auto& req : hooks) {
+        const auto& fn =
+            req.phase == HookRequest::Phase::pre ? cb_.pre_election : cb_.post_election;
+        if (fn) fn(req);
+      }
+      if (hold != 0) release_held(hold);
+    });
   }
   return wake;
 }

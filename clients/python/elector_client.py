@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 DEFAULT_CONTROL = "127.0.0.1:7947"
-DEFAULT_MARGIN_MS = 50  # as `electorctl run --margin`
+DEFAULT_MARGIN_MS = 30  # as `electorctl run --margin`
 DEFAULT_KEEPALIVE_S = 0.1  # electord's default --events-keepalive (the heartbeat period)
 
 

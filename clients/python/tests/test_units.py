@@ -60,7 +60,7 @@ class DeadlineTest(unittest.TestCase):
     def test_the_deadline_counts_from_the_send(self):
         self.assertEqual(ec.safe_deadline_ns(5_000_000_000, 300, 50), 5_250_000_000)
         v = ec.LeaderView("a", 3, True, 300, 5_000_000_000)
-        self.assertEqual(v.safe_deadline(), 5_000_000_000 + 300_000_000 - 50_000_000)
+        self.assertEqual(v.safe_deadline(), 5_000_000_000 + 300_000_000 - 30_000_000)
         self.assertEqual(v.safe_deadline(margin_ms=0), 5_300_000_000)
         self.assertEqual(v.role, "leader")
 

@@ -193,8 +193,7 @@ TEST(Options, TheEventLogsOriginIsWhereItWasGiven) {
 }
 
 TEST(Options, TheExampleConfigFileLoads) {
-  const auto example = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-                       "docs" / "electord.example.toml";
+  const auto example = std::filesystem::path(ELECTOR_SOURCE_DIR) / "docs" / "electord.example.toml";
   OptionsInput in;
   in.args = {"--config", example.string()};
   in.env = {{"ELECTOR_COOKIE", "test"}};  // instead of the example's cookie file

@@ -48,7 +48,7 @@ target_link_libraries(elector_static INTERFACE $<BUILD_INTERFACE:elector_sodium>
   $<INSTALL_INTERFACE:elector::sodium> Threads::Threads)
 
 install(TARGETS elector_shared elector_static EXPORT electorTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT dev
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/elector ${PROJECT_BINARY_DIR}/include/elector
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")

@@ -16,6 +16,22 @@ endif()
 add_library(elector_sodium INTERFACE)
 target_link_libraries(elector_sodium INTERFACE ${ELECTOR_SODIUM_ARCHIVE} Threads::Threads)
 
+# Boost.Asio (the transport, the control API's server) and Boost.Beast (its HTTP), header-only
+# from Debian's libboost-dev: Boost.System is header-only since 1.69, so nothing is linked and no
+# TLS library comes along (Beast's SSL support is in headers nobody includes).
+# One configuration for every target, so that all agree on Asio's types: no deprecated names, and
+# no coroutine support (unused; Boost 1.74's awaitable.hpp does not compile under GCC's C++20).
+find_package(Boost 1.74 REQUIRED)
+add_library(elector_boost INTERFACE)
+target_link_libraries(elector_boost INTERFACE Boost::headers Threads::Threads)
+target_compile_definitions(elector_boost INTERFACE BOOST_ASIO_NO_DEPRECATED
+  BOOST_ASIO_DISABLE_CO_AWAIT)
+
+# The daemon's and the tools' (not needed by ELECTOR_LIBRARY_ONLY, which builds the library only).
+if(ELECTOR_LIBRARY_ONLY)
+  return()
+endif()
+
 # spdlog over fmt, both header-only. Debian's spdlog targets both link libfmt's shared library;
 # without SPDLOG_COMPILED_LIB, spdlog's headers carry its whole implementation.
 find_package(fmt REQUIRED)
@@ -30,14 +46,3 @@ find_path(ELECTOR_TOML_INCLUDE toml++/toml.h REQUIRED)
 add_library(elector_toml INTERFACE)
 target_include_directories(elector_toml SYSTEM INTERFACE ${ELECTOR_TOML_INCLUDE})
 target_compile_definitions(elector_toml INTERFACE TOML_HEADER_ONLY=1)
-
-# Boost.Asio (the transport, the control API's server) and Boost.Beast (its HTTP), header-only
-# from Debian's libboost-dev: Boost.System is header-only since 1.69, so nothing is linked and no
-# TLS library comes along (Beast's SSL support is in headers nobody includes).
-# One configuration for every target, so that all agree on Asio's types: no deprecated names, and
-# no coroutine support (unused; Boost 1.74's awaitable.hpp does not compile under GCC's C++20).
-find_package(Boost 1.74 REQUIRED)
-add_library(elector_boost INTERFACE)
-target_link_libraries(elector_boost INTERFACE Boost::headers Threads::Threads)
-target_compile_definitions(elector_boost INTERFACE BOOST_ASIO_NO_DEPRECATED
-  BOOST_ASIO_DISABLE_CO_AWAIT)

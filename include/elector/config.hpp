@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "elector/export.hpp"
 #include "elector/strategy.hpp"
 #include "elector/time.hpp"
 
@@ -104,30 +105,30 @@ struct ConfigError {
 };
 
 /// Checks values and their combinations. Empty when the config is usable.
-std::vector<ConfigError> validate(const Config& c);
+ELECTOR_API std::vector<ConfigError> validate(const Config& c);
 
 /// The address the members are told to reach this node at, once `listen` is bound to `bound`
 /// (HOST:PORT): `advertise`, with a port 0 replaced by the bound port; `bound` when it is empty.
-std::string advertised_address(const Config& c, const std::string& bound);
+ELECTOR_API std::string advertised_address(const Config& c, const std::string& bound);
 
 /// The strategy `c` names (custom one first). Null when the name is unknown (validate says so).
-std::shared_ptr<const Strategy> strategy_of(const Config& c);
+ELECTOR_API std::shared_ptr<const Strategy> strategy_of(const Config& c);
 
 /// `far_heartbeat_interval`, or 10 T when it is zero (before big_cluster_factor()).
-Duration far_heartbeat_interval(const Config& c);
+ELECTOR_API Duration far_heartbeat_interval(const Config& c);
 
 /// 1 up to 128 members, then one more per doubling (2 at 129-256, 3 at 257-512, 4 at
 /// 513-1,024): how much slower a big cluster's per-member idle traffic (probes, far heartbeats)
 /// runs, so that what one member costs per second stays flat while the time to notice a
 /// member's failure grows with log N, as SWIM's suspicion timeout already does.
-int big_cluster_factor(std::size_t members);
+ELECTOR_API int big_cluster_factor(std::size_t members);
 
 /// A hash of the settings that every node of a cluster must share (strategy, quorum_size,
 /// election_delay, heartbeat_interval, hooks_execution, automatic_elections). Stable
 /// across builds and machines.
-std::uint64_t election_settings_hash(const Config& c);
+ELECTOR_API std::uint64_t election_settings_hash(const Config& c);
 
-const char* to_string(HooksExecution h);
-std::optional<HooksExecution> hooks_execution_from(std::string_view s);
+ELECTOR_API const char* to_string(HooksExecution h);
+ELECTOR_API std::optional<HooksExecution> hooks_execution_from(std::string_view s);
 
 }  // namespace elector

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "elector/config.hpp"
+#include "elector/export.hpp"
 #include "elector/reasons.hpp"
 #include "elector/time.hpp"
 
@@ -78,7 +79,8 @@ enum class ElectionSetting : std::uint8_t {
   automatic_elections,
 };
 /// The settings of `a` and `b` that differ, in the order of ElectionSetting.
-std::vector<ElectionSetting> differences(const ElectionSettings& a, const ElectionSettings& b);
+ELECTOR_API std::vector<ElectionSetting> differences(const ElectionSettings& a,
+                                                     const ElectionSettings& b);
 
 struct SettingsMismatch {
   std::string member;
@@ -112,6 +114,6 @@ struct HookRequest {
   bool is_leader = false;
 };
 
-const char* event_name(const Event& e);
+ELECTOR_API const char* event_name(const Event& e);
 
 }  // namespace elector

@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include "elector/export.hpp"
+
 namespace elector {
 
 /// How much a line matters, least first. The library writes info, warn and error lines only; the
@@ -50,6 +52,6 @@ constexpr const char* to_string(LogLevel l) {
 using LogSink = std::function<void(LogLevel level, const std::string& text)>;
 
 /// Writes "elector: <level>: <text>" to stderr: the sink of a node given none.
-void log_to_stderr(LogLevel level, const std::string& text);
+ELECTOR_API void log_to_stderr(LogLevel level, const std::string& text);
 
 }  // namespace elector

@@ -38,6 +38,7 @@
 #include "elector/config.hpp"
 #include "elector/elect_result.hpp"
 #include "elector/events.hpp"
+#include "elector/export.hpp"
 #include "elector/log.hpp"
 #include "elector/member_state.hpp"
 #include "elector/node_role.hpp"
@@ -170,9 +171,9 @@ struct NodeStatus {
 
 /// Reads CLOCK_MONOTONIC: the clock of every Time a Node reports (and of event logs). The
 /// protocol itself runs on CLOCK_BOOTTIME (see the top of this file).
-Time mono_now();
+ELECTOR_API Time mono_now();
 
-class Node {
+class ELECTOR_API Node {
  public:
   /// Checks the config; throws std::invalid_argument naming the key on a bad one.
   explicit Node(NodeConfig cfg, NodeCallbacks callbacks = {});

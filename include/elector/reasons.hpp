@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "elector/export.hpp"
+
 namespace elector {
 
 /// Why an election started (ElectionStarted::reason).
@@ -30,7 +32,7 @@ enum class ElectionReason : std::uint8_t {
   requested,         // an operator asked for an election
   cleared,           // an operator cleared the leader
 };
-const char* to_string(ElectionReason r);
+ELECTOR_API const char* to_string(ElectionReason r);
 
 /// Why this node stopped being leader (LeadershipLost::reason).
 enum class LossReason : std::uint8_t {
@@ -41,7 +43,7 @@ enum class LossReason : std::uint8_t {
   cleared,        // an operator cleared the leader
   unsaved,        // its state could not be saved
 };
-const char* to_string(LossReason r);
+ELECTOR_API const char* to_string(LossReason r);
 
 /// Why a member went down (MemberDown::reason).
 enum class DownReason : std::uint8_t {
@@ -50,7 +52,7 @@ enum class DownReason : std::uint8_t {
   restarted,     // a new process of it appeared: the old one ended
   process_gone,  // a transport saw its process end
 };
-const char* to_string(DownReason r);
+ELECTOR_API const char* to_string(DownReason r);
 
 /// Why a voter refused a vote or pre-vote. The values are the wire codes of VoteResp.
 enum class Refusal : std::uint8_t {
@@ -68,14 +70,14 @@ enum class Refusal : std::uint8_t {
   stale_term = 11,        // the term asked for is older than the voter's
   unknown = 12,           // refused without saying why
 };
-const char* to_string(Refusal r);
+ELECTOR_API const char* to_string(Refusal r);
 /// The Refusal of a wire code; none for a code this version does not know (the decoder rejects
 /// the message then, as it does an unknown member status).
-std::optional<Refusal> refusal_of_code(std::uint64_t code);
+ELECTOR_API std::optional<Refusal> refusal_of_code(std::uint64_t code);
 
 /// The round of a campaign: the pre-vote ("would you vote for me?") or the vote itself.
 enum class CampaignRound : std::uint8_t { pre, vote };
-const char* to_string(CampaignRound r);
+ELECTOR_API const char* to_string(CampaignRound r);
 
 /// How one of this node's campaign rounds ended.
 enum class CampaignOutcome : std::uint8_t {
@@ -84,6 +86,6 @@ enum class CampaignOutcome : std::uint8_t {
   timed_out,  // the deadline passed first
   abandoned,  // it heard a leader, voted for another, or stopped
 };
-const char* to_string(CampaignOutcome o);
+ELECTOR_API const char* to_string(CampaignOutcome o);
 
 }  // namespace elector

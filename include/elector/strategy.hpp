@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "elector/export.hpp"
 #include "elector/time.hpp"
 
 namespace elector {
@@ -31,7 +32,7 @@ struct CandidateInfo {
 };
 
 /// The interface of a strategy. Implement it to elect by your own criterion.
-class Strategy {
+class ELECTOR_API Strategy {
  public:
   virtual ~Strategy() = default;
   /// The name nodes compare to detect a cluster that mixes strategies.
@@ -43,9 +44,9 @@ class Strategy {
 
 /// The built-in strategies: "uptime_high" (default), "uptime_low", "runtime_high", "runtime_low",
 /// "priority". Returns nullptr for an unknown name.
-std::shared_ptr<const Strategy> make_strategy(std::string_view name);
+ELECTOR_API std::shared_ptr<const Strategy> make_strategy(std::string_view name);
 
 /// True when `a` ranks before `b` under `s`, ties broken by name (smaller name first).
-bool ranks_before(const Strategy& s, const CandidateInfo& a, const CandidateInfo& b);
+ELECTOR_API bool ranks_before(const Strategy& s, const CandidateInfo& a, const CandidateInfo& b);
 
 }  // namespace elector

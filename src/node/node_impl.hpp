@@ -27,7 +27,8 @@
 
 namespace elector {
 
-class Node::Impl {
+// Hidden, though nested in the exported Node: only the library calls it.
+class __attribute__((visibility("hidden"))) Node::Impl {
  public:
   Impl(NodeConfig cfg, NodeCallbacks cb);
   ~Impl();

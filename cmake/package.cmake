@@ -35,11 +35,15 @@ endforeach()
 
 # Shared: libsodium's archive goes inside, its symbols hidden (--exclude-libs), so a program needs
 # nothing but libelector.so.N and the C++ runtime. --no-undefined: a library that lacks a symbol
-# fails here rather than in its users' links.
+# fails here rather than in its users' links; not under a sanitizer, whose runtime clang links
+# into programs only, so that an instrumented library leaves the sanitizer's symbols to them.
 set_target_properties(elector_shared PROPERTIES EXPORT_NAME elector VERSION ${PROJECT_VERSION}
   SOVERSION ${ELECTOR_ABI_VERSION})
 target_link_libraries(elector_shared PRIVATE elector_sodium Threads::Threads)
-target_link_options(elector_shared PRIVATE LINKER:--no-undefined LINKER:--exclude-libs,ALL)
+target_link_options(elector_shared PRIVATE LINKER:--exclude-libs,ALL)
+if(NOT CMAKE_CXX_FLAGS MATCHES "-fsanitize")
+  target_link_options(elector_shared PRIVATE LINKER:--no-undefined)
+endif()
 
 # Static: its users link what its objects need, libsodium and the threads library. Boost (the
 # transport's Asio) is header-only and only inside the objects: users need none of it.

@@ -218,31 +218,14 @@ class Harness {
     }
     std::vector<std::string> quorum;
     if (o_.quorum_size > 0) quorum = {"--quorum-size", std::to_string(o_.quorum_size)};
-    std::vector<std::string> args{o_.bin_dir + "/electord",
-                                  "--name",
-                                  n.name,
-                                  "--listen",
-                                  listen(i),
-                                  "--seeds",
-                                  seeds,
-                                  "--control",
-                                  control(i),
-                                  "--cookie-file",
-                                  cookie_,
-                                  "--strategy",
-                                  o_.strategy,
-                                  "--priority",
-                                  std::to_string(i + 1),
-                                  "--heartbeat-interval",
-                                  std::to_string(o_.heartbeat_ms),
-                                  "--election-delay",
-                                  std::to_string(o_.election_delay_ms),
-                                  "--event-log",
-                                  o_.dir + "/" + event_log(n),
-                                  "--state-file",
-                                  o_.dir + "/state/" + n.name,
-                                  "--log-level",
-                                  "info"};
+    std::vector<std::string> args{
+        o_.bin_dir + "/electord", "--name", n.name, "--listen", listen(i), "--seeds", seeds,
+        // A unix socket, or TCP on the namespace's loopback with a workload: see control().
+        "--control", control(i), "--cookie-file", cookie_, "--strategy", o_.strategy, "--priority",
+        std::to_string(i + 1), "--heartbeat-interval", std::to_string(o_.heartbeat_ms),
+        "--election-delay", std::to_string(o_.election_delay_ms), "--event-log",
+        o_.dir + "/" + event_log(n), "--state-file", o_.dir + "/state/" + n.name, "--log-level",
+        "info"};
     args.insert(args.end(), quorum.begin(), quorum.end());
     return args;
   }
@@ -296,10 +279,9 @@ class Harness {
     n.command_first = r.chance(50);
   }
 
-  void thaw_node(Node& n, int i, const std::string& why = "") {
-    const Json extra = why.empty() ? Json::object() : Json{{"why", why}};
+  void thaw_node(Node& n, int i) {
     if (n.whole_frozen && n.command_first) work_->thaw(i, true);
-    send(n, SIGCONT, "thaw", extra);
+    send(n, SIGCONT, "thaw");
     if (n.whole_frozen && !n.command_first) work_->thaw(i, false);
     n.whole_frozen = false;
     n.state = State::running;

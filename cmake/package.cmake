@@ -39,17 +39,17 @@ endforeach()
 # into programs only, so that an instrumented library leaves the sanitizer's symbols to them.
 set_target_properties(elector_shared PROPERTIES EXPORT_NAME elector VERSION ${PROJECT_VERSION}
   SOVERSION ${ELECTOR_ABI_VERSION})
-target_link_libraries(elector_shared PRIVATE elector_sodium Threads::Threads)
+target_link_libraries(elector_shared PRIVATE elector_sodium Threads::Threads resolv)
 target_link_options(elector_shared PRIVATE LINKER:--exclude-libs,ALL)
 if(NOT CMAKE_CXX_FLAGS MATCHES "-fsanitize")
   target_link_options(elector_shared PRIVATE LINKER:--no-undefined)
 endif()
 
-# Static: its users link what its objects need, libsodium and the threads library. Boost (the
+# Static: its users link what its objects need, libsodium, libresolv and the threads library. Boost (the
 # transport's Asio) is header-only and only inside the objects: users need none of it.
 set_target_properties(elector_static PROPERTIES EXPORT_NAME elector_static)
 target_link_libraries(elector_static INTERFACE $<BUILD_INTERFACE:elector_sodium>
-  $<INSTALL_INTERFACE:elector::sodium> Threads::Threads)
+  $<INSTALL_INTERFACE:elector::sodium> Threads::Threads resolv)
 
 install(TARGETS elector_shared elector_static EXPORT electorTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -36,7 +36,9 @@ std::vector<OptionKey> make_keys() {
        "binds 0.0.0.0, or sits behind NAT); port 0: the listen port. Default: --listen",
        checked(parse_advertise,
                [](KeyTarget& t, std::string v) { t.settings.node.advertise = std::move(v); })},
-      {"seeds", Shape::list, "HOST:PORT,...", "Addresses of members to join through (repeatable)",
+      {"seeds", Shape::list, "HOST:PORT,...",
+       "Addresses of members to join through (repeatable); a name's every A/AAAA record, "
+       "srv:NAME every SRV record",
        checked(parse_seeds, [](KeyTarget& t, Strings v) { t.settings.node.seeds = std::move(v); })},
       {"control", Shape::value, "HOST:PORT|unix:PATH",
        "Address of the local HTTP/JSON control API (default 127.0.0.1:7947; port 0: any free one; "

@@ -140,11 +140,22 @@ Parsed<std::string> parse_advertise(const RawValue& r) {
 
 Parsed<std::vector<std::string>> parse_seeds(const RawValue& r) {
   const auto v = as_list(r, true);
-  if (!v) return Why{"expected HOST:PORT[,HOST:PORT...]"};
+  constexpr std::string_view form = "expected HOST:PORT or srv:NAME[,...]";
+  if (!v) return Why{std::string(form)};
   for (const auto& seed : *v) {
+    if (seed.starts_with("srv:")) {
+      // A DNS name: letters, digits, '-', '_' (SRV labels) and dots.
+      const auto name = std::string_view(seed).substr(4);
+      const bool ok = !name.empty() && name.size() <= 253 &&
+                      name.find_first_not_of(
+                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                          "0123456789-_.") == std::string_view::npos;
+      if (!ok) return Why{std::string(form) + "; \"" + seed + "\" is not a DNS name after srv:"};
+      continue;
+    }
     const auto hp = parse_host_port(seed);
     if (!hp || hp->port == 0) {
-      return Why{"expected HOST:PORT[,HOST:PORT...]; \"" + seed + "\" is not HOST:PORT"};
+      return Why{std::string(form) + "; \"" + seed + "\" is not HOST:PORT"};
     }
   }
   return *v;

@@ -1,7 +1,9 @@
 #include "net/address.hpp"
 
+#include <algorithm>
 #include <utility>
 
+#include "net/clock.hpp"
 #include "net/host_port.hpp"
 
 namespace elector::net {
@@ -40,20 +42,88 @@ std::optional<tcp::endpoint> endpoint_of(boost::asio::io_context& io, const std:
   return res.begin()->endpoint();
 }
 
-std::optional<tcp::endpoint> AddressBook::resolve(const std::string& addr) {
-  auto it = resolved_.find(addr);
-  if (it != resolved_.end()) return it->second;
-  std::string host;
-  std::uint16_t port = 0;
-  std::optional<tcp::endpoint> ep;
-  if (split_host_port(addr, host, port)) {
-    boost::system::error_code ec;
-    ep = endpoint_of(io_, host, port, ec);
+AddressBook::AddressBook(boost::asio::io_context& io, Diagnostics& log, AddressBookTuning tuning,
+                         LookupFn lookup_fn)
+    : io_(io), log_(log), t_(tuning), lookup_fn_(std::move(lookup_fn)) {}
+
+AddressBook::~AddressBook() {
+  stop();
+  worker_.join();
+}
+
+void AddressBook::stop() {
+  *live_ = false;
+  worker_.stop();
+}
+
+AddressBook::Endpoints AddressBook::resolve(const std::string& addr, Time now, bool* literal) {
+  auto it = entries_.find(addr);
+  if (it == entries_.end()) {
+    if (entries_.size() >= 100000) {
+      // In-flight lookups of forgotten texts are answered into fresh entries: harmless.
+      entries_.clear();
+    }
+    it = entries_.emplace(addr, Entry{}).first;
+    Entry& e = it->second;
+    if (const auto ep = literal_endpoint(addr)) {
+      e.literal = true;
+      e.endpoints.push_back(*ep);
+    } else if (!is_srv(addr)) {
+      std::string host;
+      std::uint16_t port = 0;
+      if (!split_host_port(addr, host, port) || host.empty()) {
+        e.invalid = true;
+        log_.log(LogLevel::warn, "cannot resolve address \"" + addr + "\": not HOST:PORT");
+      }
+    }
   }
-  if (!ep) log_.log(LogLevel::warn, "cannot resolve address \"" + addr + "\"");
-  if (resolved_.size() > 100000) resolved_.clear();
-  resolved_[addr] = ep;
-  return ep;
+  Entry& e = it->second;
+  if (literal) *literal = e.literal;
+  if (!e.literal && !e.invalid && !e.in_flight && *live_) {
+    const bool due = e.endpoints.empty() || e.failing ? now >= e.retry_at : now >= e.fresh_until;
+    if (due) start_lookup(addr, e);
+  }
+  return e.endpoints;
+}
+
+bool AddressBook::pending(const std::string& addr) const {
+  const auto it = entries_.find(addr);
+  return it != entries_.end() && it->second.in_flight && it->second.endpoints.empty();
+}
+
+void AddressBook::start_lookup(const std::string& addr, Entry& e) {
+  e.in_flight = true;
+  ++lookups_;
+  boost::asio::post(worker_, [this, addr, live = live_] {
+    Lookup r = lookup_fn_(addr);
+    boost::asio::post(io_, [this, addr, live, r = std::move(r)]() mutable {
+      if (*live) finish(addr, std::move(r));
+    });
+  });
+}
+
+void AddressBook::finish(const std::string& addr, Lookup r) {
+  const Time now = mono();
+  Entry& e = entries_[addr];
+  e.in_flight = false;
+  if (r.status == LookupStatus::found) {
+    if (e.failing) log_.log(LogLevel::info, "address \"" + addr + "\" resolves again");
+    e.endpoints = std::move(r.endpoints);
+    e.failing = false;
+    e.backoff = Duration{};
+    e.fresh_until = now + t_.refresh;
+  } else {
+    if (!e.failing) {
+      log_.log(LogLevel::warn, "cannot resolve address \"" + addr + "\": " + r.error +
+                                   (e.endpoints.empty() ? "" : " (keeping the last answer)"));
+    }
+    e.failing = true;
+    if (r.status == LookupStatus::no_record) e.endpoints.clear();
+    if (r.status == LookupStatus::invalid) e.invalid = true;
+    e.backoff = e.backoff == Duration{} ? t_.retry_min : std::min(e.backoff * 2, t_.retry_max);
+    e.retry_at = now + e.backoff;
+  }
+  if (up_) up_(addr);
 }
 
 }  // namespace elector::net

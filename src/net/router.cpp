@@ -59,7 +59,9 @@ Router::Router(const TransportOptions& opt, Stats& stats, Diagnostics& log, Addr
       tcp_(tcp),
       up_(std::move(up)),
       auth_(opt_.insecure ? wire::Authenticator::insecure(opt_.replay_window_ms)
-                          : wire::Authenticator::with_secret(opt_.secret, opt_.replay_window_ms)) {}
+                          : wire::Authenticator::with_secret(opt_.secret, opt_.replay_window_ms)) {
+  addresses_.on_lookup_done([this](const std::string& addr) { lookup_done(addr); });
+}
 
 Router::Packet Router::seal(wire::PacketType type, std::span<const std::uint8_t> payload) {
   return std::make_shared<const std::vector<std::uint8_t>>(
@@ -71,27 +73,74 @@ void Router::send(const core::Outgoing& m) {
       !std::holds_alternative<core::Resign>(m.env.body)) {
     return;
   }
-  encode_buf_.clear();
-  wire::encode(m.env, encode_buf_);
-  const auto ep = addresses_.resolve(m.to_addr);
-  if (!ep) {
-    stats_.drop(Drop::unreachable);
+  bool literal = false;
+  const auto eps = addresses_.resolve(m.to_addr, mono(), &literal);
+  if (eps.empty()) {
+    if (!addresses_.pending(m.to_addr)) {
+      stats_.drop(Drop::unreachable);
+      return;
+    }
+    auto it = pending_.find(m.to_addr);
+    if (it == pending_.end() && pending_.size() >= kPendingAddresses) {
+      stats_.drop(Drop::unreachable);
+      return;
+    }
+    auto& waiting = pending_[m.to_addr];
+    if (waiting.size() >= kPendingPerAddress) {
+      stats_.drop(Drop::unreachable);
+      return;
+    }
+    waiting.push_back(m);
     return;
   }
-  if (!last_sealed_ || encode_buf_ != last_encoded_ || !sealed_for_.insert(*ep).second) {
+  if (!m.to_name.empty() || eps.size() == 1) {
+    // A literal keeps its own spelling as the connection's address; a name's endpoint is named
+    // by itself, since the name's records may change under a connection.
+    send_to(m, eps.front(),
+            literal ? m.to_addr
+                    : join_host_port(eps.front().address().to_string(), eps.front().port()));
+    return;
+  }
+  std::size_t& turn = seed_turn_[m.to_addr];
+  if (seed_turn_.size() > kPendingAddresses * 16) seed_turn_.clear();
+  const std::size_t n = std::min(eps.size(), kSeedFanout);
+  // Copied: send_to() may resolve nothing else, but the span is only valid until the next call.
+  const std::vector<boost::asio::ip::tcp::endpoint> all(eps.begin(), eps.end());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& ep = all[(turn + i) % all.size()];
+    send_to(m, ep, join_host_port(ep.address().to_string(), ep.port()));
+  }
+  turn = (turn + n) % all.size();
+}
+
+void Router::send_to(const core::Outgoing& m, const boost::asio::ip::tcp::endpoint& ep,
+                     const std::string& addr) {
+  encode_buf_.clear();
+  wire::encode(m.env, encode_buf_);
+  if (!last_sealed_ || encode_buf_ != last_encoded_ || !sealed_for_.insert(ep).second) {
     last_sealed_ = seal(wire::PacketType::message, encode_buf_);
     last_encoded_.swap(encode_buf_);
     sealed_for_.clear();
-    sealed_for_.insert(*ep);
+    sealed_for_.insert(ep);
   }
   const std::size_t kind = m.env.body.index();
   switch (channel_for(m.route, last_sealed_->size(), opt_.max_datagram)) {
     case Channel::udp:
-      udp_.send(*ep, kind, last_sealed_);
+      udp_.send(ep, kind, last_sealed_);
       return;
     case Channel::tcp:
-      tcp_.send(*ep, m.to_addr, m.to_name, kind, last_sealed_);
+      tcp_.send(ep, addr, m.to_name, kind, last_sealed_);
       return;
+  }
+}
+
+void Router::lookup_done(const std::string& addr) {
+  auto it = pending_.find(addr);
+  if (it == pending_.end()) return;
+  auto waiting = std::move(it->second);
+  pending_.erase(it);
+  for (const auto& m : waiting) {
+    send(m);
   }
 }
 

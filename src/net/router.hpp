@@ -7,6 +7,14 @@
 // no destination gets the same sealed packet twice (a deliberate resend would be dropped as a
 // replay), so a repeated destination seals anew. Once stopping, only Leave and Resign go out.
 //
+// Addresses: a message to a member goes to the first endpoint of its address; one to a seed (no
+// name yet) goes to up to kSeedFanout of the seed's endpoints (every A/AAAA or SRV record of a
+// name is a seed), taken in turn from its sorted list, so that successive joins reach them all
+// without a thousand-pod service answering each join a thousand times. A message to a name whose
+// first lookup is under way waits for it (at most kPendingPerAddress per address, and
+// kPendingAddresses addresses; beyond, and when the lookup finds nothing, it is dropped and
+// counted unreachable).
+//
 // In: every packet from either channel is opened here (authenticated, checked against replay)
 // and its payload decoded; what fails is counted by reason (Drop) and never reaches the core.
 // A message is counted (Stats::in) and handed to `on_message`. A datagram carries messages only;
@@ -18,6 +26,7 @@
 #include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <span>
@@ -54,6 +63,10 @@ class Router {
   Router(const TransportOptions& opt, Stats& stats, Diagnostics& log, AddressBook& addresses,
          UdpChannel& udp, TcpChannel& tcp, Upcalls up);
 
+  static constexpr std::size_t kSeedFanout = 4;
+  static constexpr std::size_t kPendingPerAddress = 16;
+  static constexpr std::size_t kPendingAddresses = 256;
+
   void send(const core::Outgoing& m);
   /// A packet of `type` from this process.
   Packet seal(wire::PacketType type, std::span<const std::uint8_t> payload = {});
@@ -72,6 +85,10 @@ class Router {
   const TransportOptions& opt_;
   Stats& stats_;
   Diagnostics& log_;
+  void send_to(const core::Outgoing& m, const boost::asio::ip::tcp::endpoint& ep,
+               const std::string& addr);
+  void lookup_done(const std::string& addr);
+
   AddressBook& addresses_;
   UdpChannel& udp_;
   TcpChannel& tcp_;
@@ -83,6 +100,10 @@ class Router {
   /// Destinations (resolved, so two spellings of one address count once) of last_sealed_.
   std::set<boost::asio::ip::tcp::endpoint> sealed_for_;
   bool stopping_ = false;
+  /// Messages waiting for their address's first lookup, in order.
+  std::map<std::string, std::vector<core::Outgoing>> pending_;
+  /// Where the next fan-out to each seed address starts in its endpoint list.
+  std::map<std::string, std::size_t> seed_turn_;
 };
 
 }  // namespace elector::net

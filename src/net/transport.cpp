@@ -77,6 +77,7 @@ class Transport::Impl : public std::enable_shared_from_this<Transport::Impl> {
     post([&] {
       timer_.stop();
       router_.begin_stop();
+      addresses_.stop();
       udp_.stop();
       tcp_.begin_stop();
       std::lock_guard lk(m);

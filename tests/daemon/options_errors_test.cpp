@@ -84,6 +84,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{
             {"--advertise", "0.0.0.0:7946"}, "--advertise", "0.0.0.0:7946", "names every address"},
         BadValue{{"--seeds", "127.0.0.1:1,bad"}, "--seeds", "127.0.0.1:1,bad", "\"bad\""},
+        BadValue{{"--seeds", "srv:no spaces"}, "--seeds", "srv:no spaces", "DNS name after srv:"},
         BadValue{{"--control", "localhost"}, "--control", "localhost", "HOST:PORT"},
         BadValue{{"--control", "unix:"}, "--control", "unix:", "unix:PATH"},
         BadValue{{"--control", "unix:/" + std::string(107, 'x')},

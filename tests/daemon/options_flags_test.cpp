@@ -53,6 +53,8 @@ TEST(Options, EveryFlag) {
                        "10.0.0.1:7001,10.0.0.3:7003",
                        "--seeds",
                        "[::1]:7004",
+                       "--seeds",
+                       "peers.example:7005,srv:_gossip._udp.elector.example",
                        "--control",
                        "127.0.0.1:17002",
                        "--cookie-file",
@@ -95,7 +97,8 @@ TEST(Options, EveryFlag) {
   EXPECT_EQ(s.node.name, "box2");
   EXPECT_EQ(s.node.listen, "10.0.0.2:7002");
   EXPECT_EQ(s.node.seeds,
-            (std::vector<std::string>{"10.0.0.1:7001", "10.0.0.3:7003", "[::1]:7004"}));
+            (std::vector<std::string>{"10.0.0.1:7001", "10.0.0.3:7003", "[::1]:7004",
+                                      "peers.example:7005", "srv:_gossip._udp.elector.example"}));
   EXPECT_EQ(s.control_addr.port, 17002);
   EXPECT_EQ(s.node.control, "127.0.0.1:17002");
   EXPECT_EQ(s.node.cookie, "sekrit");

@@ -9,8 +9,6 @@ bin_dir=$1 script=$2
   echo "FAIL: bash-completion is not installed (scripts/install-deps.sh)"
   exit 1
 }
-# bash_completion refuses to load in a shell that is not interactive unless this is set.
-BASH_COMPLETION_VERSINFO_FORCE=1
 # shellcheck disable=SC1091
 source /usr/share/bash-completion/bash_completion 2>/dev/null
 # shellcheck disable=SC1090
@@ -40,7 +38,8 @@ expect() {
   exit 1
 }
 expect "electorctl cl" "clear-leader cluster"
-expect "electorctl " "attach clear-leader cluster elect is-leader leader members run status term watch"
+expect "electorctl " \
+  "attach clear-leader cluster elect is-leader leader members run status term watch"
 expect "electorctl --" "--control --help --token-file --version"
 expect "electorctl cluster " "attach down freeze kill ps start status thaw up wait"
 expect "electorctl cluster up --" "--base-port --dir --electord --help"

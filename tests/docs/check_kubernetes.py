@@ -57,7 +57,8 @@ def probe_urls(container):
         if probe is None:
             continue
         cmd = probe.get("exec", {}).get("command", [])
-        if check(cmd[:1] == ["curl"] and "-f" in "".join(cmd), f"{kind}: not a failing curl: {cmd}"):
+        failing_curl = cmd[:1] == ["curl"] and "-f" in "".join(cmd)
+        if check(failing_curl, f"{kind}: not a failing curl: {cmd}"):
             urls[kind] = cmd[-1]
     return urls
 
@@ -82,7 +83,8 @@ def check_all(bin_dir, src):
     kust = docs["Kustomization"][0][1]
     listed = set(kust["resources"])
     manifests = {n for kind, ds in docs.items() if kind != "Kustomization" for n, _ in ds}
-    check(listed == manifests, f"kustomization.yaml lists {sorted(listed)}, not {sorted(manifests)}")
+    check(listed == manifests,
+          f"kustomization.yaml lists {sorted(listed)}, not {sorted(manifests)}")
 
     (_, sts), = docs["StatefulSet"]
     services = {d["metadata"]["name"]: d for _, d in docs["Service"]}
@@ -121,7 +123,8 @@ def check_all(bin_dir, src):
     # Ports: --listen, --advertise, --seeds, the container's ports and the Service's agree.
     peer = port_of(flags["--listen"])
     check(flags["--advertise"] == f"$(POD_IP):{peer}", "--advertise is not $(POD_IP):<listen port>")
-    check(flags["--seeds"] == f"{svc['metadata']['name']}.$(POD_NAMESPACE).svc.cluster.local:{peer}",
+    headless = f"{svc['metadata']['name']}.$(POD_NAMESPACE).svc.cluster.local"
+    check(flags["--seeds"] == f"{headless}:{peer}",
           "--seeds is not the headless Service's name with the listen port")
     cports = {(p["containerPort"], p.get("protocol", "TCP")): p["name"] for p in d["ports"]}
     check(set(cports) == {(peer, "TCP"), (peer, "UDP")},
@@ -156,8 +159,9 @@ def check_all(bin_dir, src):
     leader_urls = re.findall(r"http://[^\s'\"]+role=leader", " ".join(w["args"]))
     if check(leader_urls, "the worker does not ask /readyz?role=leader"):
         u = check_url("worker", leader_urls[0], control, paths)
-        roles = next(p for p in openapi["paths"][u.path]["get"]["parameters"] if p["name"] == "role")
-        check(parse_qs(u.query)["role"][0] in roles["schema"]["enum"], "role=leader is not in the API")
+        params = openapi["paths"][u.path]["get"]["parameters"]
+        roles = next(p for p in params if p["name"] == "role")["schema"]["enum"]
+        check(parse_qs(u.query)["role"][0] in roles, "role=leader is not in the API")
 
     # The cookie: --cookie-file is the Secret's key where the Secret is mounted, and the Secret
     # and key are those docs/kubernetes.md creates.

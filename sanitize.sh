@@ -31,8 +31,9 @@ done
 slow='sim_cli_1000_faults|real_cluster_50|chaos_60s|chaos_fenced_writer_60s'
 # The installed package is for programs built without a sanitizer: a consumer linked against an
 # instrumented libelector would need the sanitizer's runtime and flags (and under TSan the
-# libraries are not even built). ./test.sh runs it on the plain build.
-plain_only='install_consumer'
+# libraries are not even built). ./test.sh runs it on the plain build. The man pages, the bash
+# completion and the Kubernetes manifests are text checked against --help: no C++ behaviour.
+plain_only='install_consumer|man_pages|bash_completion|kubernetes_manifests'
 asan_exclude="^($slow|$plain_only)\$"
 # ThreadSanitizer covers the layers that run threads: the transport (tests/net), the library
 # (tests/node), the daemon (tests/daemon), electorctl (tests/ctl) and the real-process tests,

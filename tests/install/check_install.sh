@@ -30,7 +30,8 @@ libdir=$(dirname "$(find "$prefix" -name "libelector.so.$abi" | head -1)")
 for f in "$libdir/libelector.so" "$libdir/libelector.a" "$libdir/pkgconfig/elector.pc" \
   "$libdir/cmake/elector/electorConfig.cmake" "$libdir/cmake/elector/electorConfigVersion.cmake" \
   "$prefix/include/elector/node.hpp" "$prefix/include/elector/version.hpp" \
-  "$prefix/bin/electord" "$prefix/bin/electorctl"; do
+  "$prefix/bin/electord" "$prefix/bin/electorctl" "$prefix/share/man/man8/electord.8.gz" \
+  "$prefix/share/man/man1/electorctl.1.gz" "$prefix/share/bash-completion/completions/electorctl"; do
   [[ -e $f ]] || fail "not installed: ${f#"$prefix"/}"
 done
 readelf -d "$libdir/libelector.so.$abi" | grep -q "SONAME.*\[libelector.so.$abi\]" ||

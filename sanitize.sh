@@ -32,7 +32,8 @@ slow='sim_cli_1000_faults|real_cluster_50|chaos_60s|chaos_fenced_writer_60s'
 # The installed package is for programs built without a sanitizer: a consumer linked against an
 # instrumented libelector would need the sanitizer's runtime and flags (and under TSan the
 # libraries are not even built). ./test.sh runs it on the plain build.
-plain_only='install_consumer'
+# The Debian packages and their unit (deb_packages, systemd_unit) check files, not C++ behaviour.
+plain_only='install_consumer|deb_packages|systemd_unit'
 asan_exclude="^($slow|$plain_only)\$"
 # ThreadSanitizer covers the layers that run threads: the transport (tests/net), the library
 # (tests/node), the daemon (tests/daemon), electorctl (tests/ctl) and the real-process tests,

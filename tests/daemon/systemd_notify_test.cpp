@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -59,13 +60,14 @@ class NotifySocket {
     }
     return lines;
   }
-  /// Reads datagrams until one holds `line`, returning every line read before it (nullopt on
-  /// a timeout).
+  /// Reads datagrams until one holds `line`, returning every line read before it; nullopt when
+  /// it has not come within 30 s (other datagrams, such as the watchdog's, keep coming).
   std::optional<std::vector<std::string>> until(const std::string& line) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
     std::vector<std::string> seen;
     for (;;) {
       const auto d = next();
-      if (!d) return std::nullopt;
+      if (!d || std::chrono::steady_clock::now() > deadline) return std::nullopt;
       for (const auto& l : *d) {
         if (l == line) return seen;
         seen.push_back(l);

@@ -51,11 +51,15 @@ set_target_properties(elector_static PROPERTIES EXPORT_NAME elector_static)
 target_link_libraries(elector_static INTERFACE $<BUILD_INTERFACE:elector_sodium>
   $<INSTALL_INTERFACE:elector::sodium> Threads::Threads resolv)
 
+# Every file belongs to one install component, one per Debian package (cmake/deb.cmake):
+# libelector0 (the shared library), libelector-dev (what a program is built with), electorctl,
+# electord.
 install(TARGETS elector_shared elector_static EXPORT electorTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT libelector0
+    NAMELINK_COMPONENT libelector-dev
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT libelector-dev)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/elector ${PROJECT_BINARY_DIR}/include/elector
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT libelector-dev FILES_MATCHING PATTERN "*.hpp")
 
 # The CMake package: <libdir>/cmake/elector/. While the version is 0.x a minor release may break
 # the API, so only the same minor version is compatible; from 1.0, the same major version.
@@ -65,22 +69,24 @@ if(PROJECT_VERSION_MAJOR EQUAL 0)
 else()
   set(_elector_compatibility SameMajorVersion)
 endif()
-install(EXPORT electorTargets NAMESPACE elector:: DESTINATION ${_elector_cmake_dir})
+install(EXPORT electorTargets NAMESPACE elector:: DESTINATION ${_elector_cmake_dir}
+  COMPONENT libelector-dev)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/electorConfig.cmake.in
   ${PROJECT_BINARY_DIR}/electorConfig.cmake INSTALL_DESTINATION ${_elector_cmake_dir})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/electorConfigVersion.cmake
   COMPATIBILITY ${_elector_compatibility})
 install(FILES ${PROJECT_BINARY_DIR}/electorConfig.cmake ${PROJECT_BINARY_DIR}/electorConfigVersion.cmake
-  DESTINATION ${_elector_cmake_dir})
+  DESTINATION ${_elector_cmake_dir} COMPONENT libelector-dev)
 
 # pkg-config: the prefix is found from the .pc file's own place, so that the file stays right
 # wherever the tree is installed (cmake --install --prefix, DESTDIR).
 file(RELATIVE_PATH _elector_pc_to_prefix /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/elector.pc.in ${PROJECT_BINARY_DIR}/elector.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/elector.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(FILES ${PROJECT_BINARY_DIR}/elector.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+  COMPONENT libelector-dev)
 
 foreach(program electord electorctl)
   if(TARGET ${program})
-    install(TARGETS ${program} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+    install(TARGETS ${program} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT ${program})
   endif()
 endforeach()

@@ -9,7 +9,7 @@ pkgs=(
   jq procps gnuplot-nox curl python3 python3-jsonschema python3-yaml prometheus
   iproute2 iptables clang libclang-rt-14-dev
   postgresql libpq-dev
-  dnsmasq-base chromium lintian libsystemd-dev bash-completion pandoc
+  dnsmasq-base chromium lintian libsystemd-dev bash-completion pandoc systemd dpkg-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -29,6 +29,7 @@
 #include "daemon/options.hpp"
 #include "daemon/state_lock.hpp"
 #include "daemon/stream_json.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "elector/node.hpp"
 
 #ifndef ELECTORD_VERSION
@@ -144,6 +145,7 @@ int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signa
   };
   elector::daemon::HookRunner hooks(hopts);
 
+  elector::daemon::SystemdNotifier systemd;
   const auto pre_hooks = s.pre_election_hooks;
   const auto post_hooks = s.post_election_hooks;
   elector::NodeCallbacks cb;
@@ -166,6 +168,7 @@ int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signa
     server.publish(elector::event_name(e),
                    elector::daemon::stream_event_line(at, name, e, backend));
     spdlog::log(event_level(e), "{}", elector::daemon::event_text(e));
+    systemd.poke();
   };
 
   std::unique_ptr<elector::Node> node;
@@ -186,6 +189,7 @@ int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signa
     return 1;
   }
   server.start();
+  systemd.start([&node] { return node->status(); });
 
   spdlog::info(
       "electord {} started: node {}, listening on {}, control API http://{}, strategy {}, "
@@ -209,6 +213,7 @@ int run(const elector::daemon::Settings& settings_in, const sigset_t& stop_signa
     _exit(1);
   }).detach();
 
+  systemd.stop();
   node->stop();
   server.stop();
   hooks.stop();

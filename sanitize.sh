@@ -31,8 +31,10 @@ done
 slow='sim_cli_1000_faults|real_cluster_50|chaos_60s|chaos_fenced_writer_60s'
 # The installed package is for programs built without a sanitizer: a consumer linked against an
 # instrumented libelector would need the sanitizer's runtime and flags (and under TSan the
-# libraries are not even built). ./test.sh runs it on the plain build.
-plain_only='install_consumer'
+# libraries are not even built). ./test.sh runs it on the plain build. The browser test checks
+# the page's script in Chromium; the serving of /ui is the daemon tests' (control_ui_test.cpp),
+# which run sanitized.
+plain_only='install_consumer|ui_browser'
 asan_exclude="^($slow|$plain_only)\$"
 # ThreadSanitizer covers the layers that run threads: the transport (tests/net), the library
 # (tests/node), the daemon (tests/daemon), electorctl (tests/ctl) and the real-process tests,

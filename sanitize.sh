@@ -33,8 +33,10 @@ slow='sim_cli_1000_faults|real_cluster_50|chaos_60s|chaos_fenced_writer_60s'
 # instrumented libelector would need the sanitizer's runtime and flags (and under TSan the
 # libraries are not even built). ./test.sh runs it on the plain build. The man pages, the bash
 # completion and the Kubernetes manifests are text checked against --help, and the Debian packages
-# and their unit (deb_packages, systemd_unit) are files: no C++ behaviour.
-plain_only='install_consumer|man_pages|bash_completion|kubernetes_manifests|deb_packages|systemd_unit'
+# and their unit (deb_packages, systemd_unit) are files: no C++ behaviour. The browser test checks
+# the page's script in Chromium; the serving of /ui is the daemon tests' (control_ui_test.cpp),
+# which run sanitized.
+plain_only='install_consumer|man_pages|bash_completion|kubernetes_manifests|deb_packages|systemd_unit|ui_browser'
 asan_exclude="^($slow|$plain_only)\$"
 # ThreadSanitizer covers the layers that run threads: the transport (tests/net), the library
 # (tests/node), the daemon (tests/daemon), electorctl (tests/ctl) and the real-process tests,

@@ -239,7 +239,8 @@ bool executable(const fs::path& path) {
   return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
 }
 
-/// The first executable `name` in the directories of PATH, as a shell would find it.
+}  // namespace
+
 std::optional<fs::path> search_path(const std::string& name) {
   const char* env = std::getenv("PATH");
   if (env == nullptr) return std::nullopt;
@@ -253,8 +254,6 @@ std::optional<fs::path> search_path(const std::string& name) {
     dirs.remove_prefix(colon + 1);
   }
 }
-
-}  // namespace
 
 std::string find_electord(const std::optional<std::string>& explicit_path) {
   if (explicit_path && !explicit_path->empty()) {

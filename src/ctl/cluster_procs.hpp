@@ -85,6 +85,9 @@ std::vector<std::size_t> wait_until_gone(const std::vector<pid_t>& pids,
 bool wait_for_state(pid_t pid, std::string_view name, ProcState state,
                     std::chrono::milliseconds limit);
 
+/// The first executable `name` in the directories of PATH, as a shell would find it (absolute).
+std::optional<std::filesystem::path> search_path(const std::string& name);
+
 /// The electord binary: `explicit_path` if given (--electord or ELECTORD), else the electord
 /// next to this executable, else the first electord on PATH. Returns an absolute path; throws
 /// Failure if there is none or it is not executable.

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "ctl/cluster_cmd.hpp"
+#include "ctl/cluster_ui.hpp"
 #include "ctl/console.hpp"
 #include "ctl/endpoint.hpp"
 #include "ctl/errors.hpp"
@@ -133,6 +134,13 @@ int run(int argc, char** argv) {
   auto* cattach = cluster->add_subcommand("attach", "interactive console on a box");
   add_dir(cattach);
   add_name(cattach);
+  ctl::UiOptions ui_options;
+  auto* cui = cluster->add_subcommand(
+      "ui", "print the URL of a box's live web page and open it in a browser (at a terminal)");
+  add_dir(cui);
+  cui->add_option("NAME", ui_options.name, "a box: box1..boxN (default: the first that answers)");
+  bool no_open = false;
+  cui->add_flag("--no-open", no_open, "print the URL only");
   auto* down = cluster->add_subcommand("down", "stop every box (SIGTERM, then SIGKILL after 5 s)");
   add_dir(down);
   auto* wait = cluster->add_subcommand(
@@ -205,6 +213,10 @@ int run(int argc, char** argv) {
   if (freeze->parsed()) return ctl::cluster_freeze(dir, name, io);
   if (thaw->parsed()) return ctl::cluster_thaw(dir, name, io);
   if (cattach->parsed()) return ctl::cluster_attach(dir, name, console_io);
+  if (cui->parsed()) {
+    ui_options.open = !no_open;
+    return ctl::cluster_ui(dir, ui_options, io, ::isatty(STDOUT_FILENO) == 1);
+  }
   if (down->parsed()) return ctl::cluster_down(dir, io);
   if (wait->parsed()) {
     ctl::WaitOptions options;

@@ -17,6 +17,7 @@
 #include "daemon/options.hpp"
 #include "daemon/probes.hpp"
 #include "daemon/stream_json.hpp"
+#include "daemon/ui_page.hpp"
 
 namespace elector::daemon {
 
@@ -218,6 +219,7 @@ void ControlServer::handle(const std::shared_ptr<HttpExchange>& ex) {
     return ex->respond(std::move(r));
   }
   if (path == "/v1/events") return get ? events(ex) : ex->respond(wrong_method("GET"));
+  if (path == "/ui") return ex->respond(get ? ui_page_response() : wrong_method("GET"));
   if (path == "/v1/elect") return post ? elect(ex) : ex->respond(wrong_method("POST"));
   if (path == "/v1/clear-leader") {
     if (!post) return ex->respond(wrong_method("POST"));

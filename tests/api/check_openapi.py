@@ -372,6 +372,7 @@ def main():
     if [m["name"] for m in members] != ["box1", "box2", "box3"]:
         fail(f"members: {members}")
     ch.call(1, "GET", "/metrics", expect=200)
+    ch.call(2, "GET", "/ui", expect=200)
 
     check_events(ch)
     # The leader was cleared: elect it again.

@@ -41,7 +41,7 @@ expect "electorctl cl" "clear-leader cluster"
 expect "electorctl " \
   "attach clear-leader cluster elect is-leader leader members run status term watch"
 expect "electorctl --" "--control --help --token-file --version"
-expect "electorctl cluster " "attach down freeze kill ps start status thaw up wait"
+expect "electorctl cluster " "attach down freeze kill ps start status thaw ui up wait"
 expect "electorctl cluster up --" "--base-port --dir --electord --help"
 expect "electorctl cluster wait --e" "--expect"
 expect "electorctl elect --s" "--sync"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks of real electord processes on 127.0.0.1 and of the simulator.
 #
-#   ./bench.sh [--smoke] [--no-build] [--no-plot] [scenario...]
+#   ./bench.sh [--smoke] [--no-build] [--no-plot] [--allow-dirty] [scenario...]
 #
 # Scenarios: crash freeze run start scale sim floor (default: all, in that order except that
 # floor runs first). Installs missing packages, builds Release into build-bench/, runs the
 # scenarios, writes bench/results/<scenario>.json and prints a table; plots docs/bench-*.png with
 # gnuplot. --smoke: crash with 3 repetitions, run with 3 freezes, sim at N = 100 and floor, in
 # about 30 s, results in bench/results/smoke/; exits non-zero only when the machinery breaks (no
-# result, bad JSON).
+# result, bad JSON). A figure must come from committed code: with uncommitted changes outside
+# bench/results/ and the plots, bench.sh refuses to run (exit 2) unless --allow-dirty (or
+# --smoke) is given; every result file records the commit and whether the tree was dirty.
 # Benchmarks are not pass/fail: a missed target is a figure in the table, not an exit code.
 # docs/benchmarks.md describes every scenario and field.
 set -euo pipefail
@@ -16,25 +18,38 @@ cd "$(dirname "$0")"
 ROOT="$(pwd)"
 
 all=(floor crash freeze run start sim scale)
-smoke=0 build=1 plot=1 scenarios=()
+smoke=0 build=1 plot=1 allow_dirty=0 scenarios=()
 for arg in "$@"; do
   case "$arg" in
     --smoke) smoke=1 ;;
     --no-build) build=0 ;;
     --no-plot) plot=0 ;;
+    --allow-dirty) allow_dirty=1 ;;
     -h | --help)
-      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     crash | freeze | run | start | scale | sim | floor) scenarios+=("$arg") ;;
     *)
-      echo "bench.sh: unknown scenario or option \"$arg\" (scenarios: ${all[*]}; options: --smoke --no-build --no-plot)" >&2
+      echo "bench.sh: unknown scenario or option \"$arg\" (scenarios: ${all[*]}; options: --smoke --no-build --no-plot --allow-dirty)" >&2
       exit 2
       ;;
   esac
 done
 if ((${#scenarios[@]} == 0)); then
   if ((smoke)); then scenarios=(floor crash run sim); else scenarios=("${all[@]}"); fi
+fi
+
+# The results and plots a run writes are not changes to the code measured.
+if ((!allow_dirty && !smoke)); then
+  changed=$(git status --porcelain --untracked-files=no -- . ':!bench/results' ':!docs/bench-*.png' \
+    2>/dev/null || true)
+  if [ -n "$changed" ]; then
+    echo "bench.sh: the work tree has uncommitted changes; figures must come from committed code." >&2
+    echo "Commit them, or pass --allow-dirty for a trial run (its results say \"dirty_tree\": true):" >&2
+    echo "$changed" >&2
+    exit 2
+  fi
 fi
 
 export BENCH_ROOT="$ROOT" BENCH_SMOKE="$smoke"

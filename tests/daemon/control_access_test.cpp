@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "daemon/control_access.hpp"
 #include "daemon/peer_address.hpp"
@@ -55,6 +58,72 @@ TEST(ControlAccess, OtherHostsNeedTheExactToken) {
     const auto d = control_access(from(false, auth), kToken);
     EXPECT_EQ(d.status, 401) << auth;
   }
+}
+
+HttpRequest browser(bool local, std::vector<std::pair<std::string, std::string>> fields) {
+  HttpRequest r = from(local);
+  r.method = "POST";
+  r.path = "/v1/elect";
+  r.headers = std::move(fields);
+  return r;
+}
+
+TEST(ControlAccess, ABrowserRequestFromAnotherSiteIsRefusedWhoeverSendsIt) {
+  for (const bool local : {true, false}) {
+    for (const std::string site : {"cross-site", "same-site"}) {
+      const auto d =
+          control_access(browser(local, {{"host", "127.0.0.1:7947"},
+                                         {"sec-fetch-site", site},
+                                         {"authorization", std::string("Bearer ") + kToken}}),
+                         kToken);
+      EXPECT_EQ(d.status, 403) << site;
+      EXPECT_NE(d.message.find("another web site"), std::string::npos) << d.message;
+    }
+    for (const std::string origin : {"http://evil.example", "null", "http://127.0.0.1:8080"}) {
+      const auto d =
+          control_access(browser(local, {{"host", "127.0.0.1:7947"}, {"origin", origin}}), "");
+      EXPECT_EQ(d.status, 403) << origin;
+      EXPECT_NE(d.message.find("another origin"), std::string::npos) << d.message;
+    }
+  }
+}
+
+TEST(ControlAccess, TheDashboardsOwnRequestsAndProgramsOtherThanBrowsersAreAnswered) {
+  // The page at http://127.0.0.1:7947/ui asking its own origin, typed URLs, [::1] and localhost.
+  for (const auto& [host, origin] : std::vector<std::pair<std::string, std::string>>{
+           {"127.0.0.1:7947", "http://127.0.0.1:7947"},
+           {"[::1]:7947", "http://[::1]:7947"},
+           {"LocalHost:7947", "http://localhost:7947"}}) {
+    EXPECT_EQ(
+        control_access(
+            browser(true, {{"host", host}, {"sec-fetch-site", "same-origin"}, {"origin", origin}}),
+            "")
+            .status,
+        0)
+        << host;
+    EXPECT_EQ(
+        control_access(browser(true, {{"host", host}, {"sec-fetch-site", "none"}}), "").status, 0)
+        << host;
+  }
+  // curl, electorctl, Prometheus: no Sec-Fetch-Site, no Origin; any Host.
+  EXPECT_EQ(control_access(browser(true, {{"host", "myhost:7947"}}), "").status, 0);
+}
+
+TEST(ControlAccess, ABrowserOnThisHostUnderARenamedAddressIsRefused) {
+  // DNS rebinding: evil.example now resolves to 127.0.0.1, and its page is same-origin.
+  const auto d = control_access(browser(true, {{"host", "evil.example:7947"},
+                                               {"sec-fetch-site", "same-origin"},
+                                               {"origin", "http://evil.example:7947"}}),
+                                "");
+  EXPECT_EQ(d.status, 403);
+  EXPECT_NE(d.message.find("evil.example:7947"), std::string::npos) << d.message;
+  // A remote browser with the token, under the node's name, is answered.
+  EXPECT_EQ(control_access(browser(false, {{"host", "node1:7947"},
+                                           {"sec-fetch-site", "same-origin"},
+                                           {"authorization", std::string("Bearer ") + kToken}}),
+                           kToken)
+                .status,
+            0);
 }
 
 /// describe_peer() of the IPv4 address `ip` and `port`.

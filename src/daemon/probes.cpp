@@ -7,14 +7,6 @@ namespace elector::daemon {
 
 namespace {
 
-std::size_t up_members(const elector::NodeStatus& st) {
-  std::size_t n = 0;
-  for (const auto& [state, count] : st.members_by_status) {
-    if (state == elector::MemberState::alive || state == elector::MemberState::suspect) n += count;
-  }
-  return n;
-}
-
 std::string names(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& n : v) s += (s.empty() ? "" : ", ") + n;
@@ -38,6 +30,14 @@ ProbeAnswer verdict(Json checks, const std::vector<std::string>& failed,
 }
 
 }  // namespace
+
+std::size_t up_members(const elector::NodeStatus& st) {
+  std::size_t n = 0;
+  for (const auto& [state, count] : st.members_by_status) {
+    if (state == elector::MemberState::alive || state == elector::MemberState::suspect) n += count;
+  }
+  return n;
+}
 
 ProbeAnswer liveness() {
   ProbeAnswer a;

@@ -22,6 +22,9 @@ struct ProbeAnswer {
   Json body;
 };
 
+/// Members of `st` that count toward the quorum now (alive or suspect), this node included.
+std::size_t up_members(const elector::NodeStatus& st);
+
 /// 200 {"status":"ok"}: the process serves requests.
 ProbeAnswer liveness();
 

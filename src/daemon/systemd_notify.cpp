@@ -6,20 +6,14 @@
 #include <cstdlib>
 #include <utility>
 
+#include "daemon/probes.hpp"
+
 namespace elector::daemon {
 
 namespace {
 
 /// How often the status is read without a watchdog, or when the watchdog's interval is longer.
 constexpr std::chrono::microseconds kStatusPeriod = std::chrono::seconds(1);
-
-std::size_t up_members(const elector::NodeStatus& st) {
-  std::size_t n = 0;
-  for (const auto& [state, count] : st.members_by_status) {
-    if (state == elector::MemberState::alive || state == elector::MemberState::suspect) n += count;
-  }
-  return n;
-}
 
 void send(const std::string& text) {
   sd_notify(0, text.c_str());

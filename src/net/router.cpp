@@ -101,16 +101,16 @@ void Router::send(const core::Outgoing& m) {
                     : join_host_port(eps.front().address().to_string(), eps.front().port()));
     return;
   }
+  // Forgotten all at once past a bound, before the reference below is taken.
+  if (seed_turn_.size() >= kPendingAddresses * 16) seed_turn_.clear();
   std::size_t& turn = seed_turn_[m.to_addr];
-  if (seed_turn_.size() > kPendingAddresses * 16) seed_turn_.clear();
   const std::size_t n = std::min(eps.size(), kSeedFanout);
-  // Copied: send_to() may resolve nothing else, but the span is only valid until the next call.
-  const std::vector<boost::asio::ip::tcp::endpoint> all(eps.begin(), eps.end());
+  // send_to() resolves nothing, so `eps` stays valid through the loop.
   for (std::size_t i = 0; i < n; ++i) {
-    const auto& ep = all[(turn + i) % all.size()];
+    const auto& ep = eps[(turn + i) % eps.size()];
     send_to(m, ep, join_host_port(ep.address().to_string(), ep.port()));
   }
-  turn = (turn + n) % all.size();
+  turn = (turn + n) % eps.size();
 }
 
 void Router::send_to(const core::Outgoing& m, const boost::asio::ip::tcp::endpoint& ep,

@@ -3,16 +3,17 @@
 #
 #   ./bench.sh [--smoke] [--no-build] [--no-plot] [--allow-dirty] [scenario...]
 #
-# Scenarios: crash freeze run start scale sim floor (default: all, in that order except that
-# floor runs first). Installs missing packages, builds Release into build-bench/, runs the
-# scenarios, writes bench/results/<scenario>.json and prints a table; plots docs/bench-*.png with
-# gnuplot. --smoke: crash with 3 repetitions, run with 3 freezes, sim at N = 100 and floor, in
-# about 30 s, results in bench/results/smoke/; exits non-zero only when the machinery breaks (no
-# result, bad JSON). A figure must come from committed code: with uncommitted changes outside
-# bench/results/ and the plots, bench.sh refuses to run (exit 2) unless --allow-dirty (or
-# --smoke) is given; every result file records the commit and whether the tree was dirty.
-# Benchmarks are not pass/fail: a missed target is a figure in the table, not an exit code.
-# docs/benchmarks.md describes every scenario and field.
+# Scenarios: crash freeze run start scale sim floor stability (default: all but stability, in
+# that order except that floor runs first; stability takes about 50 min and runs when named).
+# Installs missing packages, builds Release into build-bench/, runs the scenarios, writes
+# bench/results/<scenario>.json and prints a table; plots docs/bench-*.png with gnuplot.
+# --smoke: crash with 3 repetitions, run with 3 freezes, sim at N = 100 and floor, in about 30 s,
+# results in bench/results/smoke/; exits non-zero only when the machinery breaks (no result, bad
+# JSON). A figure must come from committed code: with uncommitted changes outside bench/results/
+# and the plots, bench.sh refuses to run (exit 2) unless --allow-dirty (or --smoke) is given;
+# every result file records the commit and whether the tree was dirty. Benchmarks are not
+# pass/fail: a missed target is a figure in the table, not an exit code. docs/benchmarks.md
+# describes every scenario and field.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(pwd)"
@@ -26,12 +27,12 @@ for arg in "$@"; do
     --no-plot) plot=0 ;;
     --allow-dirty) allow_dirty=1 ;;
     -h | --help)
-      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
-    crash | freeze | run | start | scale | sim | floor) scenarios+=("$arg") ;;
+    crash | freeze | run | start | scale | sim | floor | stability) scenarios+=("$arg") ;;
     *)
-      echo "bench.sh: unknown scenario or option \"$arg\" (scenarios: ${all[*]}; options: --smoke --no-build --no-plot --allow-dirty)" >&2
+      echo "bench.sh: unknown scenario or option \"$arg\" (scenarios: ${all[*]} stability; options: --smoke --no-build --no-plot --allow-dirty)" >&2
       exit 2
       ;;
   esac
@@ -71,7 +72,7 @@ BENCH_WORK="$(mktemp -d "${TMPDIR:-/tmp}/elector-bench.XXXXXX")"
 export BENCH_WORK
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-for s in "${all[@]}"; do
+for s in "${all[@]}" stability; do
   # shellcheck source=/dev/null
   source "bench/scenarios/$s.sh"
 done

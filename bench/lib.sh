@@ -135,11 +135,15 @@ bench_dir_signal() {
 # Every cluster ever started under $BENCH_WORK (bench_cluster_up often runs in a subshell, so
 # the directories are found again rather than remembered).
 bench_cleanup() {
-  local f
+  local f ns
   [ -n "$BENCH_WORK" ] && [ -d "$BENCH_WORK" ] || return 0
   for f in "$BENCH_WORK"/*/cluster.json; do
     [ -f "$f" ] && bench_cluster_down "$(dirname "$f")"
   done
+  # The network namespaces a scenario made (stability), once their processes are gone.
+  if [ -f "$BENCH_WORK/netns.list" ]; then
+    while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$BENCH_WORK/netns.list"
+  fi
   return 0
 }
 

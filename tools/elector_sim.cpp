@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "sim/cluster.hpp"
 #include "sim/event_line.hpp"
@@ -67,6 +68,14 @@ int main(int argc, char** argv) {
   app.add_option("--election-delay", spec.election_delay_ms, "election_delay in ms")
       ->check(CLI::Range(0, 600000));
   app.add_option("--loss", spec.loss, "message loss probability")->check(CLI::Range(0.0, 0.9));
+  std::vector<double> latency;
+  app.add_option("--latency-ms", latency,
+                 "one-way latency of every message, drawn between MIN and MAX ms (default 0.2 2)")
+      ->expected(2)
+      ->check(CLI::Range(0.0, 60000.0));
+  app.add_flag("--tcp", spec.tcp,
+               "stream messages meet --loss as over TCP: retransmitted after 200 ms (doubling), "
+               "in order, never lost");
   app.add_option("--stagger-us", spec.stagger_us,
                  "delay between node starts in microseconds (default: 2 s spread over the nodes, "
                  "between 50 us and 1 ms)")
@@ -80,6 +89,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  if (!latency.empty()) {
+    if (latency[0] > latency[1]) {
+      std::fprintf(stderr, "elector-sim: --latency-ms: MIN %g is above MAX %g\n", latency[0],
+                   latency[1]);
+      return 2;
+    }
+    spec.latency_min_ms = latency[0];
+    spec.latency_max_ms = latency[1];
   }
   spec.profile = profile == "classic" ? sim::ProfileMode::classic : sim::ProfileMode::swarm;
   if (!clock.empty()) {

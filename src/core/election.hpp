@@ -312,6 +312,15 @@ class Election {
     Time at{};
   };
   std::optional<DeferredHeartbeat> deferred_hb_;
+  /// The last heartbeat followed, by its sender's process, term and sequence number: a watcher
+  /// gets each heartbeat twice (Route::both) and follows the first copy only.
+  struct FollowedHeartbeat {
+    std::string name;
+    std::uint64_t boot = 0;
+    std::uint64_t term = 0;
+    std::uint64_t seq = 0;
+  };
+  FollowedHeartbeat followed_hb_;
   /// When this follower next answers a heartbeat that asks for no acknowledgement, as proof of
   /// life for the leader's failure detector (HeartbeatResp::alive_only).
   Time next_alive_ack_{};

@@ -62,22 +62,28 @@ bool Election::follow_deferred(Time now, const Membership& mem, Outbox& out) {
 void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const Membership& mem,
                       Outbox& out) {
   const MemberUpdate& from = env.header.self;
-  // A watcher (every member when none are named) is heartbeated every T over a stream, binds
-  // itself and acknowledges there; a far member expects one heartbeat per far interval, by
-  // datagram, gives the leader up after four, and answers by datagram too.
+  // A watcher (every member when none are named) is heartbeated every T, over its leader's
+  // connection and as a datagram, and binds itself; a far member expects one heartbeat per far
+  // interval, by datagram, and gives the leader up after four. Both answer by datagram.
   const bool near = watched(b.watchers, cfg_.name);
-  const Route answer = near ? Route::stream : Route::datagram;
   // A refusal names the term of the leadership this node follows: a leader that learns of a
   // newer one steps down.
   auto refuse = [&] {
     const std::uint64_t followed = support_active(now) ? support_->term : leader_term_;
-    out.send(from.name, from.addr, HeartbeatResp{followed, b.seq, false}, answer);
+    out.send(from.name, from.addr, HeartbeatResp{followed, b.seq, false});
   };
   // A heartbeat that was overtaken by its sender's Resign or Leave (or its process's end) is old
   // news: following it would promise support to a leader that is gone.
   const Member* sender = mem.find(from.name);
   if (!sender || !sender->up() || sender->boot() != from.boot) return;
   if (from.name == released_ && b.term <= released_term_) return;
+  // The other copy of a heartbeat already followed, or one overtaken by a newer one (a copy held
+  // up behind a TCP retransmission): the leader has its answer, and the promise runs from the
+  // newer one.
+  if (from.name == followed_hb_.name && from.boot == followed_hb_.boot &&
+      b.term == followed_hb_.term && b.seq <= followed_hb_.seq) {
+    return;
+  }
   // A far follower's support binds no one (its leader does not count it), so a newer
   // leadership's heartbeat ends it; a bound one refuses and keeps the heartbeat for later.
   const bool supporting_other = support_active(now) && support_->name != from.name &&
@@ -106,6 +112,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
   const Time promised_before =
       support_ && support_->name == from.name ? support_->bound_until : Time{};
   follow(now, from, b.term, near ? promise_ : 4 * heartbeat_far_interval(b), near, b.watchers, out);
+  followed_hb_ = FollowedHeartbeat{from.name, from.boot, b.term, b.seq};
   if (!may_promise) {
     // Sees the leader, but promises nothing new: its previous process may still be bound
     // (quiet_until_), or it cannot save a promise that a restart would keep (unsaved_). It still
@@ -127,7 +134,7 @@ void Election::handle(Time now, const Envelope& env, const Heartbeat& b, const M
     // A cluster with far members: the leader watches every member that does not probe, and a
     // far member hears it once per far interval, so it answers that; a watcher, heartbeated
     // every T, answers twice per far interval.
-    out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true, true}, answer);
+    out.send(from.name, from.addr, HeartbeatResp{b.term, b.seq, true, true});
     next_alive_ack_ = now + heartbeat_far_interval(b) / 2;
   }
 }

@@ -23,8 +23,9 @@ inline bool named(const std::vector<std::string>& names, const std::string& name
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-/// Whether a leader whose heartbeats name `watchers` heartbeats `name` every T, over a stream:
-/// a named watcher, or every member when none are named. The others are far members.
+/// Whether a leader whose heartbeats name `watchers` heartbeats `name` every T, over a stream
+/// and as a datagram (Route::both): a named watcher, or every member when none are named. The
+/// others are far members.
 inline bool watched(const std::vector<std::string>& watchers, const std::string& name) {
   return watchers.empty() || named(watchers, name);
 }

@@ -39,8 +39,10 @@ void Election::send_heartbeats(Time now, const Membership& mem, Outbox& out, boo
     const bool watcher = watched(watchers, name);
     if (everyone || watcher || turn || was_watcher(name)) {
       // A far member's heartbeat goes without a connection: then the leader's death wakes only
-      // its watchers, not every member (docs/design.md §3, "Who holds a connection to whom").
-      out.send(name, m.addr(), hb, watcher ? Route::stream : Route::datagram);
+      // its watchers, not every member (docs/design.md §3, "Who holds a connection to whom"). A
+      // watcher's goes both ways: the connection tells it of the leader's death, the datagram
+      // reaches it while TCP retransmits a lost segment.
+      out.send(name, m.addr(), hb, watcher ? Route::both : Route::datagram);
     }
   }
 }

@@ -160,11 +160,15 @@ struct Envelope {
 /// timeout covers for it), so the transport sends it over UDP when the sealed packet fits and
 /// neither opens nor keeps a connection for it. `stream`: over a TCP connection, which the
 /// receiver then also watches for the sender's process ending (docs/design.md §3, "Who holds a
-/// connection to whom").
-enum class Route : std::uint8_t { stream, datagram };
+/// connection to whom"). `both`: over the stream, and as a datagram too when it fits: a leader's
+/// heartbeat to a watcher, whose receiver must learn of the sender's death but must not wait for
+/// TCP to retransmit a lost segment (and the heartbeats queued behind it) to hear the leader
+/// (docs/design.md §4, "Heartbeats and leader loss"). The receiver keeps the first copy.
+enum class Route : std::uint8_t { stream, datagram, both };
 
 /// The route of a message that its sender does not choose otherwise: SWIM's probes and gossip,
-/// and the campaign's requests and answers, are datagrams; the rest goes over a stream.
+/// the campaign's requests and answers, and answers to heartbeats are datagrams; the rest goes
+/// over a stream.
 Route default_route(const Body& b);
 
 struct Outgoing {

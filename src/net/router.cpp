@@ -124,6 +124,10 @@ void Router::send_to(const core::Outgoing& m, const boost::asio::ip::tcp::endpoi
     sealed_for_.insert(ep);
   }
   const std::size_t kind = m.env.body.index();
+  if (m.route == core::Route::both && last_sealed_->size() <= opt_.max_datagram) {
+    // The datagram copy is sealed on its own: the receiver refuses a sequence number twice.
+    udp_.send(ep, kind, seal(wire::PacketType::message, last_encoded_));
+  }
   switch (channel_for(m.route, last_sealed_->size(), opt_.max_datagram)) {
     case Channel::udp:
       udp_.send(ep, kind, last_sealed_);

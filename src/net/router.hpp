@@ -2,7 +2,8 @@
 //
 // Out: a message is encoded and sealed (wire::Authenticator), then sent over the channel that
 // channel_for() picks from the core's Route and the sealed size: UDP for a datagram that fits in
-// max_datagram, TCP for the rest. A broadcast (heartbeats, votes) is the same envelope to every
+// max_datagram, TCP for the rest. Route::both goes over TCP, and also over UDP, sealed again,
+// when it fits. A broadcast (heartbeats, votes) is the same envelope to every
 // member, since the receiver is not part of it, so one sealed packet serves all its destinations;
 // no destination gets the same sealed packet twice (a deliberate resend would be dropped as a
 // replay), so a repeated destination seals anew. Once stopping, only Leave and Resign go out.

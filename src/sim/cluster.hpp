@@ -89,6 +89,11 @@ struct Options {
   Duration latency_min = std::chrono::microseconds(200);
   Duration latency_max = ms(2);
   double loss = 0.0;
+  /// How a stream message meets `loss`. False: it is lost like a datagram. True: as over TCP, it
+  /// is never lost but retransmitted after `stream_rto` (doubling with each loss again), and the
+  /// stream messages sent after it on the same connection wait behind it (in order).
+  bool stream_retransmit = false;
+  Duration stream_rto = ms(200);
   /// Delay between successive node starts. Five times the largest latency by default, so that
   /// "box1 started first" is something the nodes can tell (an uptime is known to a peer only up
   /// to a message's delay; starts closer than that rank as chance has it).

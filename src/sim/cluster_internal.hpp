@@ -60,6 +60,9 @@ struct Cluster::SimNode {
   /// Peer index -> last stream message between this process and that peer (either way): the
   /// connections a crash of either closes. Lookups only, so iteration order does not matter.
   std::unordered_map<int, Time> streams;
+  /// With Options::stream_retransmit: when the last stream message to each peer arrives; the
+  /// next one arrives no earlier (TCP delivers in order, behind a retransmission).
+  std::unordered_map<int, Time> stream_tail;
   /// The machine's monotonic clock: it outlives the process, so a restart keeps it.
   Clock clock;
   [[nodiscard]] bool live() const { return core && !crashed && !stopped; }

@@ -38,23 +38,48 @@ void Cluster::send(SimNode& from, core::Outgoing msg) {
   }
   auto it = by_addr_.find(msg.to_addr);
   const bool random = opt_.delivery == Delivery::latency;
-  if (it == by_addr_.end() || (random && rng_.chance(loss_)) ||
-      !reachable(from.index, it->second)) {
+  const bool stream = msg.route != core::Route::datagram;
+  const bool retransmit = stream && opt_.stream_retransmit;
+  // Over a retransmitting stream a loss is a delay, drawn below.
+  const bool lost = it == by_addr_.end() || (random && !retransmit && rng_.chance(loss_));
+  if (it == by_addr_.end() || !reachable(from.index, it->second)) {
     ++stats_.dropped;
     return;
   }
-  if (msg.route == core::Route::stream) {
+  // Both ways: a stream copy and a datagram copy, each lost and delayed on its own; the
+  // receiver keeps the first.
+  const bool both = msg.route == core::Route::both;
+  if (both) ++stats_.datagrams;
+  const bool datagram_copy = both && !(random && rng_.chance(loss_));
+  const int copies = (lost ? 0 : 1) + (datagram_copy ? 1 : 0);
+  stats_.dropped += static_cast<std::uint64_t>((both ? 2 : 1) - copies);
+  if (copies == 0) return;
+  if (stream && !lost) {
     from.streams[it->second] = now_;
     nodes_[static_cast<std::size_t>(it->second)]->streams[from.index] = now_;
   }
-  Item d;
-  d.at = now_ + latency();
-  d.kind = Item::Kind::deliver;
-  d.node = it->second;
-  d.from = from.index;
-  d.logged = logged;
-  wire::encode(msg.env, d.wire);
-  push(std::move(d));
+  for (int c = 0; c < copies; ++c) {
+    Item d;
+    d.at = now_ + latency();
+    if (c == 0 && retransmit && !lost) {
+      // Each loss of the segment costs a retransmission timeout, doubled the next time; what
+      // was sent after it on this connection waits for it.
+      Duration rto = opt_.stream_rto;
+      while (random && rng_.chance(loss_)) {
+        d.at += rto;
+        rto *= 2;
+      }
+      Time& tail = from.stream_tail[it->second];
+      d.at = std::max(d.at, tail);
+      tail = d.at;
+    }
+    d.kind = Item::Kind::deliver;
+    d.node = it->second;
+    d.from = from.index;
+    d.logged = logged;
+    wire::encode(msg.env, d.wire);
+    push(std::move(d));
+  }
 }
 
 bool Cluster::still_open(Time last_use) const {
@@ -64,8 +89,10 @@ bool Cluster::still_open(Time last_use) const {
 std::unordered_map<int, Time> Cluster::close_streams(SimNode& n) {
   std::unordered_map<int, Time> streams;
   streams.swap(n.streams);
+  n.stream_tail.clear();
   for (const auto& [peer, last] : streams) {
     nodes_[static_cast<std::size_t>(peer)]->streams.erase(n.index);
+    nodes_[static_cast<std::size_t>(peer)]->stream_tail.erase(n.index);
   }
   return streams;
 }

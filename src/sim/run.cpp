@@ -1,6 +1,7 @@
 #include "sim/run.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 namespace elector::sim {
@@ -30,6 +31,8 @@ std::string RunSpec::command() const {
   if (heartbeat_ms != d.heartbeat_ms) o << " --heartbeat-interval " << heartbeat_ms;
   if (election_delay_ms != d.election_delay_ms) o << " --election-delay " << election_delay_ms;
   if (loss != d.loss) o << " --loss " << loss;
+  if (latency_min_ms >= 0) o << " --latency-ms " << latency_min_ms << ' ' << latency_max_ms;
+  if (tcp) o << " --tcp";
   if (stagger_us >= 0) o << " --stagger-us " << stagger_us;
   if (faults) o << " --faults --profile " << to_string(profile);
   if (clock) o << " --clock-skew " << to_string(*clock);
@@ -41,6 +44,12 @@ Options cluster_options(const RunSpec& s) {
   opt.nodes = s.nodes;
   opt.seed = s.seed;
   opt.loss = s.loss;
+  opt.stream_retransmit = s.tcp;
+  if (s.latency_min_ms >= 0) {
+    const auto us = [](double v) { return std::chrono::microseconds(std::llround(v * 1000)); };
+    opt.latency_min = us(s.latency_min_ms);
+    opt.latency_max = us(s.latency_max_ms);
+  }
   opt.base.strategy = s.strategy;
   opt.base.quorum_size = s.quorum;
   opt.base.heartbeat_interval = ms(s.heartbeat_ms);

@@ -26,6 +26,12 @@ struct RunSpec {
   std::int64_t heartbeat_ms = 100;
   std::int64_t election_delay_ms = 1000;
   double loss = 0;
+  /// One-way latency of every message, drawn in [min, max] ms; negative: the cluster's default
+  /// (0.2-2 ms, a loopback on a busy machine).
+  double latency_min_ms = -1;
+  double latency_max_ms = -1;
+  /// Stream messages meet loss as over TCP: retransmitted after 200 ms (doubling), in order.
+  bool tcp = false;
   std::int64_t stagger_us = -1;  // -1: 2 s spread over the nodes, between 50 us and 1 ms
   bool faults = false;
   ProfileMode profile = ProfileMode::swarm;

@@ -304,6 +304,19 @@ TEST(Transport, AMessageRoutedAsADatagramOpensNoConnection) {
   EXPECT_EQ(a.t->stats().connections, 1u);
 }
 
+TEST(Transport, AMessageRoutedBothWaysArrivesTwiceAndIsNeverAReplay) {
+  // A watcher's heartbeat: over the connection that carries the leader's death, and as a
+  // datagram that no TCP retransmission holds up. Each copy is sealed on its own.
+  Peer a("a", 1, kSecret);
+  Peer b("b", 2, kSecret);
+  a.send("b", b.addr(), heartbeat_env("a", a.addr()), core::Route::both);
+  ASSERT_TRUE(b.rec.wait([&] { return b.rec.messages.size() == 2; }));
+  EXPECT_EQ(a.t->stats().connections, 1u);
+  a.barrier();
+  EXPECT_EQ(value_or_zero(a.t->stats().out_by_kind, "heartbeat"), 2u);
+  EXPECT_TRUE(b.t->stats().dropped.empty());
+}
+
 TEST(Transport, LocalAddrReportsTheBoundPort) {
   Peer a("a", 1, kSecret);
   const std::string addr = a.addr();

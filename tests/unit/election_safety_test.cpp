@@ -131,6 +131,7 @@ TEST(ElectionSafety, ABoundFollowerRefusesEvenTheLeadersWatchersUntilItsPromiseE
   core::Envelope hb = last_heartbeat(net, "a", "c");
   auto& body = std::get<core::Heartbeat>(hb.body);
   body.watchers = {"b", "c"};
+  body.seq += 1;  // a newer heartbeat: c ignores one it already followed
   net.receive("c", hb);
   body.watchers = {"b"};
   body.seq += 1;

@@ -325,7 +325,7 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
   net.run_for(ms(2000));
   std::set<std::string> acked, alive, near;
   // Who gets heartbeats, and who answers, by datagram (no connection: docs/design.md §3).
-  std::set<std::string> hb_datagram, hb_stream, resp_datagram, resp_stream;
+  std::set<std::string> hb_datagram, hb_both, hb_stream, resp_datagram, resp_stream;
   for (const auto& l : net.message_log()) {
     const std::string& from = l.from;
     const core::Outgoing& m = l.msg;
@@ -336,7 +336,10 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
     }
     if (const auto* h = std::get_if<core::Heartbeat>(&m.env.body)) {
       near.insert(h->watchers.begin(), h->watchers.end());
-      (datagram ? hb_datagram : hb_stream).insert(m.to_name);
+      (datagram                       ? hb_datagram
+       : m.route == core::Route::both ? hb_both
+                                      : hb_stream)
+          .insert(m.to_name);
     }
   }
   // One candidate watcher (b) and q = 2 supporters (one of them a spare); e is far.
@@ -346,11 +349,51 @@ TEST(Election, FarFollowerAcknowledgesNothingTheLeaseCouldCountOn) {
   // e answers with proof of life only (the leader watches the members that do not probe).
   EXPECT_TRUE(alive.count("e"));
   EXPECT_TRUE(net["a"].is_leader(net.now()));
-  // The watchers' traffic keeps a connection (the leader's crash must reach them); e's does not.
-  EXPECT_EQ(hb_stream, near);
+  // The watchers' heartbeats keep a connection (the leader's crash must reach them) and go as
+  // datagrams too (a lost TCP segment must not hold them up); e's need no connection. Every
+  // answer is a datagram: the lease counts the latest.
+  EXPECT_EQ(hb_both, near);
+  EXPECT_TRUE(hb_stream.empty());
   EXPECT_EQ(hb_datagram, std::set<std::string>{"e"});
-  EXPECT_EQ(resp_stream, near);
-  EXPECT_EQ(resp_datagram, std::set<std::string>{"e"});
+  EXPECT_TRUE(resp_stream.empty());
+  std::set<std::string> everyone = near;
+  everyone.insert("e");
+  EXPECT_EQ(resp_datagram, everyone);
+}
+
+TEST(Election, AWatcherAnswersEachHeartbeatOnceWhateverCopyComesFirst) {
+  // A watcher's heartbeat arrives twice (over the connection and as a datagram): it follows and
+  // answers the first copy, and ignores the second and any older heartbeat that comes late.
+  StepCluster net({"a", "b", "c"});
+  int priority = 1;
+  for (const char* n : {"a", "b", "c"}) {
+    Config cfg = config(n, 2);
+    cfg.strategy = "priority";
+    cfg.priority = priority++;
+    net.add(cfg);
+  }
+  net.run_for(ms(1500));
+  ASSERT_TRUE(net["a"].is_leader(net.now()));
+  const int changes = net.count<LeaderChanged>("b");
+  net.clear_message_log();
+  net.run_for(ms(1000));
+  std::map<std::uint64_t, int> hb_copies_to_b;
+  std::map<std::uint64_t, int> answers_from_b;
+  for (const auto& l : net.message_log()) {
+    const core::Outgoing& m = l.msg;
+    if (const auto* h = std::get_if<core::Heartbeat>(&m.env.body); h && m.to_name == "b") {
+      hb_copies_to_b[h->seq] += m.route == core::Route::both ? 2 : 1;
+    }
+    if (const auto* r = std::get_if<core::HeartbeatResp>(&m.env.body); r && l.from == "b") {
+      ++answers_from_b[r->seq];
+    }
+  }
+  ASSERT_GE(hb_copies_to_b.size(), 8u);
+  for (const auto& [seq, copies] : hb_copies_to_b) {
+    EXPECT_EQ(copies, 2) << "heartbeat " << seq;
+    EXPECT_EQ(answers_from_b[seq], 1) << "heartbeat " << seq;
+  }
+  EXPECT_EQ(net.count<LeaderChanged>("b"), changes);
 }
 
 TEST(Election, VoteRequestFromANodeThatLeftIsRefused) {

@@ -118,7 +118,8 @@ touch "$BENCH_WORK/started"
 log "results in ${BENCH_RESULTS#"$ROOT"/}, work directory $BENCH_WORK, scenarios: ${scenarios[*]}"
 t_start=$(date +%s)
 for s in "${scenarios[@]}"; do
-  rm -f "$BENCH_RESULTS/$s.json"
+  # Set aside, not deleted: a scenario run in part (stability) keeps what it did not run again.
+  if [ -f "$BENCH_RESULTS/$s.json" ]; then mv -f "$BENCH_RESULTS/$s.json" "$BENCH_WORK/previous-$s.json"; fi
   "scenario_$s"
   # The machinery's check: a result, valid JSON, with numbers in it.
   [ -s "$BENCH_RESULTS/$s.json" ] || die "$s: no result written"

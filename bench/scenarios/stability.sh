@@ -212,6 +212,21 @@ scenario_stability() {
      settings: "electord defaults (T = 100 ms, a majority quorum) except the strategy: priority in the loss and hog profiles, so that failovers are measured as in crash and freeze; the cold starts use every default",
      measured: "leader_changed and election_started events in the nodes event logs (t_mono_ns) within the quiet window; loss by iptables -m statistic --mode random on the loopback of a network namespace",
      profiles: $profiles, cold_starts: $cold}')
+  # Each profile says when and on which commit it ran; profiles not run this time are kept from
+  # the previous result file, so that a long profile can be run again alone.
+  local at prev="$BENCH_WORK/previous-stability.json"
+  at=$(machine_json | jq -c '{commit, date, dirty_tree}')
+  json=$(jq --argjson at "$at" '.profiles |= map(. + {run: $at}) | .cold_starts |= map(. + {run: $at})' <<<"$json")
+  if [ -f "$prev" ] && jq -e .profiles "$prev" >/dev/null 2>&1; then
+    json=$(jq --slurpfile p "$prev" '
+      ($p[0].machine | {commit, date, dirty_tree}) as $when
+      | ($p[0] | [(.profiles // [] | map({run: $when} + .)), (.cold_starts // [] | map({run: $when} + .))])
+        as [$old_profiles, $old_cold]
+      | ([.profiles[].profile]) as $ran | ([.cold_starts[].nodes]) as $ran_cold
+      | .profiles = ([$old_profiles[] | select(.profile as $x | $ran | index($x) | not)] + .profiles)
+      | .cold_starts = ([$old_cold[] | select(.nodes as $x | $ran_cold | index($x) | not)]
+                        + .cold_starts | sort_by(.nodes))' <<<"$json")
+  fi
   write_result stability "$json"
   local p
   for p in $(jq -r '.profiles[].profile' <<<"$json"); do

@@ -230,8 +230,8 @@ scenario_stability() {
   write_result stability "$json"
   local p
   for p in $(jq -r '.profiles[].profile' <<<"$json"); do
-    row stability "$p: leader changes / leader_lost elections in $(stab_window_s) s" \
-      "$(jq -r --arg p "$p" '.profiles[] | select(.profile == $p) | "\(.quiet.leader_changes) / \(.quiet.leader_lost_elections)"' <<<"$json")" "0 / 0"
+    row stability "$p: leader changes / leader_lost elections in the quiet window" \
+      "$(jq -r --arg p "$p" '.profiles[] | select(.profile == $p) | "\(.quiet.leader_changes) / \(.quiet.leader_lost_elections) in \(.quiet.window_s) s"' <<<"$json")" "0 / 0"
   done
   for p in $(jq -r '.profiles[] | select(.kill) | .profile' <<<"$json"); do
     row stability "$p: kill -9 / SIGSTOP failover p50, p99" \

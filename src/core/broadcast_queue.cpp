@@ -2,21 +2,70 @@
 
 namespace elector::core {
 
+bool BroadcastQueue::before(std::uint32_t a, std::uint32_t b) const {
+  const Item& x = items_[a];
+  const Item& y = items_[b];
+  if (x.transmits != y.transmits) return x.transmits < y.transmits;
+  if (x.id != y.id) return x.id < y.id;
+  return x.info->id < y.info->id;
+}
+
+void BroadcastQueue::order_insert(std::uint32_t s) {
+  // Reverse order: the first element is the one sent last.
+  const auto at =
+      std::lower_bound(order_.begin(), order_.end(), s,
+                       [this](std::uint32_t e, std::uint32_t k) { return before(k, e); }) -
+      order_.begin();
+  grow(order_);  // invalidates iterators
+  order_.insert(order_.begin() + at, s);
+}
+
+void BroadcastQueue::order_erase(std::uint32_t s) {
+  auto at = std::lower_bound(order_.begin(), order_.end(), s,
+                             [this](std::uint32_t e, std::uint32_t k) { return before(k, e); });
+  if (at != order_.end() && *at == s) order_.erase(at);
+}
+
+std::vector<BroadcastQueue::Named>::iterator BroadcastQueue::named(std::uint32_t name) {
+  return std::lower_bound(by_name_.begin(), by_name_.end(), name,
+                          [](const Named& n, std::uint32_t k) { return n.name < k; });
+}
+
+void BroadcastQueue::drop(std::uint32_t s) {
+  auto it = named(items_[s].info->id);
+  if (it != by_name_.end() && it->slot == s) by_name_.erase(it);
+  items_[s] = Item{};
+  grow(free_);
+  free_.push_back(s);
+}
+
 void BroadcastQueue::push(const MemberUpdate& u, int sent) {
   const MemberInfo* info = dir_.intern(u);
-  if (auto it = items_.find(info->id); it != items_.end()) {
-    order_.erase(Key{it->second.transmits, it->second.id, info->id});
-    items_.erase(it);
+  std::uint32_t s = 0;
+  if (auto it = named(info->id); it != by_name_.end() && it->name == info->id) {
+    s = it->slot;
+    order_erase(s);
+  } else {
+    if (!free_.empty()) {
+      s = free_.back();
+      free_.pop_back();
+    } else {
+      s = static_cast<std::uint32_t>(items_.size());
+      grow(items_);
+      items_.emplace_back();
+    }
+    const auto at = it - by_name_.begin();
+    grow(by_name_);  // invalidates it
+    by_name_.insert(by_name_.begin() + at, Named{info->id, s});
   }
-  // Newer entries get smaller ids so that, among equally sent ones, the newest goes first.
   const std::uint64_t id = std::numeric_limits<std::uint64_t>::max() - next_id_++;
   const std::uint32_t from = u.from.empty() ? kNobody : dir_.id(u.from);
-  items_.emplace(info->id, Item{info, u.age_ms, u.incarnation, from, u.status, u.gone, sent, id});
-  order_.insert(Key{sent, id, info->id});
-  while (items_.size() > cap_) {
-    auto last = std::prev(order_.end());
-    items_.erase(std::get<2>(*last));
-    order_.erase(last);
+  items_[s] = Item{info, u.age_ms, id, u.incarnation, from, sent, u.status, u.gone};
+  order_insert(s);
+  while (by_name_.size() > cap_) {
+    const std::uint32_t last = order_.front();
+    order_.erase(order_.begin());
+    drop(last);
   }
 }
 
@@ -36,20 +85,19 @@ MemberUpdate BroadcastQueue::to_update(const Item& item) const {
 
 std::vector<MemberUpdate> BroadcastQueue::take(std::size_t max, int limit) {
   std::vector<MemberUpdate> out;
-  std::vector<Key> picked;
-  for (auto it = order_.begin(); it != order_.end() && picked.size() < max; ++it) {
-    picked.push_back(*it);
-  }
-  out.reserve(picked.size());
-  for (const auto& key : picked) {
-    order_.erase(key);
-    auto it = items_.find(std::get<2>(key));
-    Item& item = it->second;
+  const std::size_t n = std::min(max, order_.size());
+  if (n == 0) return out;
+  // The n first to send are the last n of order_, the first of them last.
+  std::vector<std::uint32_t> picked(order_.rbegin(), order_.rbegin() + static_cast<long>(n));
+  order_.resize(order_.size() - n);
+  out.reserve(n);
+  for (const std::uint32_t s : picked) {
+    Item& item = items_[s];
     out.push_back(to_update(item));
     if (++item.transmits >= limit) {
-      items_.erase(it);
+      drop(s);
     } else {
-      order_.insert(Key{item.transmits, item.id, it->first});
+      order_insert(s);
     }
   }
   return out;

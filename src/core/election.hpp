@@ -104,6 +104,8 @@ class Election {
   [[nodiscard]] std::size_t quorum() const { return quorum_for(cfg_, known_.size()); }
   /// The cluster's known size, the base of the default quorum (quorum.hpp).
   [[nodiscard]] std::size_t cluster_size() const { return known_.size(); }
+  /// Names the voters it counts by their ids in `dir` (NodeCore passes its membership's).
+  void use_directory(std::shared_ptr<MemberDirectory> dir) { known_.use_directory(std::move(dir)); }
   [[nodiscard]] bool availability_mode() const {
     return core::availability_mode(quorum(), cluster_size());
   }

@@ -379,13 +379,23 @@ void Membership::tick(Time now, Outbox& out) {
       // groups would never merge. Tried by the cluster as a whole about once per interval each,
       // as dead members are.
       std::vector<const std::string*> unknown;
-      // (Checked when the process wakes anyway: it adds no wake-up of its own.)
-      std::set<std::string_view> live_addrs;
-      for (const auto& [name, m] : members_) {
-        if (m.up()) live_addrs.insert(m.addr());
+      // (Checked when the process wakes anyway: it adds no wake-up of its own.) One pass over
+      // the members that stops once every seed is found, and no set of N addresses: each of
+      // the N nodes of a simulation did this every reconnect interval.
+      std::vector<char> found(seeds_.size(), 0);
+      std::size_t missing = seeds_.size();
+      for (auto it = members_.begin(); missing > 0 && it != members_.end(); ++it) {
+        const Member& m = (*it).second;
+        if (!m.up()) continue;
+        for (std::size_t i = 0; i < seeds_.size(); ++i) {
+          if (!found[i] && m.addr() == seeds_[i]) {
+            found[i] = 1;
+            --missing;
+          }
+        }
       }
-      for (const auto& s : seeds_) {
-        if (!live_addrs.count(s)) unknown.push_back(&s);
+      for (std::size_t i = 0; i < seeds_.size(); ++i) {
+        if (!found[i]) unknown.push_back(&seeds_[i]);
       }
       if (!unknown.empty() && (unknown.size() >= live || rng_.below(live) < unknown.size())) {
         out.send("", *unknown[rng_.below(unknown.size())], make_push_pull(now, true, true));

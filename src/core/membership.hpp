@@ -74,6 +74,8 @@ class Membership {
   [[nodiscard]] const Member* find(const std::string& name) const;
   /// Every member but self, as (name, member) pairs, in directory id order.
   [[nodiscard]] const MemberList& members() const { return members_; }
+  /// Where the identities of the members are stored (shared with other cores, or its own).
+  [[nodiscard]] const std::shared_ptr<MemberDirectory>& directory() const { return dir_; }
   /// Members up (alive or suspect), self excluded.
   [[nodiscard]] std::size_t up_count() const { return up_count_; }
   [[nodiscard]] bool joined() const { return joined_; }

@@ -54,7 +54,7 @@ void Membership::set_status(Time now, Member& m, MemberStatus s, Outbox& out, Do
     ++up_count_;
     out.events.emplace_back(MemberUp{m.name()});
     out.changes.push_back({MemberChange::Kind::joined, m.name()});
-    grow_for_one_more(probe_order_);
+    grow_for_one_more(probe_order_, dir_->size());
     probe_order_.push_back(id);  // then swapped to a random place
     std::swap(probe_order_.back(), probe_order_[rng_.below(probe_order_.size())]);
   }
@@ -118,7 +118,8 @@ bool Membership::new_member(Time now, const MemberUpdate& u, bool spread, Outbox
   fresh.incarnation = u.incarnation;
   fresh.status = MemberStatus::dead;  // set_status below makes it up and says so
   if (u.age_ms >= 0) fresh.started = now - ms(u.age_ms);
-  Member& m = members_.insert(fresh);
+  // Every name in the directory but ours may become a member: no more room than that.
+  Member& m = members_.insert(fresh, dir_->size());
   down_at_[m.id()] = now;
   down_since_.insert({now, m.id()});
   set_status(now, m, u.status, out);

@@ -33,7 +33,9 @@ NodeCore::NodeCore(const Config& cfg, std::uint64_t boot, std::uint64_t seed, Ti
       rng_(seed),
       membership_(cfg.membership, self_update(cfg, boot, settings_hash_), now, rng_,
                   std::move(directory)),
-      election_(cfg, strategy_of(cfg), settings_hash_, past, now, rng_) {}
+      election_(cfg, strategy_of(cfg), settings_hash_, past, now, rng_) {
+  election_.use_directory(membership_.directory());
+}
 
 void NodeCore::start(Time now) {
   membership_.start(now, cfg_.seeds, out_);
@@ -148,14 +150,21 @@ void NodeCore::after(Time now) {
     ready_.messages.push_back(
         Outgoing{std::move(m.to_name), std::move(m.to_addr), std::move(env), m.route});
   }
-  out_.msgs.clear();
+  // A broadcast to every member (a leader's heartbeat round) leaves a big buffer: not kept.
+  if (out_.msgs.capacity() > 64) {
+    std::vector<Outbox::Msg>().swap(out_.msgs);
+  } else {
+    out_.msgs.clear();
+  }
 }
 
 Ready NodeCore::take_ready() {
   ready_.save = election_.take_save(last_now_);
   for (auto& e : out_.events) ready_.events.push_back(std::move(e));
   for (auto& hk : out_.hooks) ready_.hooks.push_back(std::move(hk));
-  out_.events.clear();
+  // Released, not cleared: a step that applied a full state of N members reported N joins, and
+  // a buffer kept for that by each of N simulated nodes held N² events.
+  std::vector<Event>().swap(out_.events);
   out_.hooks.clear();
   Ready r = std::move(ready_);
   ready_ = Ready{};

@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <set>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "core/member_directory.hpp"
 #include "elector/config.hpp"
 
 namespace elector::core {
@@ -33,24 +35,31 @@ namespace elector::core {
 }
 
 /// The cluster's known size as one node tracks it.
+///
+/// The voters counted are kept as one bit per directory id: a node of a simulation of N nodes
+/// counts up to N voters, and a set of N names in each of N nodes was N² strings.
 class KnownSize {
  public:
   /// `declared`: the configured cluster_size (0: none); `saved`: what the previous process saved.
   KnownSize(std::size_t declared, std::size_t saved)
-      : high_(std::max({declared, saved, std::size_t{1}})) {}
+      : high_(std::max({declared, saved, std::size_t{1}})),
+        dir_(std::make_shared<MemberDirectory>()) {}
 
+  /// Names voters by their ids in `dir` (the node's membership directory) from now on, instead
+  /// of a directory of its own: what was counted is kept.
+  void use_directory(std::shared_ptr<MemberDirectory> dir);
   /// A voter (a member with this node's settings) is known: counted once, for good.
-  void add(const std::string& name) {
-    if (names_.insert(name).second) high_ = std::max(high_, names_.size() + 1);
-  }
+  void add(const std::string& name);
   /// A voter left gracefully. The size stays: a leave heard on one side of a partition only
   /// (the member may come back on the other) would shrink one side's quorum and not the other's.
-  void left(const std::string& name) { names_.erase(name); }
+  void left(const std::string& name);
   [[nodiscard]] std::size_t size() const { return high_; }
 
  private:
   std::size_t high_;
-  std::set<std::string> names_;
+  std::shared_ptr<MemberDirectory> dir_;
+  std::vector<bool> known_;  // by directory id
+  std::size_t count_ = 0;    // bits set in known_
 };
 
 }  // namespace elector::core

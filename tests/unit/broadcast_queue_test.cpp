@@ -5,9 +5,11 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/broadcast_queue.hpp"
+#include "core/rng.hpp"
 
 namespace elector {
 namespace {
@@ -238,4 +240,79 @@ TEST(BroadcastQueue, TakenUpdatesCarryTheAccuserAndAge) {
 }
 
 }  // namespace
+/// The queue's rules as plainly as they can be written (one entry per name, sent least-sent
+/// first, then newest first; the most-sent evicted over the cap), to check the compact queue
+/// against over many random pushes and takes.
+class ModelQueue {
+ public:
+  explicit ModelQueue(std::size_t cap) : cap_(cap) {}
+  void push(const std::string& name, int sent) {
+    if (auto it = items_.find(name); it != items_.end()) {
+      order_.erase({it->second.first, it->second.second, name});
+    }
+    const std::uint64_t id = ~std::uint64_t{0} - next_++;
+    items_[name] = {sent, id};
+    order_.insert({sent, id, name});
+    while (items_.size() > cap_) {
+      auto last = std::prev(order_.end());
+      items_.erase(std::get<2>(*last));
+      order_.erase(last);
+    }
+  }
+  std::vector<std::string> take(std::size_t max, int limit) {
+    std::vector<Key> picked;
+    for (auto it = order_.begin(); it != order_.end() && picked.size() < max; ++it) {
+      picked.push_back(*it);
+    }
+    std::vector<std::string> out;
+    for (const auto& [sent, id, name] : picked) {
+      order_.erase({sent, id, name});
+      out.push_back(name);
+      if (sent + 1 >= limit) {
+        items_.erase(name);
+      } else {
+        items_[name].first = sent + 1;
+        order_.insert({sent + 1, id, name});
+      }
+    }
+    return out;
+  }
+  [[nodiscard]] bool fresh(int eager) const {
+    return !order_.empty() && std::get<0>(*order_.begin()) < eager;
+  }
+  [[nodiscard]] std::size_t size() const { return items_.size(); }
+
+ private:
+  using Key = std::tuple<int, std::uint64_t, std::string>;
+  std::size_t cap_;
+  std::uint64_t next_ = 0;
+  std::map<std::string, std::pair<int, std::uint64_t>> items_;
+  std::set<Key> order_;
+};
+
+TEST(BroadcastQueue, SendsInTheOrderOfItsRulesOverManyRandomSteps) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    core::Rng rng(seed);
+    const std::size_t cap = 1 + rng.below(40);
+    core::MemberDirectory dir;
+    core::BroadcastQueue q(cap, dir);
+    ModelQueue model(cap);
+    for (int step = 0; step < 2000; ++step) {
+      if (rng.below(3) > 0) {
+        const std::string name = numbered(static_cast<int>(rng.below(60)));
+        const int sent = rng.below(4) == 0 ? static_cast<int>(rng.below(3)) : 0;
+        q.push(upd(name), sent);
+        model.push(name, sent);
+      } else {
+        const std::size_t max = rng.below(20);
+        const int limit = 1 + static_cast<int>(rng.below(6));
+        ASSERT_EQ(names(q.take(max, limit)), model.take(max, limit))
+            << "seed " << seed << " step " << step;
+      }
+      ASSERT_EQ(q.size(), model.size()) << "seed " << seed << " step " << step;
+      ASSERT_EQ(q.fresh(2), model.fresh(2)) << "seed " << seed << " step " << step;
+    }
+  }
+}
+
 }  // namespace elector

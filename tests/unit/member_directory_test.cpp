@@ -1,11 +1,14 @@
 // The directory of member identities shared by views, and the compact view built on it.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/member_directory.hpp"
 #include "core/member_list.hpp"
+#include "core/quorum.hpp"
+#include "core/rng.hpp"
 
 namespace elector {
 namespace {
@@ -102,6 +105,98 @@ TEST(MemberList, IteratesInDirectoryIdOrderWhateverTheInsertionOrder) {
 TEST(MemberList, AMemberIsSmall) {
   // The point of the compact view: 10,000 views of 10,000 members fit in a few GB.
   EXPECT_LE(sizeof(core::Member), 32u);
+}
+
+TEST(MemberList, FindsExactlyTheIdsItHoldsHoweverSparse) {
+  // The lookup starts where an evenly spread id would be: lists dense, sparse, bunched at either
+  // end, and small, against a set of the ids held.
+  core::MemberDirectory d;
+  std::vector<const core::MemberInfo*> infos;
+  for (int i = 0; i < 400; ++i) infos.push_back(d.intern(who("n" + std::to_string(i))));
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    core::Rng rng(seed);
+    const std::uint64_t keep = 1 + rng.below(100);  // percent of ids held
+    const std::uint64_t bunch = rng.below(3);       // 0: spread, 1: low ids, 2: high ids
+    core::MemberList list;
+    std::set<std::uint32_t> held;
+    for (std::uint32_t id = 0; id < infos.size(); ++id) {
+      const bool near = bunch == 0 || (bunch == 1 ? id < 60 : id > 340);
+      if (!near || rng.below(100) >= keep) continue;
+      core::Member m;
+      m.info = infos[id];
+      list.insert(m, d.size());
+      held.insert(id);
+    }
+    ASSERT_EQ(list.size(), held.size());
+    for (std::uint32_t id = 0; id < infos.size() + 5; ++id) {
+      const core::Member* m = list.find(id);
+      ASSERT_EQ(m != nullptr, held.count(id) > 0) << "seed " << seed << " id " << id;
+      if (m) {
+        EXPECT_EQ(m->id(), id);
+      }
+    }
+    // Erasing keeps the rest findable.
+    for (std::uint32_t id = 0; id < infos.size(); id += 3) {
+      list.erase(id);
+      held.erase(id);
+    }
+    for (std::uint32_t id = 0; id < infos.size(); ++id) {
+      ASSERT_EQ(list.find(id) != nullptr, held.count(id) > 0) << "seed " << seed << " id " << id;
+    }
+  }
+}
+
+TEST(MemberList, GrowsNoFurtherThanTheDirectoryWhenItHoldsEveryName) {
+  core::MemberDirectory d;
+  std::vector<const core::MemberInfo*> infos;
+  for (int i = 0; i < 3000; ++i) infos.push_back(d.intern(who("n" + std::to_string(i))));
+  std::vector<core::Member> v;
+  for (const core::MemberInfo* info : infos) {
+    core::grow_for_one_more(v, d.size());
+    core::Member m;
+    m.info = info;
+    v.push_back(m);
+  }
+  EXPECT_EQ(v.capacity(), d.size());
+}
+
+TEST(KnownSize, CountsEachVoterOnceAndKeepsTheHighestCount) {
+  core::KnownSize k(0, 0);
+  EXPECT_EQ(k.size(), 1u);  // itself
+  k.add("a");
+  k.add("b");
+  k.add("a");
+  EXPECT_EQ(k.size(), 3u);
+  k.left("a");
+  EXPECT_EQ(k.size(), 3u);  // a leave does not shrink it
+  k.add("c");
+  EXPECT_EQ(k.size(), 3u);  // b and c: two voters, as many as before
+  k.add("a");
+  EXPECT_EQ(k.size(), 4u);
+  k.left("nobody");
+  EXPECT_EQ(core::KnownSize(5, 2).size(), 5u);
+  EXPECT_EQ(core::KnownSize(2, 7).size(), 7u);
+}
+
+TEST(KnownSize, KeepsWhatItCountedWhenGivenAnotherDirectory) {
+  core::KnownSize k(0, 0);
+  k.add("x");
+  k.add("y");
+  auto shared = std::make_shared<core::MemberDirectory>();
+  shared->id("other");  // ids differ from the ones its own directory gave
+  shared->id("y");
+  k.use_directory(shared);
+  EXPECT_EQ(k.size(), 3u);
+  k.add("y");  // already counted
+  k.add("x");
+  EXPECT_EQ(k.size(), 3u);
+  k.left("x");
+  k.left("y");
+  k.add("z");
+  EXPECT_EQ(k.size(), 3u);  // one voter now, the highest was two
+  k.add("x");
+  k.add("y");
+  EXPECT_EQ(k.size(), 4u);
 }
 
 TEST(MaybeTime, BehavesAsAnOptionalTime) {

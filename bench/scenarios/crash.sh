@@ -20,7 +20,7 @@ scenario_crash() {
     def r1: (. * 10 | round) / 10;
     {nodes: $n, repetitions: $reps, fault: "SIGKILL of the leader",
      settings: {strategy: "priority", heartbeat_interval_ms: 100, election_delay_ms: 1000,
-                quorum_size: 1, extra_electord_options: $opts},
+                quorum_size: "majority (the default)", extra_electord_options: $opts},
      measured: "fault (CLOCK_MONOTONIC right before kill(2)) to the last survivor'"'"'s leader_changed naming the agreed new leader (event log t_mono_ns)"}
     + .
     + {floor_tcp_rtt_p50_us: $floor.tcp.p50_us, floor_udp_rtt_p50_us: $floor.udp.p50_us,

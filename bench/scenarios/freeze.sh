@@ -31,7 +31,7 @@ scenario_freeze() {
   json=$(printf '%s\n' "${runs[@]}" | jq -s --argjson n "$n" --argjson floor "$floor" \
     --arg opts "${BENCH_ELECTORD_OPTS:-}" '
     {nodes: $n, fault: "SIGSTOP of the leader (thawed after the measurement)",
-     settings: {strategy: "priority", election_delay_ms: 1000, quorum_size: 1,
+     settings: {strategy: "priority", election_delay_ms: 1000, quorum_size: "majority (the default)",
                 extra_electord_options: $opts},
      measured: "fault (CLOCK_MONOTONIC right before kill(2)) to the last survivor'"'"'s leader_changed naming the agreed new leader (event log t_mono_ns)",
      floor_tcp_rtt_p50_us: $floor.tcp.p50_us, runs: .}')

@@ -144,7 +144,7 @@ scenario_scale() {
   scale_write() {
     printf '%s\n' "${runs[@]}" | jq -s --argjson f "$foreign" --arg opts "$opts" '
     {settings: {strategy: "priority", heartbeat_interval_ms: 100, election_delay_ms: 1000,
-                quorum_size: 1, extra_electord_options: $opts},
+                quorum_size: "majority (the default)", extra_electord_options: $opts},
      foreign_electord_processes: $f,
      measured: "agreement: last process start (/proc starttime) to the last leader_changed naming the agreed leader; idle CPU: schedstat of every thread of every electord over the window; RSS: VmRSS, Pss: smaps_rollup; failover: as in crash",
      runs: .}'

@@ -1,6 +1,8 @@
 #include "sim/cluster_internal.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "wire/codec.hpp"
 
@@ -38,11 +40,15 @@ void Cluster::send(SimNode& from, core::Outgoing msg) {
   }
   auto it = by_addr_.find(msg.to_addr);
   const bool random = opt_.delivery == Delivery::latency;
+  if (it == by_addr_.end()) {
+    ++stats_.dropped;
+    return;
+  }
   const bool stream = msg.route != core::Route::datagram;
   const bool retransmit = stream && opt_.stream_retransmit;
   // Over a retransmitting stream a loss is a delay, drawn below.
-  const bool lost = it == by_addr_.end() || (random && !retransmit && rng_.chance(loss_));
-  if (it == by_addr_.end() || !reachable(from.index, it->second)) {
+  const bool lost = random && !retransmit && rng_.chance(loss_);
+  if (!reachable(from.index, it->second)) {
     ++stats_.dropped;
     return;
   }
@@ -58,9 +64,12 @@ void Cluster::send(SimNode& from, core::Outgoing msg) {
     from.streams[it->second] = now_;
     nodes_[static_cast<std::size_t>(it->second)]->streams[from.index] = now_;
   }
+  std::vector<std::uint8_t> bytes;
+  wire::encode(msg.env, bytes);
   for (int c = 0; c < copies; ++c) {
     Item d;
     d.at = now_ + latency();
+    // The first copy is the stream's, unless that one was lost.
     if (c == 0 && retransmit && !lost) {
       // Each loss of the segment costs a retransmission timeout, doubled the next time; what
       // was sent after it on this connection waits for it.
@@ -77,7 +86,7 @@ void Cluster::send(SimNode& from, core::Outgoing msg) {
     d.node = it->second;
     d.from = from.index;
     d.logged = logged;
-    wire::encode(msg.env, d.wire);
+    d.wire = c + 1 < copies ? bytes : std::move(bytes);
     push(std::move(d));
   }
 }
